@@ -1,0 +1,289 @@
+import Foundation
+import NimbusCore
+
+/// Administration of projects, users, roles and assignments (admin only).
+extension IdentityService {
+    // MARK: Domains
+
+    public func domains(_ auth: AuthContext) throws -> [Domain] {
+        try store.domains().filter { Policy.isAdmin(auth) || $0.id == auth.userDomainId }
+    }
+
+    public func domain(_ id: String, _ auth: AuthContext) throws -> Domain {
+        guard let domain = try store.domain(id: DomainID(rawValue: id)),
+              Policy.isAdmin(auth) || domain.id == auth.userDomainId || domain.id == auth.project?.domainId
+        else { throw NimbusError.notFound("Could not find domain: \(id).") }
+        return domain
+    }
+
+    // MARK: Projects
+
+    public struct ProjectChanges: Sendable {
+        public var name: String?
+        public var description: String?
+        public var enabled: Bool?
+        public var domainId: DomainID?
+        public init(name: String? = nil, description: String? = nil, enabled: Bool? = nil, domainId: DomainID? = nil) {
+            self.name = name
+            self.description = description
+            self.enabled = enabled
+            self.domainId = domainId
+        }
+    }
+
+    public func createProject(_ changes: ProjectChanges, _ auth: AuthContext) throws -> Project {
+        try Policy.requireAdmin(auth)
+        let name = try Self.validName(changes.name, kind: "project")
+        let domainId = changes.domainId ?? .default
+        guard try store.domain(id: domainId) != nil else {
+            throw NimbusError.badRequest("Could not find domain: \(domainId).")
+        }
+        guard try store.project(named: name, in: domainId) == nil else {
+            throw NimbusError.conflict("Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : \(name).")
+        }
+        let project = Project(
+            id: .generate(), domainId: domainId, name: name, description: changes.description ?? "",
+            enabled: changes.enabled ?? true)
+        try store.insert(project)
+        return project
+    }
+
+    public func projects(name: String?, domainId: String?, _ auth: AuthContext) throws -> [Project] {
+        let visible = Policy.isAdmin(auth) ? try store.projects() : try store.projects(of: auth.userId)
+        return visible.filter { project in
+            (name == nil || project.name == name) && (domainId == nil || project.domainId.rawValue == domainId)
+        }
+    }
+
+    /// The projects the caller may scope to (GET /v3/auth/projects, /v3/users/{id}/projects).
+    public func projects(of userId: UserID, _ auth: AuthContext) throws -> [Project] {
+        guard userId == auth.userId || Policy.isAdmin(auth) else {
+            throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:list_user_projects.")
+        }
+        return try store.projects(of: userId)
+    }
+
+    public func project(_ id: String, _ auth: AuthContext) throws -> Project {
+        guard let project = try store.project(id: ProjectID(rawValue: id)),
+              Policy.isAdmin(auth) || project.id == auth.projectId
+        else { throw NimbusError.notFound("Could not find project: \(id).") }
+        return project
+    }
+
+    public func updateProject(_ id: String, _ changes: ProjectChanges, _ auth: AuthContext) throws -> Project {
+        try Policy.requireAdmin(auth)
+        var project = try self.project(id, auth)
+        if let name = changes.name {
+            project.name = try Self.validName(name, kind: "project")
+            if let other = try store.project(named: project.name, in: project.domainId), other.id != project.id {
+                throw NimbusError.conflict("Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : \(project.name).")
+            }
+        }
+        if let description = changes.description { project.description = description }
+        if let enabled = changes.enabled { project.enabled = enabled }
+        try store.update(project)
+        return project
+    }
+
+    public func deleteProject(_ id: String, _ auth: AuthContext) throws {
+        try Policy.requireAdmin(auth)
+        let project = try self.project(id, auth)
+        if project.id == auth.projectId {
+            throw NimbusError.forbidden("You cannot delete the project your token is scoped to.")
+        }
+        _ = try store.deleteProject(id: project.id)
+    }
+
+    // MARK: Users
+
+    public struct UserChanges: Sendable {
+        public var name: String?
+        public var password: String?
+        public var email: String?
+        public var description: String?
+        public var enabled: Bool?
+        public var domainId: DomainID?
+        public var defaultProjectId: ProjectID?
+        public init(
+            name: String? = nil, password: String? = nil, email: String? = nil, description: String? = nil,
+            enabled: Bool? = nil, domainId: DomainID? = nil, defaultProjectId: ProjectID? = nil
+        ) {
+            self.name = name
+            self.password = password
+            self.email = email
+            self.description = description
+            self.enabled = enabled
+            self.domainId = domainId
+            self.defaultProjectId = defaultProjectId
+        }
+    }
+
+    public func createUser(_ changes: UserChanges, _ auth: AuthContext) throws -> User {
+        try Policy.requireAdmin(auth)
+        let name = try Self.validName(changes.name, kind: "user")
+        let domainId = changes.domainId ?? .default
+        guard try store.domain(id: domainId) != nil else {
+            throw NimbusError.badRequest("Could not find domain: \(domainId).")
+        }
+        guard try store.user(named: name, in: domainId) == nil else {
+            throw NimbusError.conflict("Conflict occurred attempting to store user - Duplicate entry found with name \(name) at domain ID \(domainId).")
+        }
+        if let project = changes.defaultProjectId, try store.project(id: project) == nil {
+            throw NimbusError.badRequest("Could not find project: \(project).")
+        }
+        let user = User(
+            id: .generate(), domainId: domainId, name: name,
+            passwordHash: try changes.password.map { try hasher.hash(try Self.validPassword($0)) },
+            email: changes.email, description: changes.description ?? "", enabled: changes.enabled ?? true,
+            defaultProjectId: changes.defaultProjectId)
+        try store.insert(user)
+        return user
+    }
+
+    public func users(name: String?, domainId: String?, _ auth: AuthContext) throws -> [User] {
+        try Policy.requireAdmin(auth)
+        return try store.users().filter { user in
+            (name == nil || user.name == name) && (domainId == nil || user.domainId.rawValue == domainId)
+        }
+    }
+
+    public func user(_ id: String, _ auth: AuthContext) throws -> User {
+        guard let user = try store.user(id: UserID(rawValue: id)), Policy.isAdmin(auth) || user.id == auth.userId
+        else { throw NimbusError.notFound("Could not find user: \(id).") }
+        return user
+    }
+
+    public func updateUser(_ id: String, _ changes: UserChanges, _ auth: AuthContext) throws -> User {
+        try Policy.requireAdmin(auth)
+        var user = try self.user(id, auth)
+        if let name = changes.name {
+            user.name = try Self.validName(name, kind: "user")
+            if let other = try store.user(named: user.name, in: user.domainId), other.id != user.id {
+                throw NimbusError.conflict("Conflict occurred attempting to store user - Duplicate entry found with name \(user.name) at domain ID \(user.domainId).")
+            }
+        }
+        if let password = changes.password { user.passwordHash = try hasher.hash(try Self.validPassword(password)) }
+        if let email = changes.email { user.email = email }
+        if let description = changes.description { user.description = description }
+        if let enabled = changes.enabled { user.enabled = enabled }
+        if let project = changes.defaultProjectId {
+            guard try store.project(id: project) != nil else {
+                throw NimbusError.badRequest("Could not find project: \(project).")
+            }
+            user.defaultProjectId = project
+        }
+        try store.update(user)
+        // A new password or a disabled account ends every session, as in Keystone.
+        if changes.password != nil || changes.enabled == false { try store.deleteTokens(of: user.id) }
+        return user
+    }
+
+    public func deleteUser(_ id: String, _ auth: AuthContext) throws {
+        try Policy.requireAdmin(auth)
+        let user = try self.user(id, auth)
+        if user.id == auth.userId { throw NimbusError.forbidden("You cannot delete yourself.") }
+        _ = try store.deleteUser(id: user.id)
+    }
+
+    // MARK: Roles
+
+    public func createRole(name: String?, description: String?, _ auth: AuthContext) throws -> Role {
+        try Policy.requireAdmin(auth)
+        let name = try Self.validName(name, kind: "role")
+        guard try store.role(named: name) == nil else {
+            throw NimbusError.conflict("Conflict occurred attempting to store role - Duplicate entry found with name \(name).")
+        }
+        let role = Role(id: .generate(), name: name, description: description ?? "")
+        try store.insert(role)
+        return role
+    }
+
+    public func roles(name: String?, _ auth: AuthContext) throws -> [Role] {
+        try store.roles().filter { name == nil || $0.name == name }
+    }
+
+    public func role(_ id: String, _ auth: AuthContext) throws -> Role {
+        guard let role = try store.role(id: RoleID(rawValue: id)) else {
+            throw NimbusError.notFound("Could not find role: \(id).")
+        }
+        return role
+    }
+
+    public func deleteRole(_ id: String, _ auth: AuthContext) throws {
+        try Policy.requireAdmin(auth)
+        let role = try self.role(id, auth)
+        if Self.roleNames.contains(role.name) {
+            throw NimbusError.forbidden("The built-in role \(role.name) cannot be deleted.")
+        }
+        _ = try store.deleteRole(id: role.id)
+    }
+
+    // MARK: Assignments
+
+    /// Resolves the three ids of a grant, answering 404 for the first that does not exist.
+    func assignment(project: String, user: String, role: String, _ auth: AuthContext) throws -> RoleAssignment {
+        try Policy.requireAdmin(auth)
+        let project = try self.project(project, auth)
+        let user = try self.user(user, auth)
+        let role = try self.role(role, auth)
+        return RoleAssignment(userId: user.id, projectId: project.id, roleId: role.id)
+    }
+
+    public func grant(project: String, user: String, role: String, _ auth: AuthContext) throws {
+        try store.grant(try assignment(project: project, user: user, role: role, auth))
+    }
+
+    public func revoke(project: String, user: String, role: String, _ auth: AuthContext) throws {
+        let assignment = try assignment(project: project, user: user, role: role, auth)
+        guard try store.revoke(assignment) else {
+            throw NimbusError.notFound("Could not find role assignment with role: \(role), user or group: \(user), project, domain, or system: \(project).")
+        }
+    }
+
+    public func checkGrant(project: String, user: String, role: String, _ auth: AuthContext) throws {
+        let assignment = try assignment(project: project, user: user, role: role, auth)
+        guard try store.roleAssignments(user: assignment.userId, project: assignment.projectId, role: assignment.roleId).isEmpty == false else {
+            throw NimbusError.notFound("Could not find role assignment with role: \(role), user or group: \(user), project, domain, or system: \(project).")
+        }
+    }
+
+    public func roles(project: String, user: String, _ auth: AuthContext) throws -> [Role] {
+        try Policy.requireAdmin(auth)
+        let project = try self.project(project, auth)
+        let user = try self.user(user, auth)
+        return try store.roles(of: user.id, on: project.id)
+    }
+
+    /// Assignments visible to the caller; non-admins see only their own.
+    public func roleAssignments(user: String?, project: String?, role: String?, _ auth: AuthContext) throws -> [RoleAssignment] {
+        if !Policy.isAdmin(auth), user != auth.userId.rawValue {
+            throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:list_role_assignments.")
+        }
+        return try store.roleAssignments(
+            user: user.map(UserID.init(rawValue:)), project: project.map(ProjectID.init(rawValue:)),
+            role: role.map(RoleID.init(rawValue:)))
+    }
+
+    /// Looks up names for rendering assignments with `include_names`.
+    public func names(for assignment: RoleAssignment) throws -> (user: User?, project: Project?, role: Role?) {
+        (try store.user(id: assignment.userId), try store.project(id: assignment.projectId), try store.role(id: assignment.roleId))
+    }
+
+    // MARK: Validation
+
+    static func validName(_ name: String?, kind: String) throws -> String {
+        guard let name else { throw NimbusError.badRequest("'name' is a required property of a \(kind).") }
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 255 else {
+            throw NimbusError.badRequest("Invalid input for field 'name': a \(kind) name must be 1 to 255 characters.")
+        }
+        return trimmed
+    }
+
+    static func validPassword(_ password: String) throws -> String {
+        guard !password.isEmpty, password.utf8.count <= 4096 else {
+            throw NimbusError.badRequest("Invalid input for field 'password': must be 1 to 4096 bytes.")
+        }
+        return password
+    }
+}

@@ -1,0 +1,198 @@
+import Crypto
+import Foundation
+import Logging
+import NimbusCore
+import NimbusStore
+
+/// Users, projects, roles and tokens: Keystone's job.
+public struct IdentityService: Sendable {
+    let store: Store
+    let hasher: PasswordHasher
+    let tokenLifetime: TimeInterval
+    let logger = Logger(label: "nimbus.identity")
+
+    public init(store: Store, passwordHashRounds: Int, tokenLifetime: TimeInterval) {
+        self.store = store
+        self.hasher = PasswordHasher(rounds: passwordHashRounds)
+        self.tokenLifetime = tokenLifetime
+    }
+
+    // MARK: Authentication
+
+    /// How a password request names its user.
+    public enum UserReference: Sendable {
+        case id(UserID)
+        case name(String, domain: DomainReference)
+    }
+
+    /// How a request names a domain.
+    public enum DomainReference: Sendable {
+        case id(DomainID)
+        case name(String)
+    }
+
+    /// What a token is scoped to.
+    public enum Scope: Sendable {
+        case unscoped
+        case project(ProjectReference)
+    }
+
+    public enum ProjectReference: Sendable {
+        case id(ProjectID)
+        case name(String, domain: DomainReference)
+    }
+
+    /// A newly issued token: the secret goes to the client once and is never stored.
+    public struct IssuedToken: Sendable {
+        public var secret: String
+        public var context: AuthContext
+    }
+
+    /// Keystone answers every authentication failure with the same message, so
+    /// an attacker cannot tell a wrong password from an unknown user.
+    static let authenticationFailed = NimbusError.unauthorized("The request you have made requires authentication.")
+
+    public func authenticate(user reference: UserReference, password: String, scope: Scope) throws -> IssuedToken {
+        guard let user = try findUser(reference), let hash = user.passwordHash,
+              hasher.verify(password, against: hash) else {
+            logger.info("authentication failed", metadata: ["user": "\(reference)"])
+            throw Self.authenticationFailed
+        }
+        guard user.enabled else { throw Self.authenticationFailed }
+        return try issue(for: user, scope: scope)
+    }
+
+    /// The `token` method: trade a valid token for a new one, usually to change scope.
+    public func authenticate(token secret: String, scope: Scope) throws -> IssuedToken {
+        let context = try validate(secret)
+        guard let user = try store.user(id: context.userId) else { throw Self.authenticationFailed }
+        return try issue(for: user, scope: scope)
+    }
+
+    private func issue(for user: User, scope: Scope) throws -> IssuedToken {
+        var project: Project?
+        var roles: [Role] = []
+        if case .project(let reference) = scope {
+            guard let found = try findProject(reference) else {
+                throw NimbusError.unauthorized("The request you have made requires authentication.")
+            }
+            guard found.enabled else { throw NimbusError.unauthorized("Project \(found.id) is disabled.") }
+            roles = try store.roles(of: user.id, on: found.id)
+            guard !roles.isEmpty else {
+                throw NimbusError.unauthorized("User \(user.id) has no access to project \(found.id).")
+            }
+            project = found
+        }
+        let secret = Self.randomSecret()
+        let now = Date()
+        let record = TokenRecord(
+            hash: Self.digest(secret), userId: user.id, projectId: project?.id, issuedAt: now,
+            expiresAt: now.addingTimeInterval(tokenLifetime), auditId: String(Self.randomSecret().prefix(22)))
+        try store.insert(record)
+        let context = AuthContext(
+            userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, roles: roles,
+            issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
+        return IssuedToken(secret: secret, context: context)
+    }
+
+    /// Checks a token and returns who it speaks for; roles are read afresh so a
+    /// revoked role takes effect at once.
+    public func validate(_ secret: String) throws -> AuthContext {
+        guard secret.utf8.count <= 256, let record = try store.token(hash: Self.digest(secret)),
+              record.expiresAt > Date(), let user = try store.user(id: record.userId), user.enabled
+        else {
+            throw NimbusError.unauthorized("The request you have made requires authentication.")
+        }
+        var project: Project?
+        var roles: [Role] = []
+        if let projectId = record.projectId {
+            guard let found = try store.project(id: projectId), found.enabled else {
+                throw NimbusError.unauthorized("The request you have made requires authentication.")
+            }
+            roles = try store.roles(of: user.id, on: projectId)
+            guard !roles.isEmpty else {
+                throw NimbusError.unauthorized("The request you have made requires authentication.")
+            }
+            project = found
+        }
+        return AuthContext(
+            userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, roles: roles,
+            issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
+    }
+
+    /// Revokes a token. A user may revoke their own tokens; admins any token.
+    public func revoke(_ secret: String, by caller: AuthContext) throws {
+        _ = try subjectToken(secret, for: caller)
+        _ = try store.deleteToken(hash: Self.digest(secret))
+    }
+
+    /// Validates a subject token on behalf of a caller (GET/HEAD /v3/auth/tokens).
+    public func subjectToken(_ secret: String, for caller: AuthContext) throws -> AuthContext {
+        let subject: AuthContext
+        do {
+            subject = try validate(secret)
+        } catch {
+            throw NimbusError.notFound("Could not find token: \(String(secret.prefix(8)))…")
+        }
+        guard subject.userId == caller.userId || Policy.isAdmin(caller) else {
+            throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:validate_token.")
+        }
+        return subject
+    }
+
+    // MARK: Lookups
+
+    func findDomain(_ reference: DomainReference) throws -> Domain? {
+        switch reference {
+        case .id(let id): return try store.domain(id: id)
+        case .name(let name): return try store.domain(named: name)
+        }
+    }
+
+    func findUser(_ reference: UserReference) throws -> User? {
+        switch reference {
+        case .id(let id):
+            return try store.user(id: id)
+        case .name(let name, let domainReference):
+            guard let domain = try findDomain(domainReference) else { return nil }
+            return try store.user(named: name, in: domain.id)
+        }
+    }
+
+    func findProject(_ reference: ProjectReference) throws -> Project? {
+        switch reference {
+        case .id(let id):
+            return try store.project(id: id)
+        case .name(let name, let domainReference):
+            guard let domain = try findDomain(domainReference) else { return nil }
+            return try store.project(named: name, in: domain.id)
+        }
+    }
+
+    // MARK: Secrets
+
+    /// 32 random bytes, base64url without padding: opaque and unguessable.
+    static func randomSecret() -> String {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return bytes.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func digest(_ secret: String) -> String {
+        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension IdentityService {
+    /// A user's default project, used when a password request names no scope.
+    public func defaultProject(of reference: UserReference) throws -> ProjectID? {
+        try findUser(reference)?.defaultProjectId
+    }
+
+    /// Domain names by id, for rendering tokens.
+    public func domainNames() throws -> [(DomainID, String)] {
+        try store.domains().map { ($0.id, $0.name) }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NimbusCore
+
+/// Renders every error in the OpenStack shape of the service the path
+/// belongs to, with the right status, and gives each response a request id.
+/// Unknown errors become a 500 that names the request id; the real error
+/// goes to the log only.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let requestID = "req-" + UUID().uuidString.lowercased()
+        var context = context
+        context.logger[metadataKey: "request.id"] = "\(requestID)"
+        do {
+            var response = try await next(request, context)
+            response.headers[.xOpenStackRequestID] = requestID
+            return response
+        } catch {
+            let failure = Self.nimbusError(from: error, requestID: requestID)
+            if failure.code == .internalError {
+                context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            } else {
+                context.logger.debug("request refused", metadata: ["error": "\(failure)"])
+            }
+            var response = ErrorRendering.response(for: failure, service: ServiceStyle(path: request.uri.path))
+            response.headers[.xOpenStackRequestID] = requestID
+            return response
+        }
+    }
+
+    static func nimbusError(from error: any Error, requestID: String) -> NimbusError {
+        switch error {
+        case let error as NimbusError:
+            return error
+        case let error as HTTPError:
+            let code = NimbusError.Code(status: error.status) ?? .internalError
+            if code == .internalError { break }
+            return NimbusError(code, error.body ?? error.status.reasonPhrase, cause: error)
+        case is DecodingError:
+            return NimbusError(.badRequest, "The request body is not valid JSON for this request.", cause: error)
+        default:
+            break
+        }
+        return NimbusError(.internalError, "An unexpected error prevented the server from fulfilling your request. (request id \(requestID))", cause: error)
+    }
+}
+
+/// Which OpenStack service's error shape to use.
+enum ServiceStyle {
+    case identity, image, compute, network, other
+
+    init(path: String) {
+        if path.hasPrefix("/identity") { self = .identity }
+        else if path.hasPrefix("/image") { self = .image }
+        else if path.hasPrefix("/compute") { self = .compute }
+        else if path.hasPrefix("/network") { self = .network }
+        else { self = .other }
+    }
+}
+
+extension NimbusError.Code {
+    /// The one table from error codes to HTTP statuses.
+    var status: HTTPResponse.Status {
+        switch self {
+        case .badRequest: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .conflict: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .rangeNotSatisfiable: .rangeNotSatisfiable
+        case .overLimit: .forbidden
+        case .noContent: .noContent
+        case .internalError: .internalServerError
+        case .notImplemented: .notImplemented
+        case .serviceUnavailable: .serviceUnavailable
+        }
+    }
+
+    init?(status: HTTPResponse.Status) {
+        switch status.code {
+        case 400: self = .badRequest
+        case 401: self = .unauthorized
+        case 403: self = .forbidden
+        case 404: self = .notFound
+        case 405: self = .methodNotAllowed
+        case 409: self = .conflict
+        case 413: self = .payloadTooLarge
+        case 415: self = .unsupportedMediaType
+        case 416: self = .rangeNotSatisfiable
+        case 431: self = .badRequest
+        case 501: self = .notImplemented
+        case 503: self = .serviceUnavailable
+        default: return nil
+        }
+    }
+}
+
+enum ErrorRendering {
+    static func response(for error: NimbusError, service: ServiceStyle) -> Response {
+        let status = error.code.status
+        if status == .noContent { return Response(status: .noContent) }
+        let body: [String: Any]
+        switch service {
+        case .identity:
+            body = ["error": ["code": status.code, "title": status.reasonPhrase, "message": error.message]]
+        case .compute:
+            body = [novaFault(status): ["code": status.code, "message": error.message]]
+        case .network:
+            body = ["NeutronError": ["type": neutronType(status), "message": error.message, "detail": ""]]
+        case .image, .other:
+            body = ["code": "\(status.code) \(status.reasonPhrase)", "title": status.reasonPhrase, "message": error.message]
+        }
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if status == .unauthorized, service == .identity {
+            headers[.wwwAuthenticate] = "Keystone uri=\"/identity\""
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Nova names its faults after the webob exception class.
+    static func novaFault(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "badRequest"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "itemNotFound"
+        case 405: "badMethod"
+        case 409: "conflictingRequest"
+        case 413: "overLimit"
+        case 415: "badMediaType"
+        case 501: "notImplemented"
+        case 503: "serviceUnavailable"
+        default: "computeFault"
+        }
+    }
+
+    static func neutronType(_ status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "HTTPBadRequest"
+        case 401: "HTTPUnauthorized"
+        case 403: "HTTPForbidden"
+        case 404: "HTTPNotFound"
+        case 409: "HTTPConflict"
+        default: "HTTPInternalServerError"
+        }
+    }
+}

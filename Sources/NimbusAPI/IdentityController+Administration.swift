@@ -1,0 +1,197 @@
+import Foundation
+import Hummingbird
+import Identity
+import NimbusCore
+import OpenStackAPI
+
+/// Projects, users, roles and role assignments.
+extension IdentityController {
+    func addAdministration(to router: RouterGroup<AuthenticatedContext>) {
+        router.get("domains") { request, context in
+            let name = request.uri.queryParameters["name"].map(String.init)
+            let domains = try identity.domains(context.auth).filter { name == nil || $0.name == name }
+            return try JSONMessages.response(["domains": domains.map { Keystone.DomainBody($0, baseURL: baseURL) }])
+        }
+        router.get("domains/{id}") { _, context in
+            try JSONMessages.response(["domain": Keystone.DomainBody(try identity.domain(try context.parameters.require("id"), context.auth), baseURL: baseURL)])
+        }
+
+        router.get("projects") { request, context in
+            let query = request.uri.queryParameters
+            return try projectList(try identity.projects(
+                name: query["name"].map(String.init), domainId: query["domain_id"].map(String.init), context.auth))
+        }
+        router.post("projects") { request, context in
+            let body = try await entity("project", from: request)
+            let project = try identity.createProject(try projectChanges(body), context.auth)
+            return try JSONMessages.response(["project": Keystone.ProjectBody(project, baseURL: baseURL)], status: .created)
+        }
+        router.get("projects/{project}") { _, context in
+            let project = try identity.project(try context.parameters.require("project"), context.auth)
+            return try JSONMessages.response(["project": Keystone.ProjectBody(project, baseURL: baseURL)])
+        }
+        router.patch("projects/{project}") { request, context in
+            let body = try await entity("project", from: request)
+            let project = try identity.updateProject(try context.parameters.require("project"), try projectChanges(body), context.auth)
+            return try JSONMessages.response(["project": Keystone.ProjectBody(project, baseURL: baseURL)])
+        }
+        router.delete("projects/{project}") { _, context in
+            try identity.deleteProject(try context.parameters.require("project"), context.auth)
+            return Response(status: .noContent)
+        }
+
+        router.get("users") { request, context in
+            let query = request.uri.queryParameters
+            let users = try identity.users(name: query["name"].map(String.init), domainId: query["domain_id"].map(String.init), context.auth)
+            return try JSONMessages.response(UserList(
+                users: users.map { Keystone.UserBody($0, baseURL: baseURL) },
+                links: Keystone.CollectionLinks("\(baseURL)/identity/v3/users")))
+        }
+        router.post("users") { request, context in
+            let body = try await entity("user", from: request)
+            let user = try identity.createUser(try userChanges(body), context.auth)
+            return try JSONMessages.response(["user": Keystone.UserBody(user, baseURL: baseURL)], status: .created)
+        }
+        router.get("users/{user}") { _, context in
+            let user = try identity.user(try context.parameters.require("user"), context.auth)
+            return try JSONMessages.response(["user": Keystone.UserBody(user, baseURL: baseURL)])
+        }
+        router.patch("users/{user}") { request, context in
+            let body = try await entity("user", from: request)
+            let user = try identity.updateUser(try context.parameters.require("user"), try userChanges(body), context.auth)
+            return try JSONMessages.response(["user": Keystone.UserBody(user, baseURL: baseURL)])
+        }
+        router.delete("users/{user}") { _, context in
+            try identity.deleteUser(try context.parameters.require("user"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.get("users/{user}/projects") { _, context in
+            try projectList(try identity.projects(of: UserID(rawValue: try context.parameters.require("user")), context.auth))
+        }
+
+        router.get("roles") { request, context in
+            let roles = try identity.roles(name: request.uri.queryParameters["name"].map(String.init), context.auth)
+            return try JSONMessages.response(["roles": roles.map { Keystone.RoleBody($0, baseURL: baseURL) }])
+        }
+        router.post("roles") { request, context in
+            let body = try await entity("role", from: request)
+            let role = try identity.createRole(
+                name: try string(body, "name"), description: try string(body, "description"), context.auth)
+            return try JSONMessages.response(["role": Keystone.RoleBody(role, baseURL: baseURL)], status: .created)
+        }
+        router.get("roles/{role}") { _, context in
+            try JSONMessages.response(["role": Keystone.RoleBody(try identity.role(try context.parameters.require("role"), context.auth), baseURL: baseURL)])
+        }
+        router.delete("roles/{role}") { _, context in
+            try identity.deleteRole(try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
+        }
+
+        router.get("projects/{project}/users/{user}/roles") { _, context in
+            let roles = try identity.roles(
+                project: try context.parameters.require("project"), user: try context.parameters.require("user"), context.auth)
+            return try JSONMessages.response(["roles": roles.map { Keystone.RoleBody($0, baseURL: baseURL) }])
+        }
+        router.put("projects/{project}/users/{user}/roles/{role}") { _, context in
+            try identity.grant(
+                project: try context.parameters.require("project"), user: try context.parameters.require("user"),
+                role: try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.head("projects/{project}/users/{user}/roles/{role}") { _, context in
+            try identity.checkGrant(
+                project: try context.parameters.require("project"), user: try context.parameters.require("user"),
+                role: try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.delete("projects/{project}/users/{user}/roles/{role}") { _, context in
+            try identity.revoke(
+                project: try context.parameters.require("project"), user: try context.parameters.require("user"),
+                role: try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.get("role_assignments") { request, context in
+            let query = request.uri.queryParameters
+            let assignments = try identity.roleAssignments(
+                user: query["user.id"].map(String.init), project: query["scope.project.id"].map(String.init),
+                role: query["role.id"].map(String.init), context.auth)
+            let includeNames = query["include_names"].map { $0 == "true" || $0 == "1" || $0.isEmpty } ?? false
+            let bodies = try assignments.map { assignment in
+                Keystone.AssignmentBody(assignment, baseURL: baseURL, names: includeNames ? try identity.names(for: assignment) : nil)
+            }
+            return try JSONMessages.response(["role_assignments": bodies])
+        }
+    }
+
+    // MARK: Bodies
+
+    struct UserList: Encodable {
+        var users: [Keystone.UserBody]
+        var links: Keystone.CollectionLinks
+    }
+
+    /// The object under `key` in a request body such as `{"project": {...}}`.
+    func entity(_ key: String, from request: Request) async throws -> [String: JSONValue] {
+        let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+        guard case .object(let entity)? = body[key] else {
+            throw NimbusError.badRequest("Invalid input for field '\(key)': '\(key)' is a required property and must be an object.")
+        }
+        return entity
+    }
+
+    func string(_ body: [String: JSONValue], _ key: String) throws -> String? {
+        switch body[key] {
+        case nil, .null?: return nil
+        case .string(let value)?: return value
+        case let other?: throw NimbusError.badRequest("Invalid input for field '\(key)': expected a string, found \(other.typeName).")
+        }
+    }
+
+    func bool(_ body: [String: JSONValue], _ key: String) throws -> Bool? {
+        switch body[key] {
+        case nil, .null?: return nil
+        case .bool(let value)?: return value
+        case let other?: throw NimbusError.badRequest("Invalid input for field '\(key)': expected a boolean, found \(other.typeName).")
+        }
+    }
+
+    func projectChanges(_ body: [String: JSONValue]) throws -> IdentityService.ProjectChanges {
+        if try bool(body, "is_domain") == true { throw NimbusError.badRequest("Projects acting as domains are not supported.") }
+        return IdentityService.ProjectChanges(
+            name: try string(body, "name"), description: try string(body, "description"),
+            enabled: try bool(body, "enabled"), domainId: try string(body, "domain_id").map(DomainID.init(rawValue:)))
+    }
+
+    func userChanges(_ body: [String: JSONValue]) throws -> IdentityService.UserChanges {
+        IdentityService.UserChanges(
+            name: try string(body, "name"), password: try string(body, "password"), email: try string(body, "email"),
+            description: try string(body, "description"), enabled: try bool(body, "enabled"),
+            domainId: try string(body, "domain_id").map(DomainID.init(rawValue:)),
+            defaultProjectId: try string(body, "default_project_id").map(ProjectID.init(rawValue:)))
+    }
+
+    // MARK: Catalog views
+
+    func addCatalogViews(to router: RouterGroup<AuthenticatedContext>) {
+        let catalog = Keystone.catalog(baseURL: baseURL)
+        router.get("services") { _, _ in
+            try JSONMessages.response(["services": catalog.map {
+                ["id": .string($0.id), "type": .string($0.type), "name": .string($0.name), "enabled": true] as [String: JSONValue]
+            }])
+        }
+        router.get("endpoints") { _, _ in
+            try JSONMessages.response(["endpoints": catalog.flatMap { service in
+                service.endpoints.map {
+                    [
+                        "id": .string($0.id), "interface": .string($0.interface), "region": .string($0.region),
+                        "region_id": .string($0.regionId), "url": .string($0.url), "service_id": .string(service.id),
+                        "enabled": true,
+                    ] as [String: JSONValue]
+                }
+            }])
+        }
+        router.get("regions") { _, _ in
+            try JSONMessages.response(["regions": [["id": "RegionOne", "description": "", "parent_region_id": .null] as [String: JSONValue]]])
+        }
+    }
+}

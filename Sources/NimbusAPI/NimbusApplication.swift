@@ -1,0 +1,26 @@
+import Hummingbird
+import Identity
+import Images
+import Logging
+import NimbusCore
+
+/// Builds the router for all services. Tests call this too, so what they
+/// exercise in process is exactly what `nimbus serve` serves.
+public enum NimbusRouter {
+    public static func build(identity: IdentityService, images: ImageService, baseURL: String) -> Router<NimbusRequestContext> {
+        let router = Router(context: NimbusRequestContext.self)
+        router.addMiddleware {
+            ErrorMiddleware<NimbusRequestContext>()
+            AuthMiddleware(identity: identity)
+        }
+        router.get("/") { _, _ in
+            try JSONMessages.response([
+                "name": "nimbus",
+                "services": ["identity": "/identity", "image": "/image", "compute": "/compute/v2.1", "network": "/network"],
+            ] as [String: JSONValue])
+        }
+        IdentityController(identity: identity, baseURL: baseURL).addRoutes(to: router)
+        ImageController(images: images, baseURL: baseURL).addRoutes(to: router)
+        return router
+    }
+}

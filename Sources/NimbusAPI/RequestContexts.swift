@@ -1,0 +1,37 @@
+import Hummingbird
+import Identity
+import NimbusCore
+
+/// Every request's context: the caller, when a valid token came with it.
+public struct NimbusRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var auth: AuthContext?
+    /// The raw token, kept for actions on the caller's own token.
+    public var token: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// JSON bodies are small; image data streams and never goes through this limit.
+    public var maxUploadSize: Int { 1 << 20 }
+}
+
+/// The context of an endpoint that requires a valid token: it cannot be built
+/// without one, so a handler in such a group cannot forget to authenticate.
+public struct AuthenticatedContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let auth: AuthContext
+    public let token: String
+
+    public init(context: NimbusRequestContext) throws {
+        guard let auth = context.auth, let token = context.token else {
+            throw NimbusError.unauthorized("The request you have made requires authentication.")
+        }
+        self.coreContext = context.coreContext
+        self.auth = auth
+        self.token = token
+    }
+
+    public var maxUploadSize: Int { 1 << 20 }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NimbusCore
+import NimbusServer
+
+/// `nimbus serve`: every service on one port, state in one data directory.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run Identity, Image and the other services on one port.")
+
+    @Option(name: .customLong("data-dir"), help: "Data directory (env NIMBUS_DATA_DIR; default ~/.local/share/nimbus).")
+    var dataDirectory: String?
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT (env NIMBUS_LISTEN; default 127.0.0.1:8774).")
+    var listen: String?
+
+    @Option(name: .customLong("public-url"), help: "Base URL clients should use, when not http://HOST:PORT (env NIMBUS_PUBLIC_URL).")
+    var publicURL: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env NIMBUS_LOG_LEVEL).")
+    var logLevel: String?
+
+    func validate() throws {
+        if let listen = listen ?? ProcessInfo.processInfo.environment["NIMBUS_LISTEN"], Self.parseListen(listen) == nil {
+            throw ValidationError("--listen must be HOST:PORT, for example 127.0.0.1:8774")
+        }
+        if let level = logLevel, Logger.Level(rawValue: level) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = Logger.Level(rawValue: logLevel ?? environment["NIMBUS_LOG_LEVEL"] ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var configuration = NimbusConfiguration(dataDirectory: Self.dataDirectory(dataDirectory ?? environment["NIMBUS_DATA_DIR"]))
+        if let listen = listen ?? environment["NIMBUS_LISTEN"], let (host, port) = Self.parseListen(listen) {
+            configuration.host = host
+            configuration.port = port
+        }
+        configuration.publicURL = publicURL ?? environment["NIMBUS_PUBLIC_URL"]
+        configuration.adminPassword = environment["NIMBUS_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        if let lifetime = environment["NIMBUS_TOKEN_LIFETIME"].flatMap(TimeInterval.init), lifetime > 0 {
+            configuration.tokenLifetime = lifetime
+        }
+        try await NimbusServer(configuration: configuration).run()
+    }
+
+    static func dataDirectory(_ given: String?) -> URL {
+        if let given { return URL(fileURLWithPath: given) }
+        let environment = ProcessInfo.processInfo.environment
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("nimbus")
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/nimbus")
+    }
+
+    static func parseListen(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        let host = String(text[..<colon])
+        return host.isEmpty ? nil : (host, port)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Everything `nimbus serve` needs to start; built from flags and NIMBUS_* variables.
+public struct NimbusConfiguration: Sendable {
+    /// Where the database, blobs and clouds.yaml live.
+    public var dataDirectory: URL
+    public var host: String
+    public var port: Int
+    /// The base URL clients are told to use in the service catalog; derived
+    /// from the listen address when not set.
+    public var publicURL: String?
+    /// The admin password used on first start; generated when nil.
+    public var adminPassword: String?
+    public var tokenLifetime: TimeInterval
+    /// PBKDF2 rounds for new password hashes; existing hashes keep theirs.
+    public var passwordHashRounds: Int
+
+    public init(
+        dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8774, publicURL: String? = nil,
+        adminPassword: String? = nil, tokenLifetime: TimeInterval = 3600, passwordHashRounds: Int = 210_000
+    ) {
+        self.dataDirectory = dataDirectory
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL
+        self.adminPassword = adminPassword
+        self.tokenLifetime = tokenLifetime
+        self.passwordHashRounds = passwordHashRounds
+    }
+
+    /// The URL every catalog endpoint is built on, without a trailing slash.
+    public var baseURL: String {
+        if let publicURL { return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL }
+        return "http://\(host):\(port)"
+    }
+
+    public var databaseURL: URL { dataDirectory.appendingPathComponent("nimbus.sqlite") }
+    public var blobsDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
+    public var cloudsYAML: URL { dataDirectory.appendingPathComponent("clouds.yaml") }
+}

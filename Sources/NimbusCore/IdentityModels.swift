@@ -1,0 +1,107 @@
+import Foundation
+
+/// A Keystone domain: a namespace for users and projects.
+public struct Domain: Sendable, Codable, Equatable {
+    public var id: DomainID
+    public var name: String
+    public var description: String
+    public var enabled: Bool
+
+    public init(id: DomainID, name: String, description: String = "", enabled: Bool = true) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.enabled = enabled
+    }
+}
+
+/// A project (tenant): the unit that owns resources and quotas.
+public struct Project: Sendable, Codable, Equatable {
+    public var id: ProjectID
+    public var domainId: DomainID
+    public var name: String
+    public var description: String
+    public var enabled: Bool
+
+    public init(id: ProjectID, domainId: DomainID, name: String, description: String = "", enabled: Bool = true) {
+        self.id = id
+        self.domainId = domainId
+        self.name = name
+        self.description = description
+        self.enabled = enabled
+    }
+}
+
+/// A user. The password is only ever held as a KDF hash.
+public struct User: Sendable, Codable, Equatable {
+    public var id: UserID
+    public var domainId: DomainID
+    public var name: String
+    public var passwordHash: String?
+    public var email: String?
+    public var description: String
+    public var enabled: Bool
+    public var defaultProjectId: ProjectID?
+    public var passwordExpiresAt: Date?
+
+    public init(
+        id: UserID, domainId: DomainID, name: String, passwordHash: String?, email: String? = nil,
+        description: String = "", enabled: Bool = true, defaultProjectId: ProjectID? = nil
+    ) {
+        self.id = id
+        self.domainId = domainId
+        self.name = name
+        self.passwordHash = passwordHash
+        self.email = email
+        self.description = description
+        self.enabled = enabled
+        self.defaultProjectId = defaultProjectId
+        self.passwordExpiresAt = nil
+    }
+}
+
+/// A role such as admin, member or reader.
+public struct Role: Sendable, Codable, Equatable {
+    public var id: RoleID
+    public var name: String
+    public var description: String
+
+    public init(id: RoleID, name: String, description: String = "") {
+        self.id = id
+        self.name = name
+        self.description = description
+    }
+}
+
+/// A role granted to a user on a project.
+public struct RoleAssignment: Sendable, Codable, Equatable, Hashable {
+    public var userId: UserID
+    public var projectId: ProjectID
+    public var roleId: RoleID
+
+    public init(userId: UserID, projectId: ProjectID, roleId: RoleID) {
+        self.userId = userId
+        self.projectId = projectId
+        self.roleId = roleId
+    }
+}
+
+/// An issued token as stored: only the SHA-256 of the secret is kept, so a
+/// copy of the database cannot be replayed as credentials.
+public struct TokenRecord: Sendable, Codable, Equatable {
+    public var hash: String
+    public var userId: UserID
+    public var projectId: ProjectID?
+    public var issuedAt: Date
+    public var expiresAt: Date
+    public var auditId: String
+
+    public init(hash: String, userId: UserID, projectId: ProjectID?, issuedAt: Date, expiresAt: Date, auditId: String) {
+        self.hash = hash
+        self.userId = userId
+        self.projectId = projectId
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.auditId = auditId
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import NimbusCore
+
+/// `<data-dir>/clouds.yaml`: a cloud named `nimbus` for the admin, so
+/// `OS_CLIENT_CONFIG_FILE=<data-dir>/clouds.yaml OS_CLOUD=nimbus openstack ...` works at once.
+enum CloudsYAML {
+    static func render(authURL: String, password: String) -> String {
+        let quoted = password.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return """
+            # Written by nimbus serve for the admin user. Keep it private: it holds a password.
+            clouds:
+              nimbus:
+                auth:
+                  auth_url: \(authURL)
+                  username: admin
+                  password: "\(quoted)"
+                  project_name: admin
+                  user_domain_name: Default
+                  project_domain_name: Default
+                region_name: RegionOne
+                identity_api_version: 3
+                interface: public
+
+            """
+    }
+
+    /// Writes the file when the password is known (first start, or a reset);
+    /// otherwise only points an existing file at the current address.
+    static func write(to url: URL, authURL: String, password: String?) throws {
+        let text: String
+        if let password {
+            text = render(authURL: authURL, password: password)
+        } else if let existing = try? String(contentsOf: url, encoding: .utf8) {
+            text = existing.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                line.trimmingCharacters(in: .whitespaces).hasPrefix("auth_url:")
+                    ? "      auth_url: \(authURL)" : String(line)
+            }.joined(separator: "\n")
+        } else {
+            return
+        }
+        let temporary = url.appendingPathExtension("tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import Identity
+import Images
+import Logging
+import NimbusAPI
+import NimbusCore
+import NimbusStore
+
+/// The composition root: opens the data directory, bootstraps, wires the
+/// services to the router, and serves until SIGTERM or SIGINT.
+public struct NimbusServer: Sendable {
+    public let configuration: NimbusConfiguration
+    let logger = Logger(label: "nimbus.server")
+
+    public init(configuration: NimbusConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// The services over one data directory, bootstrapped; shared by `serve` and the tests.
+    public struct Services: Sendable {
+        public let store: Store
+        public let identity: IdentityService
+        public let images: ImageService
+        public let bootstrap: IdentityService.BootstrapResult
+    }
+
+    public static func makeServices(_ configuration: NimbusConfiguration) throws -> Services {
+        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        chmod(configuration.dataDirectory.path, 0o700)
+        let store = try Store(path: configuration.databaseURL.path)
+        let identity = IdentityService(
+            store: store, passwordHashRounds: configuration.passwordHashRounds, tokenLifetime: configuration.tokenLifetime)
+        let bootstrap = try identity.bootstrap(adminPassword: configuration.adminPassword)
+        let blobs = try BlobStore(directory: configuration.blobsDirectory)
+        blobs.sweepIncoming()
+        let images = ImageService(store: store, blobs: blobs)
+        try CloudsYAML.write(
+            to: configuration.cloudsYAML, authURL: configuration.baseURL + "/identity", password: bootstrap.adminPassword)
+        return Services(store: store, identity: identity, images: images, bootstrap: bootstrap)
+    }
+
+    public func run() async throws {
+        let services = try Self.makeServices(configuration)
+        let router = NimbusRouter.build(identity: services.identity, images: services.images, baseURL: configuration.baseURL)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
+            onServerRunning: { _ in
+                logger.info("nimbus is serving", metadata: [
+                    "url": "\(configuration.baseURL)", "data-dir": "\(configuration.dataDirectory.path)",
+                    "clouds.yaml": "\(configuration.cloudsYAML.path)",
+                ])
+            },
+            logger: Logger(label: "nimbus.http"))
+        try await app.runService()
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import GRDB
+import NimbusCore
+
+extension Store {
+    // MARK: Domains
+
+    public func domain(id: DomainID) throws -> Domain? {
+        try read { try Domain.fetchOne($0, key: id.rawValue) }
+    }
+
+    public func domain(named name: String) throws -> Domain? {
+        try read { try Domain.filter(Column("name") == name).fetchOne($0) }
+    }
+
+    public func insertDomain(_ domain: Domain) throws {
+        try write { try domain.insert($0) }
+    }
+
+    public func domains() throws -> [Domain] {
+        try read { try Domain.order(Column("name")).fetchAll($0) }
+    }
+
+    // MARK: Projects
+
+    public func insert(_ project: Project) throws {
+        try write { try project.insert($0) }
+    }
+
+    public func update(_ project: Project) throws {
+        try write { try project.update($0) }
+    }
+
+    public func project(id: ProjectID) throws -> Project? {
+        try read { try Project.fetchOne($0, key: id.rawValue) }
+    }
+
+    public func project(named name: String, in domain: DomainID) throws -> Project? {
+        try read { try Project.filter(Column("name") == name && Column("domain_id") == domain).fetchOne($0) }
+    }
+
+    public func projects() throws -> [Project] {
+        try read { try Project.order(Column("name")).fetchAll($0) }
+    }
+
+    /// Deletes a project with its role assignments and tokens.
+    public func deleteProject(id: ProjectID) throws -> Bool {
+        try write { try Project.deleteOne($0, key: id.rawValue) }
+    }
+
+    // MARK: Users
+
+    public func insert(_ user: User) throws {
+        try write { try user.insert($0) }
+    }
+
+    public func update(_ user: User) throws {
+        try write { try user.update($0) }
+    }
+
+    public func user(id: UserID) throws -> User? {
+        try read { try User.fetchOne($0, key: id.rawValue) }
+    }
+
+    public func user(named name: String, in domain: DomainID) throws -> User? {
+        try read { try User.filter(Column("name") == name && Column("domain_id") == domain).fetchOne($0) }
+    }
+
+    public func users() throws -> [User] {
+        try read { try User.order(Column("name")).fetchAll($0) }
+    }
+
+    public func deleteUser(id: UserID) throws -> Bool {
+        try write { try User.deleteOne($0, key: id.rawValue) }
+    }
+
+    // MARK: Roles
+
+    public func insert(_ role: Role) throws {
+        try write { try role.insert($0) }
+    }
+
+    public func role(id: RoleID) throws -> Role? {
+        try read { try Role.fetchOne($0, key: id.rawValue) }
+    }
+
+    public func role(named name: String) throws -> Role? {
+        try read { try Role.filter(Column("name") == name).fetchOne($0) }
+    }
+
+    public func roles() throws -> [Role] {
+        try read { try Role.order(Column("name")).fetchAll($0) }
+    }
+
+    public func deleteRole(id: RoleID) throws -> Bool {
+        try write { try Role.deleteOne($0, key: id.rawValue) }
+    }
+
+    // MARK: Role assignments
+
+    /// Grants a role; granting it twice is not an error, as in Keystone.
+    public func grant(_ assignment: RoleAssignment) throws {
+        try write { try assignment.insert($0, onConflict: .ignore) }
+    }
+
+    public func revoke(_ assignment: RoleAssignment) throws -> Bool {
+        try write { try assignment.delete($0) }
+    }
+
+    public func roleAssignments(user: UserID? = nil, project: ProjectID? = nil, role: RoleID? = nil) throws -> [RoleAssignment] {
+        try read { db in
+            var request = RoleAssignment.all()
+            if let user { request = request.filter(Column("user_id") == user) }
+            if let project { request = request.filter(Column("project_id") == project) }
+            if let role { request = request.filter(Column("role_id") == role) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// The roles a user holds on a project.
+    public func roles(of user: UserID, on project: ProjectID) throws -> [Role] {
+        try read { db in
+            try Role.fetchAll(db, sql: """
+                SELECT role.* FROM role JOIN roleAssignment ON roleAssignment.role_id = role.id
+                WHERE roleAssignment.user_id = ? AND roleAssignment.project_id = ? ORDER BY role.name
+                """, arguments: [user, project])
+        }
+    }
+
+    /// The projects where a user holds any role.
+    public func projects(of user: UserID) throws -> [Project] {
+        try read { db in
+            try Project.fetchAll(db, sql: """
+                SELECT DISTINCT project.* FROM project JOIN roleAssignment ON roleAssignment.project_id = project.id
+                WHERE roleAssignment.user_id = ? ORDER BY project.name
+                """, arguments: [user])
+        }
+    }
+
+    // MARK: Tokens
+
+    public func insert(_ token: TokenRecord) throws {
+        try write { db in
+            try token.insert(db)
+            // Expired tokens are useless; sweep them while we hold the write lock anyway.
+            try TokenRecord.filter(Column("expires_at") < token.issuedAt).deleteAll(db)
+        }
+    }
+
+    public func token(hash: String) throws -> TokenRecord? {
+        try read { try TokenRecord.fetchOne($0, key: hash) }
+    }
+
+    public func deleteToken(hash: String) throws -> Bool {
+        try write { try TokenRecord.deleteOne($0, key: hash) }
+    }
+
+    public func deleteTokens(of user: UserID) throws {
+        _ = try write { try TokenRecord.filter(Column("user_id") == user).deleteAll($0) }
+    }
+}

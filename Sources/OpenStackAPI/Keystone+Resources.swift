@@ -1,0 +1,133 @@
+import Foundation
+import NimbusCore
+
+extension Keystone {
+    public struct ProjectBody: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var domainId: String
+        public var description: String
+        public var enabled: Bool
+        public var isDomain: Bool
+        public var parentId: String
+        public var tags: [String]
+        public var links: Link
+        enum CodingKeys: String, CodingKey {
+            case id, name, description, enabled, tags, links
+            case domainId = "domain_id", isDomain = "is_domain", parentId = "parent_id"
+        }
+        public init(_ project: Project, baseURL: String) {
+            id = project.id.rawValue
+            name = project.name
+            domainId = project.domainId.rawValue
+            description = project.description
+            enabled = project.enabled
+            isDomain = false
+            parentId = project.domainId.rawValue
+            tags = []
+            links = Link("\(baseURL)/identity/v3/projects/\(project.id)")
+        }
+    }
+
+    public struct UserBody: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var domainId: String
+        public var enabled: Bool
+        public var email: String?
+        public var description: String?
+        public var defaultProjectId: String?
+        public var passwordExpiresAt: String?
+        public var links: Link
+        enum CodingKeys: String, CodingKey {
+            case id, name, enabled, email, description, links
+            case domainId = "domain_id", defaultProjectId = "default_project_id", passwordExpiresAt = "password_expires_at"
+        }
+        public init(_ user: User, baseURL: String) {
+            id = user.id.rawValue
+            name = user.name
+            domainId = user.domainId.rawValue
+            enabled = user.enabled
+            email = user.email
+            description = user.description.isEmpty ? nil : user.description
+            defaultProjectId = user.defaultProjectId?.rawValue
+            passwordExpiresAt = nil
+            links = Link("\(baseURL)/identity/v3/users/\(user.id)")
+        }
+    }
+
+    public struct RoleBody: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var description: String?
+        public var domainId: String?
+        public var links: Link
+        enum CodingKeys: String, CodingKey {
+            case id, name, description, links
+            case domainId = "domain_id"
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(description, forKey: .description)
+            try container.encode(domainId, forKey: .domainId)
+            try container.encode(links, forKey: .links)
+        }
+        public init(_ role: Role, baseURL: String) {
+            id = role.id.rawValue
+            name = role.name
+            description = role.description.isEmpty ? nil : role.description
+            domainId = nil
+            links = Link("\(baseURL)/identity/v3/roles/\(role.id)")
+        }
+    }
+
+    public struct DomainBody: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var description: String
+        public var enabled: Bool
+        public var links: Link
+        public init(_ domain: Domain, baseURL: String) {
+            id = domain.id.rawValue
+            name = domain.name
+            description = domain.description
+            enabled = domain.enabled
+            links = Link("\(baseURL)/identity/v3/domains/\(domain.id)")
+        }
+    }
+
+    public struct AssignmentBody: Codable, Sendable {
+        public struct Scope: Codable, Sendable { public var project: NamedOrID }
+        public struct NamedOrID: Codable, Sendable {
+            public var id: String
+            public var name: String?
+            public var domain: DomainRef?
+        }
+        public struct Links: Codable, Sendable { public var assignment: String }
+        public var role: NamedOrID
+        public var user: NamedOrID
+        public var scope: Scope
+        public var links: Links
+
+        public init(_ assignment: RoleAssignment, baseURL: String, names: (user: User?, project: Project?, role: Role?)?) {
+            role = NamedOrID(id: assignment.roleId.rawValue, name: names?.role?.name)
+            user = NamedOrID(
+                id: assignment.userId.rawValue, name: names?.user?.name,
+                domain: names?.user.map { DomainRef(id: $0.domainId.rawValue, name: $0.domainId == .default ? "Default" : $0.domainId.rawValue) })
+            scope = Scope(project: NamedOrID(
+                id: assignment.projectId.rawValue, name: names?.project?.name,
+                domain: names?.project.map { DomainRef(id: $0.domainId.rawValue, name: $0.domainId == .default ? "Default" : $0.domainId.rawValue) }))
+            links = Links(assignment: "\(baseURL)/identity/v3/projects/\(assignment.projectId)/users/\(assignment.userId)/roles/\(assignment.roleId)")
+        }
+    }
+
+    /// The links block of a collection.
+    public struct CollectionLinks: Codable, Sendable {
+        public var `self`: String
+        public var previous: String?
+        public var next: String?
+        public init(_ href: String) { self.`self` = href }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import NimbusCore
+
+/// Keystone v3 wire types, with Keystone's spellings.
+public enum Keystone {
+    public struct Link: Codable, Sendable {
+        public var `self`: String
+        public init(_ href: String) { self.`self` = href }
+    }
+
+    public struct DomainRef: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public init(id: String, name: String) {
+            self.id = id
+            self.name = name
+        }
+    }
+
+    public struct NamedRef: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var domain: DomainRef?
+        public init(id: String, name: String, domain: DomainRef? = nil) {
+            self.id = id
+            self.name = name
+            self.domain = domain
+        }
+    }
+
+    public struct Endpoint: Codable, Sendable {
+        public var id: String
+        public var interface: String
+        public var region: String
+        public var regionId: String
+        public var url: String
+        enum CodingKeys: String, CodingKey { case id, interface, region, url, regionId = "region_id" }
+    }
+
+    public struct CatalogEntry: Codable, Sendable {
+        public var id: String
+        public var type: String
+        public var name: String
+        public var endpoints: [Endpoint]
+    }
+
+    public struct Token: Codable, Sendable {
+        public var methods: [String]
+        public var user: TokenUser
+        public var auditIds: [String]
+        public var issuedAt: String
+        public var expiresAt: String
+        public var project: NamedRef?
+        public var isDomain: Bool?
+        public var roles: [NamedRef]?
+        public var catalog: [CatalogEntry]?
+        public init(
+            methods: [String], user: TokenUser, auditIds: [String], issuedAt: String, expiresAt: String,
+            project: NamedRef?, isDomain: Bool?, roles: [NamedRef]?, catalog: [CatalogEntry]?
+        ) {
+            self.methods = methods
+            self.user = user
+            self.auditIds = auditIds
+            self.issuedAt = issuedAt
+            self.expiresAt = expiresAt
+            self.project = project
+            self.isDomain = isDomain
+            self.roles = roles
+            self.catalog = catalog
+        }
+        enum CodingKeys: String, CodingKey {
+            case methods, user, project, roles, catalog
+            case auditIds = "audit_ids", issuedAt = "issued_at", expiresAt = "expires_at", isDomain = "is_domain"
+        }
+    }
+
+    public struct TokenUser: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var domain: DomainRef
+        public var passwordExpiresAt: String?
+        public init(id: String, name: String, domain: DomainRef) {
+            self.id = id
+            self.name = name
+            self.domain = domain
+        }
+        enum CodingKeys: String, CodingKey {
+            case id, name, domain
+            case passwordExpiresAt = "password_expires_at"
+        }
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(domain, forKey: .domain)
+            try container.encode(passwordExpiresAt, forKey: .passwordExpiresAt)
+        }
+    }
+
+    public struct TokenBody: Codable, Sendable {
+        public var token: Token
+        public init(token: Token) { self.token = token }
+    }
+
+    /// The catalog: every service on the one port, paths as devstack lays them out.
+    public static func catalog(baseURL: String, region: String = "RegionOne") -> [CatalogEntry] {
+        let services: [(type: String, name: String, path: String)] = [
+            ("identity", "keystone", "/identity"),
+            ("image", "glance", "/image"),
+            ("compute", "nova", "/compute/v2.1"),
+            ("network", "neutron", "/network"),
+        ]
+        return services.map { service in
+            CatalogEntry(
+                id: stableID(service.type), type: service.type, name: service.name,
+                endpoints: ["public", "internal", "admin"].map { interface in
+                    Endpoint(
+                        id: stableID("\(service.type)-\(interface)"), interface: interface, region: region,
+                        regionId: region, url: baseURL + service.path)
+                })
+        }
+    }
+
+    /// Catalog ids derived from names, so they stay the same across restarts.
+    static func stableID(_ seed: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var out = ""
+        for round in 0..<2 {
+            for byte in (seed + "\(round)").utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+            out += String(format: "%016llx", hash)
+        }
+        return out
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// The outcome of a command-line program.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    var succeeded: Bool { status == 0 }
+}
+
+/// Runs a program to completion, capturing its output through files (no pipe can fill up).
+func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    if let directory { process.currentDirectoryURL = directory }
+    let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
+    let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("err-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    defer {
+        try? FileManager.default.removeItem(at: outURL)
+        try? FileManager.default.removeItem(at: errURL)
+    }
+    process.standardOutput = try FileHandle(forWritingTo: outURL)
+    process.standardError = try FileHandle(forWritingTo: errURL)
+    try process.run()
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+}
+
+func shell(_ command: String, in directory: URL? = nil) throws -> CommandResult {
+    try run(URL(fileURLWithPath: "/bin/sh"), ["-c", command], in: directory)
+}
+
+/// The real `openstack` command, as the admin from clouds.yaml or as another user.
+struct OpenStackClient {
+    let nimbus: NimbusProcess
+    var credentials: [String: String]
+
+    /// The admin, through the clouds.yaml that `nimbus serve` wrote.
+    init(admin nimbus: NimbusProcess) {
+        self.nimbus = nimbus
+        credentials = ["OS_CLIENT_CONFIG_FILE": nimbus.cloudsYAML.path, "OS_CLOUD": "nimbus"]
+    }
+
+    /// Another user, through the OS_* variables users set by hand.
+    init(nimbus: NimbusProcess, user: String, password: String, project: String) {
+        self.nimbus = nimbus
+        credentials = [
+            "OS_AUTH_URL": "\(nimbus.baseURL)/identity", "OS_USERNAME": user, "OS_PASSWORD": password,
+            "OS_PROJECT_NAME": project, "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
+            "OS_IDENTITY_API_VERSION": "3", "OS_CLIENT_CONFIG_FILE": "/nonexistent", "OS_CLOUD": "",
+        ]
+    }
+
+    @discardableResult
+    func callAsFunction(_ arguments: String..., in directory: URL? = nil) throws -> CommandResult {
+        try run(Repository.openstackClient, arguments, environment: credentials, in: directory)
+    }
+
+    /// Runs a command that must succeed and returns its standard output.
+    func succeed(_ arguments: String..., in directory: URL? = nil) throws -> String {
+        let result = try run(Repository.openstackClient, arguments, environment: credentials, in: directory)
+        guard result.succeeded else {
+            throw E2EError("openstack \(arguments.joined(separator: " ")) failed (\(result.status)):\n\(result.stderr)\n--- server log ---\n\(nimbus.log().suffix(4000))")
+        }
+        return result.stdout
+    }
+
+    /// `-f json` output of a command that must succeed.
+    func json(_ arguments: String...) throws -> Any {
+        let result = try run(Repository.openstackClient, arguments + ["-f", "json"], environment: credentials)
+        guard result.succeeded else {
+            throw E2EError("openstack \(arguments.joined(separator: " ")) failed (\(result.status)):\n\(result.stderr)\n--- server log ---\n\(nimbus.log().suffix(4000))")
+        }
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+}

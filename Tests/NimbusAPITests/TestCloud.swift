@@ -1,0 +1,47 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NimbusAPI
+import NimbusCore
+import NimbusServer
+import Testing
+
+/// The real router and services over a throwaway data directory, driven in process.
+struct TestCloud {
+    static let adminPassword = "api-test-admin"
+    let configuration: NimbusConfiguration
+    let services: NimbusServer.Services
+
+    init() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-api-\(UUID().uuidString)")
+        // Few hash rounds: these tests exercise the API, not the KDF's cost.
+        configuration = NimbusConfiguration(
+            dataDirectory: directory, port: 8774, adminPassword: Self.adminPassword, passwordHashRounds: 1_000)
+        services = try NimbusServer.makeServices(configuration)
+    }
+
+    func withClient(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let router = NimbusRouter.build(identity: services.identity, images: services.images, baseURL: configuration.baseURL)
+        try await Application(router: router).test(.router, body)
+        try? FileManager.default.removeItem(at: configuration.dataDirectory)
+    }
+}
+
+extension TestClientProtocol {
+    /// Issues a project-scoped token and returns it.
+    func token(user: String = "admin", password: String = TestCloud.adminPassword, project: String = "admin") async throws -> String {
+        let body = """
+            {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "\(user)", "domain": {"id": "default"}, "password": "\(password)"}}},
+             "scope": {"project": {"name": "\(project)", "domain": {"id": "default"}}}}}
+            """
+        return try await execute(uri: "/identity/v3/auth/tokens", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)) { response in
+            #expect(response.status == .created)
+            return try #require(response.headers[HTTPField.Name("X-Subject-Token")!])
+        }
+    }
+
+    func json(_ response: TestResponse) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+    }
+}
