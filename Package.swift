@@ -18,7 +18,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
@@ -81,12 +80,14 @@ let package = Package(
         ),
         .executableTarget(name: "nimbus", dependencies: ["NimbusCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         .testTarget(name: "ImageFormatsTests", dependencies: ["ImageFormats"], swiftSettings: strict),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity", "NimbusStore", "NimbusCore"], swiftSettings: strict),
         .testTarget(
             name: "NimbusAPITests",
             dependencies: [
                 "NimbusServer", "NimbusAPI", "NimbusStore", "Identity", "Images", "NimbusCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -115,7 +115,7 @@ extension IdentityController {
             let assignments = try identity.roleAssignments(
                 user: query["user.id"].map(String.init), project: query["scope.project.id"].map(String.init),
                 role: query["role.id"].map(String.init), context.auth)
-            let includeNames = query["include_names"].map { $0 == "true" || $0 == "1" || $0.isEmpty } ?? false
+            let includeNames = query["include_names"].map { ["true", "1", ""].contains($0.lowercased()) } ?? false
             let bodies = try assignments.map { assignment in
                 Keystone.AssignmentBody(assignment, baseURL: baseURL, names: includeNames ? try identity.names(for: assignment) : nil)
             }

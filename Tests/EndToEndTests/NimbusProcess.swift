@@ -18,11 +18,16 @@ final class NimbusProcess: @unchecked Sendable {
     var cloudsYAML: URL { dataDirectory.appendingPathComponent("clouds.yaml") }
     var blobsDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
 
-    init() async throws {
-        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-e2e-\(UUID().uuidString)")
+    /// Whether deinit removes the data directory (not when another process reuses it).
+    private let ownsDataDirectory: Bool
+
+    /// Starts on a new data directory, or on `reusing` one left by an earlier process.
+    init(reusing existing: URL? = nil) async throws {
+        dataDirectory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-e2e-\(UUID().uuidString)")
+        ownsDataDirectory = existing == nil
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         port = try Self.freePort()
-        logURL = dataDirectory.appendingPathComponent("serve.log")
+        logURL = dataDirectory.appendingPathComponent("serve-\(port).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         process.executableURL = Repository.nimbusBinary
@@ -62,7 +67,7 @@ final class NimbusProcess: @unchecked Sendable {
 
     deinit {
         stop()
-        try? FileManager.default.removeItem(at: dataDirectory)
+        if ownsDataDirectory { try? FileManager.default.removeItem(at: dataDirectory) }
     }
 
     /// Files in the blob store and its upload area, for "nothing was left behind" checks.
