@@ -20,15 +20,29 @@ public struct IdentityService: Sendable {
     // MARK: Authentication
 
     /// How a password request names its user.
-    public enum UserReference: Sendable {
+    public enum UserReference: Sendable, CustomStringConvertible {
         case id(UserID)
         case name(String, domain: DomainReference)
+
+        public var description: String {
+            switch self {
+            case .id(let id): "id \(id)"
+            case .name(let name, let domain): "\(name) in domain \(domain)"
+            }
+        }
     }
 
     /// How a request names a domain.
-    public enum DomainReference: Sendable {
+    public enum DomainReference: Sendable, CustomStringConvertible {
         case id(DomainID)
         case name(String)
+
+        public var description: String {
+            switch self {
+            case .id(let id): "id \(id)"
+            case .name(let name): name
+            }
+        }
     }
 
     /// What a token is scoped to.

@@ -37,7 +37,8 @@ enum ImageAttributes {
         try checkWritable(key)
         switch key {
         case "name":
-            guard let value else { image.name = nil; return }
+            // Glance's schema (and ours, GlanceSchemas) types name as ["null", "string"].
+            guard let value, value != .null else { image.name = nil; return }
             guard case .string(let name) = value, name.utf8.count <= 255 else {
                 throw invalid(key, value, "a string of at most 255 characters")
             }

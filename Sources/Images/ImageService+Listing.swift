@@ -33,6 +33,7 @@ extension ImageService {
         for sort in query.sort where !Self.sortKeys.contains(sort.key) {
             throw NimbusError.badRequest("Invalid sort key: \(sort.key). It is not in the list of allowed sort keys.")
         }
+        try Self.validateFilters(query.filters)
         let memberships = try auth.projectId.map { try store.memberships(of: $0) } ?? [:]
         var images = try store.images().filter { image in
             try isListed(image, query, auth, member: memberships[image.id]?.status)
@@ -47,6 +48,25 @@ extension ImageService {
         let page = Array(images.prefix(limit))
         let next = images.count > limit ? page.last?.id : nil
         return Page(images: page, nextMarker: next)
+    }
+
+    /// Checks filter values up front, so a bad value is a 400 even when no
+    /// image is there to reach the filter (or every image is filtered out first).
+    static func validateFilters(_ filters: [String: String]) throws {
+        if let visibility = filters["visibility"], visibility != "all", ImageVisibility(rawValue: visibility) == nil {
+            throw NimbusError.badRequest("Invalid visibility value: \(visibility)")
+        }
+        if let status = filters["member_status"], status != "all", ImageMember.Status(rawValue: status) == nil {
+            throw NimbusError.badRequest("Invalid member_status value: \(status); expected accepted, pending, rejected or all.")
+        }
+        for key in ["size_min", "size_max"] {
+            if let value = filters[key], Int64(value) == nil { throw NimbusError.badRequest("Invalid \(key): \(value)") }
+        }
+        for key in ["protected", "os_hidden"] {
+            if let value = filters[key], value != "true", value != "false" {
+                throw NimbusError.badRequest("Invalid \(key) value: \(value); expected true or false.")
+            }
+        }
     }
 
     /// Glance's default listing: own, public, and shared-with-us images that
@@ -69,7 +89,8 @@ extension ImageService {
             let wanted = query.filters["member_status"] ?? "accepted"
             if wanted != "all", member?.rawValue != wanted { return false }
         }
-        if image.osHidden, query.filters["os_hidden"] != "true" { return false }
+        // Glance: os_hidden=true lists only hidden images; by default (or false) they are left out.
+        if image.osHidden != (query.filters["os_hidden"] == "true") { return false }
         for (key, value) in query.filters {
             switch key {
             case "visibility", "member_status", "os_hidden": continue

@@ -81,6 +81,9 @@ public struct ImageService: Sendable {
         }
         // JSON pointer escapes (RFC 6901).
         let key = first.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        // Read-only and reserved attributes are 403 whatever the operation, as in
+        // Glance; checked first so `replace /status` is not a 409 "does not exist".
+        try ImageAttributes.checkWritable(key)
         if key == "tags", segments.count == 2, operation.kind == .add, let tag = operation.value?.stringValue {
             let checked = try ImageAttributes.validTag(tag)
             if !image.tags.contains(checked) { image.tags.append(checked) }

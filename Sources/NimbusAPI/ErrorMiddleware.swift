@@ -25,6 +25,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.debug("request refused", metadata: ["error": "\(failure)"])
             }
             var response = ErrorRendering.response(for: failure, service: ServiceStyle(path: request.uri.path))
+            // Headers an HTTPError carries belong to the answer (Content-Range on a
+            // 416); those the rendering set, such as Content-Type, win.
+            if let httpError = error as? HTTPError {
+                for field in httpError.headers where field.name != .contentLength && response.headers[field.name] == nil {
+                    response.headers.append(field)
+                }
+            }
             response.headers[.xOpenStackRequestID] = requestID
             return response
         }

@@ -8,7 +8,7 @@ import OpenStackAPI
 extension IdentityController {
     func addAdministration(to router: RouterGroup<AuthenticatedContext>) {
         router.get("domains") { request, context in
-            let name = request.uri.queryParameters["name"].map(String.init)
+            let name = QueryParameters.first(request)["name"]
             let domains = try identity.domains(context.auth).filter { name == nil || $0.name == name }
             return try JSONMessages.response(["domains": domains.map { Keystone.DomainBody($0, baseURL: baseURL) }])
         }
@@ -17,9 +17,9 @@ extension IdentityController {
         }
 
         router.get("projects") { request, context in
-            let query = request.uri.queryParameters
+            let query = QueryParameters.first(request)
             return try projectList(try identity.projects(
-                name: query["name"].map(String.init), domainId: query["domain_id"].map(String.init), context.auth))
+                name: query["name"], domainId: query["domain_id"], context.auth))
         }
         router.post("projects") { request, context in
             let body = try await entity("project", from: request)
@@ -41,8 +41,8 @@ extension IdentityController {
         }
 
         router.get("users") { request, context in
-            let query = request.uri.queryParameters
-            let users = try identity.users(name: query["name"].map(String.init), domainId: query["domain_id"].map(String.init), context.auth)
+            let query = QueryParameters.first(request)
+            let users = try identity.users(name: query["name"], domainId: query["domain_id"], context.auth)
             return try JSONMessages.response(UserList(
                 users: users.map { Keystone.UserBody($0, baseURL: baseURL) },
                 links: Keystone.CollectionLinks("\(baseURL)/identity/v3/users")))
@@ -70,7 +70,7 @@ extension IdentityController {
         }
 
         router.get("roles") { request, context in
-            let roles = try identity.roles(name: request.uri.queryParameters["name"].map(String.init), context.auth)
+            let roles = try identity.roles(name: QueryParameters.first(request)["name"], context.auth)
             return try JSONMessages.response(["roles": roles.map { Keystone.RoleBody($0, baseURL: baseURL) }])
         }
         router.post("roles") { request, context in
@@ -111,10 +111,10 @@ extension IdentityController {
             return Response(status: .noContent)
         }
         router.get("role_assignments") { request, context in
-            let query = request.uri.queryParameters
+            let query = QueryParameters.first(request)
             let assignments = try identity.roleAssignments(
-                user: query["user.id"].map(String.init), project: query["scope.project.id"].map(String.init),
-                role: query["role.id"].map(String.init), context.auth)
+                user: query["user.id"], project: query["scope.project.id"],
+                role: query["role.id"], context.auth)
             let includeNames = query["include_names"].map { ["true", "1", ""].contains($0.lowercased()) } ?? false
             let bodies = try assignments.map { assignment in
                 Keystone.AssignmentBody(assignment, baseURL: baseURL, names: includeNames ? try identity.names(for: assignment) : nil)

@@ -74,8 +74,7 @@ struct ImageController {
         var query = ImageService.ListQuery()
         var sortKeys: [String] = []
         var sortDirs: [String] = []
-        for (key, value) in request.uri.queryParameters {
-            let key = String(key), value = String(value).removingPercentEncoding ?? String(value)
+        for (key, value) in QueryParameters.decode(request.uri.query) {
             switch key {
             case "limit":
                 guard let limit = Int(value), limit >= 0 else { throw NimbusError.badRequest("limit param must be an integer") }
@@ -86,7 +85,8 @@ struct ImageController {
             case "sort_dir": sortDirs.append(value)
             case "sort":
                 for part in value.split(separator: ",") {
-                    let pieces = part.split(separator: ":")
+                    // Keeping empty pieces means there is always a first one: "sort=:" is a bad key, not a crash.
+                    let pieces = part.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
                     sortKeys.append(String(pieces[0]).trimmingCharacters(in: .whitespaces))
                     sortDirs.append(pieces.count > 1 ? String(pieces[1]) : "desc")
                 }
@@ -156,7 +156,9 @@ struct ImageController {
             headers[.contentLength] = "0"
             return Response(status: .ok, headers: headers)
         }
-        if let rangeHeader = request.headers[.range] {
+        // RFC 9110 §14.2: a Range in a unit other than bytes is ignored, and a
+        // server may ignore several ranges; both get the whole image, as from Glance.
+        if let rangeHeader = request.headers[.range], rangeHeader.hasPrefix("bytes="), !rangeHeader.contains(",") {
             guard let range = Self.byteRange(rangeHeader, size: data.size) else {
                 headers[.contentRange] = "bytes */\(data.size)"
                 throw HTTPError(.rangeNotSatisfiable, headers: headers, message: "Requested range \(rangeHeader) is not satisfiable for \(data.size) bytes.")
