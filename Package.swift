@@ -20,10 +20,21 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(name: "NimbusCore", swiftSettings: strict),
         .target(name: "ImageFormats", swiftSettings: strict),
+        .target(name: "QEMU", swiftSettings: strict),
+        .target(
+            name: "QMP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "NimbusStore",
             dependencies: ["NimbusCore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -80,6 +91,16 @@ let package = Package(
         ),
         .executableTarget(name: "nimbus", dependencies: ["NimbusCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         .testTarget(name: "ImageFormatsTests", dependencies: ["ImageFormats"], swiftSettings: strict),
+        .testTarget(name: "QEMUTests", dependencies: ["QEMU"], exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(
+            name: "QMPTests",
+            dependencies: [
+                "QMP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "NimbusStore", "NimbusCore"], swiftSettings: strict),
         .testTarget(
             name: "NimbusAPITests",

@@ -1,0 +1,68 @@
+import Foundation
+import QEMU
+import Testing
+
+/// The QEMU command line for the interesting specs, checked against golden
+/// files: a change in launch behaviour is a reviewable diff. Regenerate with
+/// `NIMBUS_UPDATE_GOLDEN=1 swift test --filter QEMUTests`.
+@Suite("QEMU command lines")
+struct CommandLineGoldenTests {
+    static let sockets = VMSpec.Sockets(qmp: "/d/i/qmp.sock", serial: "/d/i/serial.sock", vnc: "/d/i/vnc.sock")
+    static let nic = NIC(id: "net0", mac: "fa:16:3e:00:00:01", network: "10.0.0.0/24", gateway: "10.0.0.1", dhcpStart: "10.0.0.5", hostname: "my-instance", restrict: true)
+
+    static func isoInstall(bus: Drive.Bus, cdromBus: Drive.Bus, firmware: VMSpec.Firmware = .bios, machine: String = "q35") -> VMSpec {
+        VMSpec(
+            name: "my-instance", uuid: "6f1a9e3c-1111-4222-8333-944455556666", machine: machine, cpus: 1, memoryMiB: 512,
+            firmware: firmware,
+            drives: [
+                Drive(id: "disk0", kind: .disk, bus: bus, file: "/d/i/disk.qcow2", format: "qcow2", bootIndex: 0),
+                Drive(id: "cd0", kind: .cdrom, bus: cdromBus, file: "/d/blobs/abc", format: "raw", readOnly: true, bootIndex: 1),
+            ],
+            nics: [nic], sockets: sockets, pidFile: "/d/i/qemu.pid")
+    }
+
+    static let cases: [(String, VMSpec)] = [
+        ("iso-bios-virtio", isoInstall(bus: .virtio, cdromBus: .sata)),
+        ("iso-uefi-virtio", isoInstall(bus: .virtio, cdromBus: .sata, firmware: .uefi(code: "/usr/share/OVMF/OVMF_CODE_4M.fd", variables: "/d/i/OVMF_VARS.fd"))),
+        ("iso-ide-cdrom-pc", isoInstall(bus: .ide, cdromBus: .ide, machine: "pc")),
+        ("iso-scsi", isoInstall(bus: .scsi, cdromBus: .scsi)),
+        ("iso-sata-pc", isoInstall(bus: .sata, cdromBus: .sata, machine: "pc")),
+        ("qcow2-image", VMSpec(
+            name: "web, 1", machine: "q35", accelerator: .kvm, cpus: 2, memoryMiB: 2048,
+            drives: [Drive(id: "disk0", kind: .disk, bus: .virtio, file: "/d/i/disk.qcow2", format: "qcow2", bootIndex: 0)],
+            nics: [NIC(id: "net0", model: "e1000", mac: "fa:16:3e:00:00:02", network: "10.0.0.0/24", gateway: "10.0.0.1", dhcpStart: "10.0.0.6",
+                       forwards: [PortForward(hostAddress: "127.10.0.5", hostPort: 22, guestPort: 22)])],
+            sockets: VMSpec.Sockets(qmp: "/d/i/qmp.sock", serial: "/d/i/serial.sock"), pidFile: nil, startPaused: false)),
+    ]
+
+    @Test("command lines match their golden files", arguments: cases.map(\.0))
+    func golden(name: String) throws {
+        let spec = try #require(Self.cases.first { $0.0 == name }?.1)
+        let actual = QEMUCommandLine.arguments(for: spec).joined(separator: "\n") + "\n"
+        let sourceGolden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name).args")
+        if ProcessInfo.processInfo.environment["NIMBUS_UPDATE_GOLDEN"] == "1" {
+            try actual.write(to: sourceGolden, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: sourceGolden, encoding: .utf8)
+        #expect(actual == expected, "QEMU arguments for \(name) changed; review and regenerate the golden file")
+    }
+
+    @Test("the CD drive exists without a medium, so a disc can be inserted later")
+    func emptyCDDrive() {
+        let spec = VMSpec(
+            name: "empty", drives: [Drive(id: "cd0", kind: .cdrom, bus: .sata, file: nil)],
+            sockets: Self.sockets)
+        let arguments = QEMUCommandLine.arguments(for: spec)
+        #expect(arguments.contains("if=none,id=cd0-drive,media=cdrom,readonly=on"))
+        #expect(arguments.contains("ide-cd,bus=ide.0,drive=cd0-drive,id=cd0"))
+    }
+
+    @Test("commas in paths are escaped, so a path cannot inject QEMU options")
+    func commasEscaped() {
+        let spec = VMSpec(
+            name: "x", drives: [Drive(id: "disk0", kind: .disk, bus: .virtio, file: "/tmp/a,b/disk.qcow2", format: "qcow2")],
+            sockets: Self.sockets)
+        let arguments = QEMUCommandLine.arguments(for: spec)
+        #expect(arguments.contains { $0.contains("file=/tmp/a,,b/disk.qcow2,format=qcow2") })
+    }
+}
