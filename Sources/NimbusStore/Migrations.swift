@@ -2,8 +2,15 @@ import GRDB
 
 extension Store {
     /// Named migrations; once shipped, a migration is frozen and changes come as new ones.
+    /// Each service's tables are registered by its own function, in dependency order.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
+        registerIdentityAndImageMigrations(&migrator)
+        registerNetworkMigrations(&migrator)
+        return migrator
+    }
+
+    static func registerIdentityAndImageMigrations(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v1-identity") { db in
             try db.create(table: "domain") { t in
                 t.primaryKey("id", .text)
@@ -85,6 +92,5 @@ extension Store {
                 t.primaryKey(["image_id", "member_id"])
             }
         }
-        return migrator
     }
 }
