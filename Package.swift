@@ -59,11 +59,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "Compute",
+            dependencies: [
+                "NimbusCore", "NimbusStore", "Identity", "QEMU", "QMP",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(name: "OpenStackAPI", dependencies: ["NimbusCore"], swiftSettings: strict),
         .target(
             name: "NimbusAPI",
             dependencies: [
-                "NimbusCore", "Identity", "Images", "OpenStackAPI",
+                "NimbusCore", "Identity", "Images", "Compute", "OpenStackAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,7 +81,7 @@ let package = Package(
         .target(
             name: "NimbusServer",
             dependencies: [
-                "NimbusCore", "NimbusStore", "Identity", "Images", "NimbusAPI",
+                "NimbusCore", "NimbusStore", "Identity", "Images", "Compute", "NimbusAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

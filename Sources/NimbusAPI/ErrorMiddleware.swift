@@ -76,6 +76,7 @@ extension NimbusError.Code {
         case .forbidden: .forbidden
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
+        case .notAcceptable: .notAcceptable
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
@@ -95,6 +96,7 @@ extension NimbusError.Code {
         case 403: self = .forbidden
         case 404: self = .notFound
         case 405: self = .methodNotAllowed
+        case 406: self = .notAcceptable
         case 409: self = .conflict
         case 413: self = .payloadTooLarge
         case 415: self = .unsupportedMediaType
@@ -138,6 +140,7 @@ enum ErrorRendering {
         case 403: "forbidden"
         case 404: "itemNotFound"
         case 405: "badMethod"
+        case 406: "notAcceptable"
         case 409: "conflictingRequest"
         case 413: "overLimit"
         case 415: "badMediaType"

@@ -1,3 +1,4 @@
+import Compute
 import Hummingbird
 import Identity
 import Images
@@ -7,10 +8,13 @@ import NimbusCore
 /// Builds the router for all services. Tests call this too, so what they
 /// exercise in process is exactly what `nimbus serve` serves.
 public enum NimbusRouter {
-    public static func build(identity: IdentityService, images: ImageService, baseURL: String) -> Router<NimbusRequestContext> {
+    public static func build(
+        identity: IdentityService, images: ImageService, flavors: FlavorService? = nil, baseURL: String
+    ) -> Router<NimbusRequestContext> {
         let router = Router(context: NimbusRequestContext.self)
         router.addMiddleware {
             ErrorMiddleware<NimbusRequestContext>()
+            ComputeMicroversionMiddleware<NimbusRequestContext>()
             AuthMiddleware(identity: identity)
         }
         router.get("/") { _, _ in
@@ -21,6 +25,9 @@ public enum NimbusRouter {
         }
         IdentityController(identity: identity, baseURL: baseURL).addRoutes(to: router)
         ImageController(images: images, baseURL: baseURL).addRoutes(to: router)
+        if let flavors {
+            ComputeController(flavors: flavors, baseURL: baseURL).addRoutes(to: router)
+        }
         return router
     }
 }

@@ -10,6 +10,7 @@ public struct NimbusError: Error, Sendable, CustomStringConvertible {
         case forbidden
         case notFound
         case methodNotAllowed
+        case notAcceptable
         case conflict
         case payloadTooLarge
         case unsupportedMediaType

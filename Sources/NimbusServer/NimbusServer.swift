@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Identity
+import Compute
 import Images
 import Logging
 import NimbusAPI
@@ -22,6 +23,7 @@ public struct NimbusServer: Sendable {
         public let store: Store
         public let identity: IdentityService
         public let images: ImageService
+        public let flavors: FlavorService
         public let bootstrap: IdentityService.BootstrapResult
     }
 
@@ -35,14 +37,17 @@ public struct NimbusServer: Sendable {
         let blobs = try BlobStore(directory: configuration.blobsDirectory)
         blobs.sweepIncoming()
         let images = ImageService(store: store, blobs: blobs)
+        let flavors = FlavorService(store: store)
+        try flavors.bootstrap()
         try CloudsYAML.write(
             to: configuration.cloudsYAML, authURL: configuration.baseURL + "/identity", password: bootstrap.adminPassword)
-        return Services(store: store, identity: identity, images: images, bootstrap: bootstrap)
+        return Services(store: store, identity: identity, images: images, flavors: flavors, bootstrap: bootstrap)
     }
 
     public func run() async throws {
         let services = try Self.makeServices(configuration)
-        let router = NimbusRouter.build(identity: services.identity, images: services.images, baseURL: configuration.baseURL)
+        let router = NimbusRouter.build(
+            identity: services.identity, images: services.images, flavors: services.flavors, baseURL: configuration.baseURL)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),

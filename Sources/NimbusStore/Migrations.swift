@@ -7,6 +7,7 @@ extension Store {
         var migrator = DatabaseMigrator()
         registerIdentityAndImageMigrations(&migrator)
         registerNetworkMigrations(&migrator)
+        registerComputeMigrations(&migrator)
         return migrator
     }
 
