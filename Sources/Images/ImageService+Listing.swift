@@ -33,6 +33,9 @@ extension ImageService {
         for sort in query.sort where !Self.sortKeys.contains(sort.key) {
             throw NimbusError.badRequest("Invalid sort key: \(sort.key). It is not in the list of allowed sort keys.")
         }
+        var query = query
+        // Booleans arrive as Python spells them (openstacksdk sends os_hidden=True).
+        for key in ["protected", "os_hidden"] { query.filters[key] = query.filters[key]?.lowercased() }
         try Self.validateFilters(query.filters)
         let memberships = try auth.projectId.map { try store.memberships(of: $0) } ?? [:]
         var images = try store.images().filter { image in
