@@ -10,11 +10,15 @@ public struct IdentityService: Sendable {
     let hasher: PasswordHasher
     let tokenLifetime: TimeInterval
     let logger = Logger(label: "nimbus.identity")
+    /// A hash of a random password with the configured cost, checked against
+    /// when a user does not exist.
+    let dummyHash: String
 
     public init(store: Store, passwordHashRounds: Int, tokenLifetime: TimeInterval) {
         self.store = store
         self.hasher = PasswordHasher(rounds: passwordHashRounds)
         self.tokenLifetime = tokenLifetime
+        self.dummyHash = (try? hasher.hash(Self.randomSecret())) ?? ""
     }
 
     // MARK: Authentication
@@ -67,8 +71,13 @@ public struct IdentityService: Sendable {
     static let authenticationFailed = NimbusError.unauthorized("The request you have made requires authentication.")
 
     public func authenticate(user reference: UserReference, password: String, scope: Scope) throws -> IssuedToken {
-        guard let user = try findUser(reference), let hash = user.passwordHash,
-              hasher.verify(password, against: hash) else {
+        guard let user = try findUser(reference), let hash = user.passwordHash else {
+            // Spend the same work as a real check, so timing does not tell which users exist.
+            _ = hasher.verify(password, against: dummyHash)
+            logger.info("authentication failed", metadata: ["user": "\(reference)"])
+            throw Self.authenticationFailed
+        }
+        guard hasher.verify(password, against: hash) else {
             logger.info("authentication failed", metadata: ["user": "\(reference)"])
             throw Self.authenticationFailed
         }
@@ -76,14 +85,16 @@ public struct IdentityService: Sendable {
         return try issue(for: user, scope: scope)
     }
 
-    /// The `token` method: trade a valid token for a new one, usually to change scope.
+    /// The `token` method: trade a valid token for a new one, usually to change
+    /// scope. The new token expires when the old one does, as in Keystone, so a
+    /// token cannot be kept alive forever by renewing it.
     public func authenticate(token secret: String, scope: Scope) throws -> IssuedToken {
         let context = try validate(secret)
         guard let user = try store.user(id: context.userId) else { throw Self.authenticationFailed }
-        return try issue(for: user, scope: scope)
+        return try issue(for: user, scope: scope, expiresAt: context.expiresAt)
     }
 
-    private func issue(for user: User, scope: Scope) throws -> IssuedToken {
+    private func issue(for user: User, scope: Scope, expiresAt: Date? = nil) throws -> IssuedToken {
         var project: Project?
         var roles: [Role] = []
         if case .project(let reference) = scope {
@@ -101,7 +112,7 @@ public struct IdentityService: Sendable {
         let now = Date()
         let record = TokenRecord(
             hash: Self.digest(secret), userId: user.id, projectId: project?.id, issuedAt: now,
-            expiresAt: now.addingTimeInterval(tokenLifetime), auditId: String(Self.randomSecret().prefix(22)))
+            expiresAt: expiresAt ?? now.addingTimeInterval(tokenLifetime), auditId: String(Self.randomSecret().prefix(22)))
         try store.insert(record)
         let context = AuthContext(
             userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, roles: roles,
@@ -146,7 +157,7 @@ public struct IdentityService: Sendable {
         do {
             subject = try validate(secret)
         } catch {
-            throw NimbusError.notFound("Could not find token: \(String(secret.prefix(8)))…")
+            throw NimbusError.notFound("Could not find token.")
         }
         guard subject.userId == caller.userId || Policy.isAdmin(caller) else {
             throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:validate_token.")

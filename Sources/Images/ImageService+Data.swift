@@ -36,7 +36,7 @@ extension ImageService {
             for try await chunk in body {
                 try chunk.withUnsafeBytes { try sink.append($0) }
             }
-            let digests = sink.finish()
+            let digests = try sink.finish()
             try Self.verify(digests, of: claimed, expectedMD5: expectedMD5)
             guard let image = try store.updateImage(id: claimed.id, { image in
                 guard image.status == .saving else {

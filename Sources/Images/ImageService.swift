@@ -139,8 +139,12 @@ public struct ImageService: Sendable {
         try setActive(true, id, auth)
     }
 
+    /// Deactivation is how an admin blocks a bad image; the owner must not lift it.
     private func setActive(_ active: Bool, _ id: String, _ auth: AuthContext) throws {
-        let current = try modifiable(id, auth)
+        let current = try image(id, auth)
+        guard Policy.isAdmin(auth) else {
+            throw NimbusError.forbidden("You are not authorized to \(active ? "reactivate" : "deactivate") images: admin role required.")
+        }
         _ = try store.updateImage(id: current.id) { image in
             switch (image.status, active) {
             case (.active, false), (.deactivated, false): image.status = .deactivated

@@ -57,9 +57,13 @@ struct UploadSink: ~Copyable {
         size += Int64(bytes.count)
     }
 
-    /// The digests of everything appended.
-    consuming func finish() -> UploadDigests {
-        UploadDigests(
+    /// The digests of everything appended, once the bytes are on disk: a blob
+    /// renamed into place before it is durable could survive a power loss empty.
+    consuming func finish() throws -> UploadDigests {
+        guard fsync(descriptor) == 0 else {
+            throw NimbusError(.internalError, "The image data could not be stored.", cause: POSIXErrorCode(rawValue: errno).map { POSIXError($0) })
+        }
+        return UploadDigests(
             size: size,
             md5: Self.hex(md5.finalize()),
             sha512: Self.hex(sha512.finalize()),

@@ -67,7 +67,14 @@ struct IdentityController {
                 throw NimbusError.badRequest("Invalid input for field 'identity/password/user': either 'id' or 'name' is required")
             }
             let defaultProject = try identity.defaultProject(of: reference)
-            issued = try identity.authenticate(user: reference, password: password, scope: try body.scope(defaultProject: defaultProject))
+            let scope = try body.scope(defaultProject: defaultProject)
+            do {
+                issued = try identity.authenticate(user: reference, password: password, scope: scope)
+            } catch let error as NimbusError where error.code == .unauthorized && body.auth.scope == nil && defaultProject != nil {
+                // Keystone falls back to an unscoped token when the default
+                // project is unusable (disabled, or no role on it).
+                issued = try identity.authenticate(user: reference, password: password, scope: .unscoped)
+            }
         } else if methods.contains("token"), let token = body.auth.identity.token?.id {
             issued = try identity.authenticate(token: token, scope: try body.scope(defaultProject: nil))
         } else {

@@ -94,3 +94,19 @@ extension Store {
         try write { try ImageMember.deleteOne($0, key: ["image_id": image.rawValue, "member_id": member.rawValue]) }
     }
 }
+
+extension Store {
+    /// Images left `saving` by an upload that a crash cut short go back to
+    /// `queued`, so they can be uploaded again. Returns their ids for the log.
+    public func resetInterruptedUploads() throws -> [ImageID] {
+        try write { db in
+            let stuck = try Image.filter(Column("status") == ImageStatus.saving.rawValue).fetchAll(db)
+            for var image in stuck {
+                image.status = .queued
+                image.updatedAt = Date()
+                try image.update(db)
+            }
+            return stuck.map(\.id)
+        }
+    }
+}
