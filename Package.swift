@@ -62,16 +62,21 @@ let package = Package(
         .target(
             name: "Compute",
             dependencies: [
-                "NimbusCore", "NimbusStore", "Identity", "QEMU", "QMP",
+                "NimbusCore", "NimbusStore", "Identity", "Images", "QEMU", "QMP",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Networking",
+            dependencies: ["NimbusCore", "NimbusStore", "Identity", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(name: "OpenStackAPI", dependencies: ["NimbusCore"], swiftSettings: strict),
         .target(
             name: "NimbusAPI",
             dependencies: [
-                "NimbusCore", "Identity", "Images", "Compute", "OpenStackAPI",
+                "NimbusCore", "Identity", "Images", "Compute", "Networking", "OpenStackAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,7 +86,7 @@ let package = Package(
         .target(
             name: "NimbusServer",
             dependencies: [
-                "NimbusCore", "NimbusStore", "Identity", "Images", "Compute", "NimbusAPI",
+                "NimbusCore", "NimbusStore", "Identity", "Images", "Compute", "Networking", "QEMU", "NimbusAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,6 +115,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "NimbusStore", "NimbusCore"], swiftSettings: strict),
+        .testTarget(name: "NetworkingTests", dependencies: ["Networking", "NimbusStore", "NimbusCore", "Identity"], swiftSettings: strict),
         .testTarget(
             name: "NimbusAPITests",
             dependencies: [

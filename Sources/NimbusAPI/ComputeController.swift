@@ -6,6 +6,7 @@ import OpenStackAPI
 /// Nova v2.1 under /compute: discovery and flavors (servers follow).
 struct ComputeController {
     let flavors: FlavorService
+    let compute: ComputeService?
     let baseURL: String
 
     func addRoutes(to router: Router<NimbusRequestContext>) {
@@ -13,6 +14,7 @@ struct ComputeController {
         router.get("compute/v2.1") { _, _ in try JSONMessages.response(["version": version(current: true)]) }
         let v21 = router.group("compute/v2.1", context: AuthenticatedContext.self)
         FlavorRoutes(flavors: flavors, baseURL: baseURL).add(to: v21)
+        if let compute { ServerRoutes(compute: compute, baseURL: baseURL).add(to: v21) }
     }
 
     func version(current: Bool) -> JSONValue {

@@ -3,13 +3,15 @@ import Hummingbird
 import Identity
 import Images
 import Logging
+import Networking
 import NimbusCore
 
 /// Builds the router for all services. Tests call this too, so what they
 /// exercise in process is exactly what `nimbus serve` serves.
 public enum NimbusRouter {
     public static func build(
-        identity: IdentityService, images: ImageService, flavors: FlavorService? = nil, baseURL: String
+        identity: IdentityService, images: ImageService, flavors: FlavorService? = nil, compute: ComputeService? = nil,
+        networks: NetworkService? = nil, baseURL: String
     ) -> Router<NimbusRequestContext> {
         let router = Router(context: NimbusRequestContext.self)
         router.addMiddleware {
@@ -26,7 +28,10 @@ public enum NimbusRouter {
         IdentityController(identity: identity, baseURL: baseURL).addRoutes(to: router)
         ImageController(images: images, baseURL: baseURL).addRoutes(to: router)
         if let flavors {
-            ComputeController(flavors: flavors, baseURL: baseURL).addRoutes(to: router)
+            ComputeController(flavors: flavors, compute: compute, baseURL: baseURL).addRoutes(to: router)
+        }
+        if let networks {
+            NetworkController(networks: networks, baseURL: baseURL).addRoutes(to: router)
         }
         return router
     }

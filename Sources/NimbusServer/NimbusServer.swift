@@ -4,9 +4,11 @@ import Identity
 import Compute
 import Images
 import Logging
+import Networking
 import NimbusAPI
 import NimbusCore
 import NimbusStore
+import QEMU
 
 /// The composition root: opens the data directory, bootstraps, wires the
 /// services to the router, and serves until SIGTERM or SIGINT.
@@ -24,6 +26,7 @@ public struct NimbusServer: Sendable {
         public let identity: IdentityService
         public let images: ImageService
         public let flavors: FlavorService
+        public let networks: NetworkService
         public let bootstrap: IdentityService.BootstrapResult
     }
 
@@ -35,19 +38,33 @@ public struct NimbusServer: Sendable {
             store: store, passwordHashRounds: configuration.passwordHashRounds, tokenLifetime: configuration.tokenLifetime)
         let bootstrap = try identity.bootstrap(adminPassword: configuration.adminPassword)
         let blobs = try BlobStore(directory: configuration.blobsDirectory)
+        // Nothing is uploading yet: leftovers of interrupted uploads go.
         blobs.sweepIncoming()
+        for image in try store.resetInterruptedUploads() {
+            Logger(label: "nimbus.server").warning("an interrupted upload was reset to queued", metadata: ["image.id": "\(image)"])
+        }
         let images = ImageService(store: store, blobs: blobs)
         let flavors = FlavorService(store: store)
         try flavors.bootstrap()
+        let networks = NetworkService(store: store)
+        try networks.bootstrap(adminProject: bootstrap.adminProject.id)
         try CloudsYAML.write(
             to: configuration.cloudsYAML, authURL: configuration.baseURL + "/identity", password: bootstrap.adminPassword)
-        return Services(store: store, identity: identity, images: images, flavors: flavors, bootstrap: bootstrap)
+        return Services(
+            store: store, identity: identity, images: images, flavors: flavors, networks: networks, bootstrap: bootstrap)
     }
 
     public func run() async throws {
         let services = try Self.makeServices(configuration)
+        let probe = await AccelerationProbe().run(kernel: ProcessInfo.processInfo.environment["NIMBUS_PROBE_KERNEL"])
+        logger.info("virtual machines use \(probe.accelerator.rawValue.uppercased())", metadata: ["reason": "\(probe.reason)"])
+        let compute = ComputeService(
+            store: services.store, images: services.images, flavors: services.flavors, supervisor: InstanceSupervisor(),
+            dataDirectory: configuration.dataDirectory, accelerator: probe.accelerator)
+        await compute.reconcile()
         let router = NimbusRouter.build(
-            identity: services.identity, images: services.images, flavors: services.flavors, baseURL: configuration.baseURL)
+            identity: services.identity, images: services.images, flavors: services.flavors, compute: compute,
+            networks: services.networks, baseURL: configuration.baseURL)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),

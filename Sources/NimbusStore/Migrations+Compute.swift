@@ -27,3 +27,35 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    static func registerServerMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v1-servers") { db in
+            try db.create(table: "server") { t in
+                t.primaryKey("id", .text)
+                t.column("name", .text).notNull()
+                t.column("project_id", .text).notNull().indexed()
+                t.column("user_id", .text).notNull()
+                t.column("image_id", .text)
+                t.column("flavor_id", .text).notNull()
+                t.column("flavor_name", .text).notNull()
+                t.column("vcpus", .integer).notNull()
+                t.column("ram", .integer).notNull()
+                t.column("disk", .integer).notNull()
+                t.column("vm_state", .text).notNull()
+                t.column("task_state", .text)
+                t.column("power_state", .integer).notNull()
+                t.column("fault", .jsonText)
+                t.column("metadata", .jsonText).notNull()
+                t.column("key_name", .text)
+                t.column("user_data", .text)
+                t.column("config_drive", .boolean).notNull()
+                t.column("cdrom_image_id", .text)
+                t.column("locked", .boolean).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+                t.column("launched_at", .datetime)
+            }
+        }
+    }
+}

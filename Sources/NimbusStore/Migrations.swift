@@ -8,6 +8,7 @@ extension Store {
         registerIdentityAndImageMigrations(&migrator)
         registerNetworkMigrations(&migrator)
         registerComputeMigrations(&migrator)
+        registerServerMigrations(&migrator)
         return migrator
     }
 

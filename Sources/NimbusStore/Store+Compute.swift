@@ -54,3 +54,43 @@ extension Store {
         try write { try access.delete($0) }
     }
 }
+
+extension ServerID: DatabaseValueConvertible {}
+extension VMState: DatabaseValueConvertible {}
+extension TaskState: DatabaseValueConvertible {}
+extension PowerState: DatabaseValueConvertible {}
+extension Server: SnakeCaseRecord { public static let databaseTableName = "server" }
+
+extension Store {
+    public func insert(_ server: Server) throws {
+        try write { try server.insert($0) }
+    }
+
+    public func server(id: ServerID) throws -> Server? {
+        try read { try Server.fetchOne($0, key: id.rawValue) }
+    }
+
+    /// Servers, newest first; of one project, or of all when nil.
+    public func servers(project: ProjectID? = nil) throws -> [Server] {
+        try read { db in
+            var request = Server.order(Column("created_at").desc, Column("id"))
+            if let project { request = request.filter(Column("project_id") == project) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// Read-modify-write of one server in one transaction; nil when it is gone.
+    public func updateServer(id: ServerID, _ change: (inout Server) throws -> Void) throws -> Server? {
+        try write { db in
+            guard var server = try Server.fetchOne(db, key: id.rawValue) else { return nil }
+            try change(&server)
+            server.updatedAt = Date()
+            try server.update(db)
+            return server
+        }
+    }
+
+    public func deleteServer(id: ServerID) throws -> Bool {
+        try write { try Server.deleteOne($0, key: id.rawValue) }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import NimbusCore
 
 /// Nova v2.1 wire forms.
@@ -26,5 +27,49 @@ public enum Nova {
             ["rel": "self", "href": .string("\(baseURL)/compute/v2.1/\(path)")],
             ["rel": "bookmark", "href": .string("\(baseURL)/compute/\(path)")],
         ]
+    }
+}
+
+extension Nova {
+    /// A server as Nova renders it at microversion 2.1; `admin` adds the OS-EXT-SRV-ATTR fields.
+    public static func server(_ server: Server, baseURL: String, admin: Bool, addresses: [String: JSONValue] = [:]) -> [String: JSONValue] {
+        func date(_ value: Date?) -> JSONValue { value.map { .string(Timestamps.iso8601($0)) } ?? .null }
+        var body: [String: JSONValue] = [
+            "id": .string(server.id.rawValue),
+            "name": .string(server.name),
+            "status": .string(server.status),
+            "tenant_id": .string(server.projectId.rawValue),
+            "user_id": .string(server.userId.rawValue),
+            "metadata": .object(server.metadata.mapValues(JSONValue.string)),
+            "hostId": "",
+            "image": server.imageId.map { ["id": .string($0.rawValue), "links": [["rel": "bookmark", "href": .string("\(baseURL)/compute/images/\($0)")]]] } ?? "",
+            "flavor": ["id": .string(server.flavorId.rawValue), "links": [["rel": "bookmark", "href": .string("\(baseURL)/compute/flavors/\(server.flavorId)")]]],
+            "created": .string(Timestamps.iso8601(server.createdAt)),
+            "updated": .string(Timestamps.iso8601(server.updatedAt)),
+            "addresses": .object(addresses),
+            "accessIPv4": "", "accessIPv6": "",
+            "links": links("servers/\(server.id)", baseURL: baseURL),
+            "OS-DCF:diskConfig": "MANUAL",
+            "progress": 0,
+            "OS-EXT-STS:task_state": server.taskState.map { .string($0.rawValue) } ?? .null,
+            "OS-EXT-STS:vm_state": .string(server.vmState.rawValue),
+            "OS-EXT-STS:power_state": .number(Double(server.powerState.rawValue)),
+            "OS-EXT-AZ:availability_zone": "nova",
+            "OS-SRV-USG:launched_at": date(server.launchedAt),
+            "OS-SRV-USG:terminated_at": .null,
+            "key_name": server.keyName.map(JSONValue.string) ?? .null,
+            "security_groups": [["name": "default"]],
+            "config_drive": server.configDrive ? "True" : "",
+            "os-extended-volumes:volumes_attached": [],
+        ]
+        if let fault = server.fault {
+            body["fault"] = ["code": .number(Double(fault.code)), "message": .string(fault.message), "created": .string(Timestamps.iso8601(fault.created))]
+        }
+        if admin {
+            body["OS-EXT-SRV-ATTR:host"] = "nimbus"
+            body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = "nimbus"
+            body["OS-EXT-SRV-ATTR:instance_name"] = .string("instance-\(server.id)")
+        }
+        return body
     }
 }

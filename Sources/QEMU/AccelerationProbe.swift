@@ -51,9 +51,11 @@ public struct AccelerationProbe: Sendable {
         ]
         let started = ContinuousClock.now
         do {
-            let output = try await ProcessRunner.run(qemu, arguments)
-            guard output.status == 0 else {
-                return Result(accelerator: .tcg, reason: "QEMU refused KVM: \(QEMULauncher.lastLines(output.stderr))")
+            let log = directory.appendingPathComponent("qemu.log").path
+            let status = try await ProcessRunner.runLogging(qemu, arguments, logPath: log)
+            guard status == 0 else {
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                return Result(accelerator: .tcg, reason: "QEMU refused KVM: \(QEMULauncher.lastLines(text))")
             }
         } catch {
             return Result(accelerator: .tcg, reason: "QEMU could not start: \(error)")

@@ -48,6 +48,50 @@ enum ProcessRunner {
     }
 }
 
+extension ProcessRunner {
+    /// Runs a program whose output is appended to a log file and returns its
+    /// exit status. Spawned with posix_spawn and reaped with waitpid, not with
+    /// Foundation's Process, which waits for every inherited descriptor to
+    /// close: a daemonizing child (QEMU with -daemonize) would keep it waiting
+    /// for as long as the VM runs.
+    static func runLogging(_ executable: String, _ arguments: [String], logPath: String) async throws -> Int32 {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // The VM must hold none of our descriptors: not the API's listening
+        // socket, not the database, not a parent's process-monitoring pipe.
+        closeDescriptors(from: 3, in: &actions)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw QEMUError.launchFailed(executable: executable, reason: String(cString: strerror(spawned)))
+        }
+        let child = pid
+        return await withCheckedContinuation { continuation in
+            // waitpid blocks: keep it off the cooperative pool.
+            DispatchQueue.global().async {
+                var status: Int32 = 0
+                while waitpid(child, &status, 0) < 0, errno == EINTR {}
+                let exited = (status & 0x7f) == 0
+                continuation.resume(returning: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+            }
+        }
+    }
+}
+
+/// glibc's posix_spawn_file_actions_addclosefrom_np (2.34 and later) is
+/// hidden behind _GNU_SOURCE in the Swift overlay; it is looked up at run time.
+private func closeDescriptors(from lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
+    _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
+}
+
 /// The two outputs of a process, filled from two reader threads.
 private final class OutputBox: @unchecked Sendable {
     // Guarded by `lock`; written once per stream by the reader threads.

@@ -18,9 +18,13 @@ public struct QEMULauncher: Sendable {
             throw QEMUError.launchFailed(executable: executable, reason: "a launched VM needs a pid file")
         }
         try? FileManager.default.removeItem(atPath: pidFile)
-        let output = try await ProcessRunner.run(executable, QEMUCommandLine.arguments(for: spec))
-        guard output.status == 0 else {
-            throw QEMUError.commandFailed(command: "qemu-system-x86_64", status: output.status, stderr: Self.lastLines(output.stderr))
+        // The daemon keeps the first process's stdout and stderr: they go to a
+        // file beside the pid file, never to a pipe nobody would close.
+        let logPath = URL(fileURLWithPath: pidFile).deletingLastPathComponent().appendingPathComponent("qemu.log").path
+        let status = try await ProcessRunner.runLogging(executable, QEMUCommandLine.arguments(for: spec), logPath: logPath)
+        guard status == 0 else {
+            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            throw QEMUError.commandFailed(command: "qemu-system-x86_64", status: status, stderr: Self.lastLines(log))
         }
         guard let pid = Self.readPid(pidFile) else {
             throw QEMUError.unexpectedOutput(command: "qemu-system-x86_64", output: "no pid in \(pidFile)")

@@ -23,7 +23,8 @@ struct TestCloud {
 
     func withClient(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let router = NimbusRouter.build(
-            identity: services.identity, images: services.images, flavors: services.flavors, baseURL: configuration.baseURL)
+            identity: services.identity, images: services.images, flavors: services.flavors, networks: services.networks,
+            baseURL: configuration.baseURL)
         try await Application(router: router).test(.router, body)
         try? FileManager.default.removeItem(at: configuration.dataDirectory)
     }

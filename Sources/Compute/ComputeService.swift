@@ -1,0 +1,144 @@
+import Foundation
+import Identity
+import Images
+import Logging
+import NimbusCore
+import NimbusStore
+import QEMU
+
+/// Servers: Nova's lifecycle over QEMU virtual machines.
+public struct ComputeService: Sendable {
+    let store: Store
+    let images: ImageService
+    let flavors: FlavorService
+    let supervisor: InstanceSupervisor
+    let dataDirectory: URL
+    let runtimeDirectory: URL
+    let accelerator: VMSpec.Accelerator
+    let imageTool = QEMUImageTool()
+    let logger = Logger(label: "nimbus.compute")
+
+    public init(
+        store: Store, images: ImageService, flavors: FlavorService, supervisor: InstanceSupervisor,
+        dataDirectory: URL, accelerator: VMSpec.Accelerator
+    ) {
+        self.store = store
+        self.images = images
+        self.flavors = flavors
+        self.supervisor = supervisor
+        self.dataDirectory = dataDirectory
+        self.runtimeDirectory = InstancePaths.runtimeDirectory(for: dataDirectory)
+        self.accelerator = accelerator
+    }
+
+    func paths(_ id: ServerID) -> InstancePaths {
+        InstancePaths(server: id, dataDirectory: dataDirectory, runtimeDirectory: runtimeDirectory)
+    }
+
+    /// What a create request asks for.
+    public struct CreateRequest: Sendable {
+        public var name: String
+        public var imageRef: String
+        public var flavorRef: String
+        public var metadata: [String: String]
+        public var keyName: String?
+        public var userData: String?
+        public var configDrive: Bool
+        public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false) {
+            self.name = name
+            self.imageRef = imageRef
+            self.flavorRef = flavorRef
+            self.metadata = metadata
+            self.keyName = keyName
+            self.userData = userData
+            self.configDrive = configDrive
+        }
+    }
+
+    /// Checks the request, records the server in BUILD and starts it in the
+    /// background; the returned server is what the API answers 202 with.
+    public func create(_ request: CreateRequest, _ auth: AuthContext) throws -> Server {
+        let project = try Policy.requireProjectMember(auth)
+        let name = request.name.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.count <= 255 else {
+            throw NimbusError.badRequest("Invalid input for field/attribute name. Value: \(request.name). It must be 1 to 255 characters.")
+        }
+        let flavor: Flavor
+        do { flavor = try flavors.flavor(request.flavorRef, auth) } catch let error as NimbusError where error.code == .notFound {
+            throw NimbusError.badRequest("Flavor \(request.flavorRef) could not be found.")
+        }
+        let image: Image
+        do { image = try images.image(request.imageRef, auth) } catch let error as NimbusError where error.code == .notFound {
+            throw NimbusError.badRequest("Image \(request.imageRef) could not be found.")
+        }
+        guard image.status == .active else {
+            throw NimbusError.badRequest("Image \(image.id) is not active.")
+        }
+        if image.diskFormat == "iso", flavor.disk == 0 {
+            throw NimbusError.badRequest("Flavor \(flavor.name) has no root disk (disk 0), but image \(image.name ?? image.id.rawValue) is an ISO installer that needs a disk to install onto. Choose a flavor with a root disk.")
+        }
+        if image.minRam > flavor.ram { throw NimbusError.badRequest("Flavor's memory is too small for requested image.") }
+        if image.minDisk > flavor.disk, flavor.disk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
+        var server = Server(id: .generate(), name: name, projectId: project, userId: auth.userId, imageId: image.id, flavor: flavor, now: Date())
+        server.metadata = request.metadata
+        server.keyName = request.keyName
+        server.userData = request.userData
+        server.configDrive = request.configDrive
+        try store.insert(server)
+        let created = server
+        Task { await spawn(created, image: image, auth: auth) }
+        return server
+    }
+
+    /// Builds the disks and starts the VM; on failure the server is ERROR with
+    /// a fault that says what went wrong, and nothing is left running.
+    func spawn(_ server: Server, image: Image, auth: AuthContext) async {
+        let paths = paths(server.id)
+        do {
+            _ = try store.updateServer(id: server.id) { $0.taskState = .spawning }
+            try paths.create()
+            let data = try images.data(image.id.rawValue, auth)
+            let rootDisk: VMSpecBuilder.RootDisk
+            if image.diskFormat == "iso" {
+                try await imageTool.createBlank(at: paths.disk, sizeBytes: Int64(server.disk) << 30)
+                rootDisk = .blank(sizeGiB: server.disk, iso: data.url.path)
+            } else {
+                let format = image.diskFormat == "qcow2" ? "qcow2" : "raw"
+                let size = server.disk > 0 ? Int64(server.disk) << 30 : nil
+                try await imageTool.createOverlay(at: paths.disk, backingFile: data.url.path, backingFormat: format, sizeBytes: size)
+                rootDisk = .overlay(base: data.url.path, format: format)
+            }
+            let spec = try VMSpecBuilder(accelerator: accelerator).spec(for: server, image: image, rootDisk: rootDisk, paths: paths)
+            if case .uefi = spec.firmware {
+                try FileManager.default.copyItem(atPath: VMSpecBuilder.ovmfVariables, toPath: paths.uefiVariables)
+            }
+            try await supervisor.start(server.id, spec: spec, paths: paths)
+            _ = try store.updateServer(id: server.id) { stored in
+                stored.vmState = .active
+                stored.taskState = nil
+                stored.powerState = .running
+                stored.launchedAt = Date()
+                stored.cdromImageId = image.diskFormat == "iso" ? image.id : nil
+            }
+            logger.info("server started", metadata: ["server.id": "\(server.id)"])
+        } catch {
+            logger.error("server failed to start", metadata: ["server.id": "\(server.id)", "error": "\(error)"])
+            paths.remove()
+            _ = try? store.updateServer(id: server.id) { stored in
+                stored.vmState = .error
+                stored.taskState = nil
+                stored.powerState = .noState
+                stored.fault = ServerFault(code: 500, message: Self.faultMessage(error), created: Date())
+            }
+        }
+    }
+
+    static func faultMessage(_ error: any Error) -> String {
+        switch error {
+        case let error as NimbusError: error.message
+        case QEMUError.commandFailed(let command, _, let stderr): "\(command) failed: \(stderr)"
+        case QEMUError.launchFailed(_, let reason): "QEMU could not be started: \(reason)"
+        default: "The virtual machine could not be started."
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import NimbusCore
+
+/// Where one server's files live. Disks and logs are under the data
+/// directory; sockets are under a short runtime directory, because a unix
+/// socket path must fit in 107 bytes and data directories can be deep.
+public struct InstancePaths: Sendable {
+    public let directory: URL
+    public let socketDirectory: URL
+
+    public init(server: ServerID, dataDirectory: URL, runtimeDirectory: URL) {
+        directory = dataDirectory.appendingPathComponent("instances").appendingPathComponent(server.rawValue)
+        socketDirectory = runtimeDirectory.appendingPathComponent(server.rawValue)
+    }
+
+    public var disk: String { directory.appendingPathComponent("disk.qcow2").path }
+    public var consoleLog: String { directory.appendingPathComponent("console.log").path }
+    public var qmpLog: String { directory.appendingPathComponent("qmp.log").path }
+    public var pidFile: String { directory.appendingPathComponent("qemu.pid").path }
+    public var uefiVariables: String { directory.appendingPathComponent("OVMF_VARS.fd").path }
+    public var qmpSocket: String { socketDirectory.appendingPathComponent("qmp.sock").path }
+    public var serialSocket: String { socketDirectory.appendingPathComponent("serial.sock").path }
+    public var vncSocket: String { socketDirectory.appendingPathComponent("vnc.sock").path }
+
+    func create() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
+        try? FileManager.default.removeItem(at: socketDirectory)
+    }
+
+    /// A runtime directory derived from the data directory, so a restarted
+    /// Nimbus finds the sockets of the VMs it left running.
+    public static func runtimeDirectory(for dataDirectory: URL) -> URL {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in dataDirectory.standardizedFileURL.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return URL(fileURLWithPath: "/tmp").appendingPathComponent("nimbus-\(getuid())-\(String(hash, radix: 16))")
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Logging
+import NimbusCore
+import QEMU
+import QMP
+
+/// Owns the running VMs: launches them, holds their serial consoles and QMP
+/// connections, and stops them. One QMP connection per VM stays open (QEMU
+/// serves one monitor client at a time), and every command goes through it.
+public actor InstanceSupervisor {
+    /// A VM that runs: only a running VM has a QMP client and a console.
+    struct RunningVM {
+        var pid: Int32
+        var qmp: QMPClient
+        var console: SerialConsoleTee
+        var events: Task<Void, Never>
+    }
+
+    /// What the guest did on its own, for the compute service to record.
+    public enum GuestEvent: Sendable {
+        case shutdown(guest: Bool)
+        case trayMoved(device: String, open: Bool)
+        case stopped, resumed
+    }
+
+    let launcher = QEMULauncher()
+    let logger = Logger(label: "nimbus.compute")
+    var running: [ServerID: RunningVM] = [:]
+    var onEvent: (@Sendable (ServerID, GuestEvent) async -> Void)?
+
+    public init() {}
+
+    public func setEventHandler(_ handler: @escaping @Sendable (ServerID, GuestEvent) async -> Void) {
+        onEvent = handler
+    }
+
+    /// Launches `spec` paused, attaches the console and monitor, then lets the
+    /// CPUs run. Every finished step is undone when a later one fails.
+    func start(_ id: ServerID, spec: VMSpec, paths: InstancePaths) async throws {
+        let pid = try await launcher.launch(spec)
+        do {
+            try await attach(id, pid: pid, paths: paths)
+            guard let vm = running[id] else { throw QMPError.disconnected }
+            try await vm.qmp.execute(.cont)
+        } catch {
+            await detach(id)
+            await QEMULauncher.terminate(pid, grace: .seconds(1))
+            throw error
+        }
+    }
+
+    /// Takes over a VM left running by an earlier Nimbus; false when it is not there.
+    func adopt(_ id: ServerID, paths: InstancePaths) async -> Bool {
+        guard let pid = QEMULauncher.livePid(pidFile: paths.pidFile, marker: paths.qmpSocket) else { return false }
+        do {
+            try await attach(id, pid: pid, paths: paths)
+            return true
+        } catch {
+            logger.warning("a running VM did not answer on its monitor", metadata: ["server.id": "\(id)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    private func attach(_ id: ServerID, pid: Int32, paths: InstancePaths) async throws {
+        let console = SerialConsoleTee(socketPath: paths.serialSocket, logPath: paths.consoleLog)
+        try await console.start()
+        do {
+            let qmp = try await Self.connect(paths: paths)
+            let events = Task { [weak self] in
+                for await event in qmp.events { await self?.forward(event, from: id) }
+            }
+            running[id] = RunningVM(pid: pid, qmp: qmp, console: console, events: events)
+        } catch {
+            console.stop()
+            throw error
+        }
+    }
+
+    /// QEMU creates the socket before it listens: retry refused connections briefly.
+    static func connect(paths: InstancePaths) async throws -> QMPClient {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                return try await QMPClient.connect(
+                    socketPath: paths.qmpSocket, timeout: .seconds(5), commandTimeout: .seconds(10),
+                    log: QMPFileExchangeLog(path: paths.qmpLog))
+            } catch QMPError.connectionFailed where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    private func forward(_ event: QMPEvent, from id: ServerID) async {
+        let guestEvent: GuestEvent?
+        switch event.kind {
+        case .shutdown(let guest, _): guestEvent = .shutdown(guest: guest)
+        case .deviceTrayMoved(let device, let deviceID, let open): guestEvent = .trayMoved(device: deviceID.isEmpty ? device : deviceID, open: open)
+        case .stop: guestEvent = .stopped
+        case .resume: guestEvent = .resumed
+        default: guestEvent = nil
+        }
+        if let guestEvent, let onEvent { await onEvent(id, guestEvent) }
+    }
+
+    private func detach(_ id: ServerID) async {
+        guard let vm = running.removeValue(forKey: id) else { return }
+        vm.events.cancel()
+        await vm.qmp.close()
+        vm.console.stop()
+    }
+
+    /// The monitor of a running VM.
+    func monitor(_ id: ServerID) throws -> QMPClient {
+        guard let vm = running[id] else { throw ComputeError.notRunning }
+        return vm.qmp
+    }
+
+    public func isRunning(_ id: ServerID) -> Bool {
+        guard let vm = running[id] else { return false }
+        return QEMULauncher.isAlive(vm.pid)
+    }
+
+    /// Stops QEMU: an ACPI power-off the guest may honour within `grace`,
+    /// then `quit`, then SIGTERM and SIGKILL.
+    func stop(_ id: ServerID, paths: InstancePaths, grace: Duration) async {
+        let pid = running[id]?.pid ?? QEMULauncher.livePid(pidFile: paths.pidFile, marker: paths.qmpSocket)
+        if let qmp = running[id]?.qmp, let pid {
+            if grace > .zero {
+                _ = try? await qmp.execute(.systemPowerdown)
+                let deadline = ContinuousClock.now + grace
+                while QEMULauncher.isAlive(pid), ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            if QEMULauncher.isAlive(pid) { _ = try? await qmp.execute(.quit, timeout: .seconds(2)) }
+        }
+        await detach(id)
+        if let pid { await QEMULauncher.terminate(pid, grace: .seconds(3)) }
+    }
+}

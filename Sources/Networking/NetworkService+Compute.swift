@@ -1,0 +1,135 @@
+import Foundation
+import Identity
+import NimbusCore
+import NimbusStore
+
+/// What the compute service calls to give servers their NICs.
+///
+/// The sequence for `server create --nic net-id=N[,v4-fixed-ip=A]` is:
+/// `usableNetwork(N, auth)` while checking the request (the caller's rights
+/// are checked there, once), then `allocatePort(network:fixedIP:deviceID:…)`
+/// per NIC; for `--nic port-id=P` it is `attachPort(P, deviceID:, auth)`.
+/// When a server is deleted, `releasePorts(deviceID:preserving:)` deletes the
+/// ports Nimbus made and unbinds the ones the user brought. These calls take
+/// no `AuthContext` where the caller already checked, as Nova calls Neutron
+/// with its own service credentials.
+extension NetworkService {
+    /// The network a server of the caller may have a NIC on: its project's, a
+    /// shared one, or any for an admin. By id or by name, as `--nic net-id=` and `--network` take.
+    public func usableNetwork(_ idOrName: String, _ auth: AuthContext) throws -> Network {
+        _ = try Policy.requireProjectMember(auth)
+        let network: Network
+        if NetworkID.parse(idOrName) != nil {
+            network = try self.network(idOrName, auth)
+        } else {
+            let named = try store.networks().filter { $0.name == idOrName && NetworkPolicy.mayRead($0, auth) }
+            guard named.count <= 1 else {
+                throw Fault.make(.conflict, "NetworkAmbiguous", "Multiple networks are named \(idOrName); use the network id.")
+            }
+            guard let only = named.first else { throw Fault.networkNotFound(idOrName) }
+            network = only
+        }
+        guard NetworkPolicy.mayCreatePort(on: network, auth) else {
+            throw Fault.policy("create_port", "network \(network.id) is not usable by project \(auth.projectId?.rawValue ?? "-")")
+        }
+        return network
+    }
+
+    /// Creates a server's port on `network`, bound to `deviceID`, with an
+    /// address from the first subnet that has one (or exactly `fixedIP`).
+    /// Throws 409 IpAddressGenerationFailure when the pools are exhausted and
+    /// IpAddressAlreadyAllocated when `fixedIP` is taken. The caller has checked
+    /// the user's rights with `usableNetwork`.
+    public func allocatePort(
+        network: NetworkID, fixedIP: String? = nil, deviceID: String, deviceOwner: String = NetworkPort.computeOwner,
+        project: ProjectID
+    ) throws -> NetworkPort {
+        let requests = fixedIP.map { [FixedIPRequest(ipAddress: $0)] }
+        let port = NetworkPort(
+            id: .generate(), networkId: network, projectId: project, macAddress: Self.randomMAC(), deviceId: deviceID,
+            deviceOwner: deviceOwner, now: Date())
+        let created = try store.insertPort(port) { port, book in
+            try Self.assignMAC(&port, requested: nil, book)
+            var allocator = AddressAllocator(network: network, subnets: book.subnets, taken: book.taken, mayChooseAddresses: true)
+            port.fixedIPs = try allocator.choose(requests)
+        }
+        guard let created else { throw Fault.networkNotFound(network.rawValue) }
+        logger.info("port allocated", metadata: [
+            "port.id": "\(created.id)", "device.id": "\(deviceID)", "ips": "\(created.fixedIPs.map(\.ipAddress))",
+        ])
+        return created
+    }
+
+    /// Binds a port the user created to a server (`--nic port-id=`). The port
+    /// must be the caller's to change and not in use by another device (409 PortInUse).
+    public func attachPort(
+        _ id: String, deviceID: String, deviceOwner: String = NetworkPort.computeOwner, _ auth: AuthContext
+    ) throws -> NetworkPort {
+        let current = try port(id, auth)
+        guard NetworkPolicy.mayModify(current, on: try store.network(id: current.networkId), auth) else {
+            throw Fault.policy("update_port", "port \(current.id) belongs to another project")
+        }
+        let updated = try store.updatePort(id: current.id) { port, _ in
+            guard port.deviceId.isEmpty || port.deviceId == deviceID else {
+                throw Fault.make(.conflict, "PortInUse",
+                                 "Unable to complete operation on port \(port.id) for network \(port.networkId). Port already has an attached device \(port.deviceId).")
+            }
+            port.deviceId = deviceID
+            port.deviceOwner = deviceOwner
+            port.revisionNumber += 1
+            port.updatedAt = Date()
+        }
+        guard let updated else { throw Fault.portNotFound(id) }
+        return updated
+    }
+
+    /// Undoes a server's NICs in one transaction: deletes its ports, except
+    /// those in `preserving` (the ones the user brought with `--nic port-id=`),
+    /// which lose their device and go DOWN. Returns the ports deleted.
+    @discardableResult
+    public func releasePorts(deviceID: String, preserving: Set<PortID> = []) throws -> [NetworkPort] {
+        guard !deviceID.isEmpty else { return [] }
+        let released = try store.releasePorts(deviceID: deviceID, preserving: preserving) { port in
+            port.deviceId = ""
+            port.deviceOwner = ""
+            port.bindingHostId = ""
+            port.status = .down
+            port.revisionNumber += 1
+            port.updatedAt = Date()
+        }
+        if !released.deleted.isEmpty || !released.unbound.isEmpty {
+            logger.info("ports released", metadata: [
+                "device.id": "\(deviceID)", "deleted": "\(released.deleted.count)", "unbound": "\(released.unbound.count)",
+            ])
+        }
+        return released.deleted
+    }
+
+    /// ACTIVE while the server runs, DOWN otherwise; `hostID` records where (binding:host_id).
+    public func setPortStatus(deviceID: String, _ status: PortStatus, hostID: String? = nil) throws {
+        guard !deviceID.isEmpty else { return }
+        _ = try store.updatePorts(deviceID: deviceID) { port in
+            guard port.status != status || (hostID != nil && port.bindingHostId != hostID) else { return }
+            port.status = status
+            if let hostID { port.bindingHostId = hostID }
+            port.revisionNumber += 1
+            port.updatedAt = Date()
+        }
+    }
+
+    /// A device's ports, oldest first: a server's NICs in the order they were made.
+    public func ports(deviceID: String) throws -> [NetworkPort] {
+        guard !deviceID.isEmpty else { return [] }
+        return try store.ports(deviceID: deviceID)
+    }
+
+    /// A network by id, without policy: for labelling a server's addresses by network name.
+    public func network(id: NetworkID) throws -> Network? {
+        try store.network(id: id)
+    }
+
+    /// A subnet by id, without policy: its CIDR, gateway and DNS configure a NIC.
+    public func subnet(id: SubnetID) throws -> Subnet? {
+        try store.subnet(id: id)
+    }
+}

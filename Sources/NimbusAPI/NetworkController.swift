@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import Networking
+import NimbusCore
+import OpenStackAPI
+
+/// Neutron v2.0 under /network: discovery, extensions, networks, subnets, ports.
+struct NetworkController {
+    let networks: NetworkService
+    let baseURL: String
+
+    func addRoutes(to router: Router<NimbusRequestContext>) {
+        router.get("network") { _, _ in try JSONMessages.response(versions) }
+        router.get("network/v2.0") { _, _ in try JSONMessages.response(resources) }
+
+        let v2 = router.group("network/v2.0", context: AuthenticatedContext.self)
+            .add(middleware: NeutronFaultMiddleware<AuthenticatedContext>())
+        v2.get("extensions") { _, _ in
+            try JSONMessages.response(["extensions": .array(Neutron.extensions.map { .object(Neutron.extension($0)) })] as [String: JSONValue])
+        }
+        v2.get("extensions/{alias}") { _, context in
+            let alias = try context.parameters.require("alias")
+            guard let found = Neutron.extensions.first(where: { $0.alias == alias }) else {
+                throw NimbusError.notFound("Extension with alias \(alias) does not exist")
+            }
+            return try JSONMessages.response(["extension": .object(Neutron.extension(found))] as [String: JSONValue])
+        }
+        addNetworks(to: v2)
+        addSubnets(to: v2)
+        addPorts(to: v2)
+    }
+
+    var versions: [String: JSONValue] {
+        ["versions": [["id": "v2.0", "status": "CURRENT", "links": [["href": .string("\(baseURL)/network/v2.0/"), "rel": "self"]]]]]
+    }
+
+    /// GET /v2.0: the collections, as Neutron lists them.
+    var resources: [String: JSONValue] {
+        let names = [("network", "networks"), ("subnet", "subnets"), ("port", "ports")]
+        return ["resources": .array(names.map { name, collection in
+            ["name": .string(name), "collection": .string(collection),
+             "links": [["href": .string("\(baseURL)/network/v2.0/\(collection)"), "rel": "self"]]]
+        })]
+    }
+
+    func addNetworks(to v2: RouterGroup<AuthenticatedContext>) {
+        v2.get("networks") { request, context in
+            let query = try NeutronQuery(request)
+            let found = try networks.networks(query.service, context.auth)
+            return try query.listResponse("networks", found.map(Neutron.network), baseURL: baseURL)
+        }
+        v2.post("networks") { request, context in
+            let body = try await NeutronBody(request, resource: "network")
+            let network = try networks.createNetwork(try body.networkDraft(), context.auth)
+            return try JSONMessages.response(["network": .object(Neutron.network(network))] as [String: JSONValue], status: .created)
+        }
+        v2.get("networks/{id}") { request, context in
+            let network = try networks.network(try context.parameters.require("id"), context.auth)
+            return try NeutronQuery(request).showResponse("network", Neutron.network(network))
+        }
+        v2.put("networks/{id}") { request, context in
+            let body = try await NeutronBody(request, resource: "network")
+            let network = try networks.updateNetwork(try context.parameters.require("id"), try body.networkChanges(), context.auth)
+            return try JSONMessages.response(["network": .object(Neutron.network(network))] as [String: JSONValue])
+        }
+        v2.delete("networks/{id}") { _, context in
+            try networks.deleteNetwork(try context.parameters.require("id"), context.auth)
+            return Response(status: .noContent)
+        }
+    }
+
+    func addSubnets(to v2: RouterGroup<AuthenticatedContext>) {
+        v2.get("subnets") { request, context in
+            let query = try NeutronQuery(request)
+            let found = try networks.subnets(query.service, context.auth)
+            return try query.listResponse("subnets", found.map(Neutron.subnet), baseURL: baseURL)
+        }
+        v2.post("subnets") { request, context in
+            let body = try await NeutronBody(request, resource: "subnet")
+            let subnet = try networks.createSubnet(try body.subnetDraft(), context.auth)
+            return try JSONMessages.response(["subnet": .object(Neutron.subnet(subnet))] as [String: JSONValue], status: .created)
+        }
+        v2.get("subnets/{id}") { request, context in
+            let subnet = try networks.subnet(try context.parameters.require("id"), context.auth)
+            return try NeutronQuery(request).showResponse("subnet", Neutron.subnet(subnet))
+        }
+        v2.put("subnets/{id}") { request, context in
+            let body = try await NeutronBody(request, resource: "subnet")
+            let subnet = try networks.updateSubnet(try context.parameters.require("id"), try body.subnetChanges(), context.auth)
+            return try JSONMessages.response(["subnet": .object(Neutron.subnet(subnet))] as [String: JSONValue])
+        }
+        v2.delete("subnets/{id}") { _, context in
+            try networks.deleteSubnet(try context.parameters.require("id"), context.auth)
+            return Response(status: .noContent)
+        }
+    }
+
+    func addPorts(to v2: RouterGroup<AuthenticatedContext>) {
+        v2.get("ports") { request, context in
+            let query = try NeutronQuery(request)
+            let found = try networks.ports(query.service, context.auth)
+            return try query.listResponse("ports", found.map(Neutron.port), baseURL: baseURL)
+        }
+        v2.post("ports") { request, context in
+            let body = try await NeutronBody(request, resource: "port")
+            let port = try networks.createPort(try body.portDraft(), context.auth)
+            return try JSONMessages.response(["port": .object(Neutron.port(port))] as [String: JSONValue], status: .created)
+        }
+        v2.get("ports/{id}") { request, context in
+            let port = try networks.port(try context.parameters.require("id"), context.auth)
+            return try NeutronQuery(request).showResponse("port", Neutron.port(port))
+        }
+        v2.put("ports/{id}") { request, context in
+            let body = try await NeutronBody(request, resource: "port")
+            let port = try networks.updatePort(try context.parameters.require("id"), try body.portChanges(), context.auth)
+            return try JSONMessages.response(["port": .object(Neutron.port(port))] as [String: JSONValue])
+        }
+        v2.delete("ports/{id}") { _, context in
+            try networks.deletePort(try context.parameters.require("id"), context.auth)
+            return Response(status: .noContent)
+        }
+    }
+}

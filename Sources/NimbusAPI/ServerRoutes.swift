@@ -1,0 +1,127 @@
+import Compute
+import Foundation
+import Hummingbird
+import Identity
+import NimbusCore
+import OpenStackAPI
+
+/// /servers: create, list, show, delete, and actions.
+struct ServerRoutes {
+    let compute: ComputeService
+    let baseURL: String
+
+    func add(to v21: RouterGroup<AuthenticatedContext>) {
+        v21.get("servers") { request, context in try list(request, context, detail: false) }
+        v21.get("servers/detail") { request, context in try list(request, context, detail: true) }
+        v21.get("servers/{id}") { _, context in
+            let server = try compute.server(try context.parameters.require("id"), context.auth)
+            return try JSONMessages.response(["server": .object(render(server, context.auth))] as [String: JSONValue])
+        }
+        v21.post("servers") { request, context in
+            let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+            let server = try compute.create(try Self.createRequest(body), context.auth)
+            return try JSONMessages.response([
+                "server": [
+                    "id": .string(server.id.rawValue), "links": Nova.links("servers/\(server.id)", baseURL: baseURL),
+                    "OS-DCF:diskConfig": "MANUAL", "security_groups": [["name": "default"]],
+                ],
+            ] as [String: JSONValue], status: .accepted)
+        }
+        v21.delete("servers/{id}") { _, context in
+            try await compute.delete(try context.parameters.require("id"), context.auth)
+            return Response(status: .noContent)
+        }
+        v21.post("servers/{id}/action") { request, context in
+            let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+            let id = try context.parameters.require("id")
+            guard body.count == 1, let (action, argument) = body.first else {
+                throw NimbusError.badRequest("The action body must name exactly one action.")
+            }
+            switch action {
+            case "os-getConsoleOutput":
+                let length: Int?
+                switch argument {
+                case .object(let object): length = object["length"].flatMap { $0.intValue ?? $0.stringValue.flatMap(Int.init) }
+                default: length = nil
+                }
+                let output = try compute.consoleOutput(id, lines: length, context.auth)
+                return try JSONMessages.response(["output": output])
+            default:
+                throw NimbusError(.notImplemented, "Server action \(action) is not implemented yet.")
+            }
+        }
+    }
+
+    func render(_ server: Server, _ auth: AuthContext) -> [String: JSONValue] {
+        Nova.server(server, baseURL: baseURL, admin: Policy.isAdmin(auth))
+    }
+
+    func list(_ request: Request, _ context: AuthenticatedContext, detail: Bool) throws -> Response {
+        var query = ComputeService.ListQuery()
+        for (key, value) in QueryParameters.decode(request.uri.query) {
+            switch key {
+            case "all_tenants": query.allTenants = value.isEmpty || ["1", "true", "yes", "t", "on"].contains(value.lowercased())
+            case "name": query.name = value
+            case "status": query.status = value
+            case "image": query.imageId = value
+            case "flavor": query.flavorId = value
+            case "changes-since":
+                guard let date = ISO8601DateFormatter().date(from: value) else {
+                    throw NimbusError.badRequest("Invalid input for query parameters changes-since. Value: \(value).")
+                }
+                query.changesSince = date
+            default: continue
+            }
+        }
+        let servers = try compute.servers(query, context.auth)
+        let bodies: [JSONValue] = servers.map { server in
+            detail ? .object(render(server, context.auth))
+                : ["id": .string(server.id.rawValue), "name": .string(server.name), "links": Nova.links("servers/\(server.id)", baseURL: baseURL)]
+        }
+        return try JSONMessages.response(["servers": .array(bodies)] as [String: JSONValue])
+    }
+
+    /// The body of POST /servers, as strict as Nova's schema at 2.1.
+    static func createRequest(_ body: [String: JSONValue]) throws -> ComputeService.CreateRequest {
+        guard case .object(let server)? = body["server"] else {
+            throw NimbusError.badRequest("Invalid input for field/attribute server: 'server' is a required property.")
+        }
+        let allowed: Set<String> = [
+            "name", "imageRef", "flavorRef", "networks", "metadata", "key_name", "user_data", "config_drive",
+            "min_count", "max_count", "security_groups", "availability_zone", "adminPass", "OS-DCF:diskConfig",
+            "block_device_mapping_v2", "return_reservation_id",
+        ]
+        try JSONMessages.refuseUnknown(server, allowed: allowed, in: "server")
+        guard let name = server["name"]?.stringValue else {
+            throw NimbusError.badRequest("Invalid input for field/attribute name: 'name' is a required property.")
+        }
+        guard let imageRef = server["imageRef"]?.stringValue, !imageRef.isEmpty else {
+            throw NimbusError.badRequest("Invalid input for field/attribute imageRef: an image is required (booting from volumes is not supported).")
+        }
+        guard let flavorRef = server["flavorRef"]?.stringValue ?? server["flavorRef"]?.intValue.map(String.init) else {
+            throw NimbusError.badRequest("Invalid input for field/attribute flavorRef: 'flavorRef' is a required property.")
+        }
+        var metadata: [String: String] = [:]
+        if case .object(let object)? = server["metadata"] {
+            for (key, value) in object {
+                guard let text = value.stringValue, key.count <= 255, text.count <= 255 else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute metadata: keys and values must be strings of at most 255 characters.")
+                }
+                metadata[key] = text
+            }
+        }
+        let userData = server["user_data"]?.stringValue
+        if let userData, Data(base64Encoded: userData) == nil {
+            throw NimbusError.badRequest("Invalid input for field/attribute user_data: it must be base64-encoded.")
+        }
+        var configDrive = false
+        switch server["config_drive"] {
+        case .bool(let flag)?: configDrive = flag
+        case .string(let text)?: configDrive = ["true", "1", "yes", "t", "on"].contains(text.lowercased())
+        default: break
+        }
+        return ComputeService.CreateRequest(
+            name: name, imageRef: imageRef, flavorRef: flavorRef, metadata: metadata,
+            keyName: server["key_name"]?.stringValue, userData: userData, configDrive: configDrive)
+    }
+}

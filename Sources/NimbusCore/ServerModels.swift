@@ -1,0 +1,109 @@
+import Foundation
+
+public struct ServerID: UUIDIdentifier {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Nova's vm_state: what the server is, independent of what it is doing.
+public enum VMState: String, Sendable, Codable {
+    case building, active, stopped, paused, rescued, error, deleted
+}
+
+/// Nova's task_state: what the server is doing right now, if anything.
+public enum TaskState: String, Sendable, Codable {
+    case scheduling, spawning
+    case rebooting, rebootingHard = "rebooting_hard"
+    case poweringOff = "powering-off", poweringOn = "powering-on"
+    case deleting
+}
+
+/// Nova's power_state numbers.
+public enum PowerState: Int, Sendable, Codable {
+    case noState = 0, running = 1, paused = 3, shutdown = 4, crashed = 6
+}
+
+/// What went wrong, in words a user can act on (Nova's server fault).
+public struct ServerFault: Sendable, Codable, Equatable {
+    public var code: Int
+    public var message: String
+    public var created: Date
+    public init(code: Int, message: String, created: Date) {
+        self.code = code
+        self.message = message
+        self.created = created
+    }
+}
+
+/// A server as stored. The sizes are copied from the flavor at creation,
+/// as Nova does, so deleting or changing a flavor never changes a server.
+public struct Server: Sendable, Codable, Equatable {
+    public var id: ServerID
+    public var name: String
+    public var projectId: ProjectID
+    public var userId: UserID
+    public var imageId: ImageID?
+    public var flavorId: FlavorID
+    public var flavorName: String
+    public var vcpus: Int
+    public var ram: Int
+    public var disk: Int
+    public var vmState: VMState
+    public var taskState: TaskState?
+    public var powerState: PowerState
+    public var fault: ServerFault?
+    public var metadata: [String: String]
+    public var keyName: String?
+    public var userData: String?
+    public var configDrive: Bool
+    /// The installer ISO attached as a CD; nil once ejected or for disk images.
+    public var cdromImageId: ImageID?
+    public var locked: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var launchedAt: Date?
+
+    public init(
+        id: ServerID, name: String, projectId: ProjectID, userId: UserID, imageId: ImageID?, flavor: Flavor, now: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.projectId = projectId
+        self.userId = userId
+        self.imageId = imageId
+        self.flavorId = flavor.id
+        self.flavorName = flavor.name
+        self.vcpus = flavor.vcpus
+        self.ram = flavor.ram
+        self.disk = flavor.disk
+        self.vmState = .building
+        self.taskState = .scheduling
+        self.powerState = .noState
+        self.fault = nil
+        self.metadata = [:]
+        self.keyName = nil
+        self.userData = nil
+        self.configDrive = false
+        self.cdromImageId = nil
+        self.locked = false
+        self.createdAt = now
+        self.updatedAt = now
+        self.launchedAt = nil
+    }
+
+    /// Nova's user-visible status, derived from vm_state and task_state.
+    public var status: String {
+        switch (vmState, taskState) {
+        case (.building, _): "BUILD"
+        case (_, .deleting?): vmState == .error ? "ERROR" : "ACTIVE"
+        case (.active, .rebooting?): "REBOOT"
+        case (.active, .rebootingHard?): "HARD_REBOOT"
+        case (.active, _): "ACTIVE"
+        case (.stopped, _): "SHUTOFF"
+        case (.paused, _): "PAUSED"
+        case (.rescued, _): "RESCUE"
+        case (.error, _): "ERROR"
+        case (.deleted, _): "DELETED"
+        }
+    }
+}

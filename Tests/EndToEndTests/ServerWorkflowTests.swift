@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// Step 3 of the workflow: a server boots the demo installer ISO onto a blank disk.
+@Suite("Servers with the real openstack client", .serialized)
+struct ServerWorkflowTests {
+    @Test("server create from an ISO reaches ACTIVE, shows the installer in its console log, survives a SIGKILL of nimbus, and delete leaves nothing")
+    func isoServerLifecycle() async throws {
+        let iso = try await DemoISO.path().path
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        _ = try openstack.succeed("image", "create", "--container-format", "bare", "--disk-format", "iso", "--file", iso, "fedora-iso")
+
+        let created = try #require(try openstack.json("server", "create", "--flavor", "m1.small", "--image", "fedora-iso", "--wait", "my-instance") as? [String: Any])
+        #expect(created["status"] as? String == "ACTIVE", "\(created)\n\(nimbus.log().suffix(3000))")
+        let id = try #require(created["id"] as? String)
+
+        var console = ""
+        for _ in 0..<120 where !console.contains("Install to /dev/vda?") {
+            console = try openstack.succeed("console", "log", "show", "my-instance")
+            try await Task.sleep(for: .seconds(1))
+        }
+        #expect(console.contains("Install to /dev/vda?"), "console log:\n\(console.suffix(2000))")
+        let qemuBefore = try shell("pgrep -f '[g]uest=my-instance,'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!qemuBefore.isEmpty, "no QEMU process for the server")
+
+        // Nimbus dies without warning; the guest must not notice.
+        kill(nimbus.process.processIdentifier, SIGKILL)
+        nimbus.process.waitUntilExit()
+        let restarted = try await NimbusProcess(reusing: nimbus.dataDirectory)
+        let again = OpenStackClient(admin: restarted)
+        let shown = try #require(try again.json("server", "show", id) as? [String: Any])
+        #expect(shown["status"] as? String == "ACTIVE")
+        let qemuAfter = try shell("pgrep -f '[g]uest=my-instance,'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(qemuAfter == qemuBefore, "the guest's QEMU changed across the restart")
+
+        _ = try again.succeed("server", "delete", "--wait", id)
+        #expect(try shell("pgrep -f '[g]uest=my-instance,'").stdout.isEmpty, "QEMU still runs after delete")
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: nimbus.dataDirectory.appendingPathComponent("instances").path)) ?? []
+        #expect(leftovers.isEmpty, "instance files left behind: \(leftovers)")
+        withExtendedLifetime(nimbus) {}
+    }
+
+    @Test("an ISO with a zero-disk flavor, an unknown image and an unknown flavor are refused with Nova's 400")
+    func refusedCreates() async throws {
+        let iso = try await DemoISO.path().path
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        _ = try openstack.succeed("image", "create", "--container-format", "bare", "--disk-format", "iso", "--file", iso, "installer")
+        _ = try openstack.succeed("flavor", "create", "--ram", "512", "--disk", "0", "--vcpus", "1", "diskless")
+
+        let zeroDisk = try openstack("server", "create", "--flavor", "diskless", "--image", "installer", "nope")
+        #expect(!zeroDisk.succeeded)
+        #expect(zeroDisk.stderr.contains("no root disk"), "\(zeroDisk.stderr)")
+        #expect(zeroDisk.stderr.contains("400"), "\(zeroDisk.stderr)")
+
+        let badFlavor = try openstack("server", "create", "--flavor", "no-such-flavor", "--image", "installer", "nope")
+        #expect(!badFlavor.succeeded)
+        let badImage = try openstack("server", "create", "--flavor", "m1.small", "--image", "no-such-image", "nope")
+        #expect(!badImage.succeeded)
+        let servers = try #require(try openstack.json("server", "list") as? [[String: Any]])
+        #expect(servers.isEmpty, "a refused create left a server: \(servers)")
+    }
+}
