@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "Compute",
             dependencies: [
-                "NimbusCore", "NimbusStore", "Identity", "Images", "QEMU", "QMP",
+                "NimbusCore", "NimbusStore", "Identity", "Images", "Networking", "QEMU", "QMP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

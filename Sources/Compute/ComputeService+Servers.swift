@@ -49,6 +49,7 @@ extension ComputeService {
         let paths = paths(server.id)
         await supervisor.stop(server.id, paths: paths, grace: .zero)
         paths.remove()
+        _ = try networks.releasePorts(deviceID: server.id.rawValue)
         _ = try store.deleteServer(id: server.id)
         logger.info("server deleted", metadata: ["server.id": "\(server.id)"])
     }

@@ -3,6 +3,7 @@ import Identity
 import Images
 import Logging
 import NimbusCore
+import Networking
 import NimbusStore
 import QEMU
 
@@ -11,6 +12,7 @@ public struct ComputeService: Sendable {
     let store: Store
     let images: ImageService
     let flavors: FlavorService
+    let networks: NetworkService
     let supervisor: InstanceSupervisor
     let dataDirectory: URL
     let runtimeDirectory: URL
@@ -19,12 +21,13 @@ public struct ComputeService: Sendable {
     let logger = Logger(label: "nimbus.compute")
 
     public init(
-        store: Store, images: ImageService, flavors: FlavorService, supervisor: InstanceSupervisor,
-        dataDirectory: URL, accelerator: VMSpec.Accelerator
+        store: Store, images: ImageService, flavors: FlavorService, networks: NetworkService,
+        supervisor: InstanceSupervisor, dataDirectory: URL, accelerator: VMSpec.Accelerator
     ) {
         self.store = store
         self.images = images
         self.flavors = flavors
+        self.networks = networks
         self.supervisor = supervisor
         self.dataDirectory = dataDirectory
         self.runtimeDirectory = InstancePaths.runtimeDirectory(for: dataDirectory)
@@ -44,7 +47,10 @@ public struct ComputeService: Sendable {
         public var keyName: String?
         public var userData: String?
         public var configDrive: Bool
-        public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false) {
+        /// `--nic net-id=N[,v4-fixed-ip=A]`; empty means the `private` network.
+        public var networks: [NetworkRequest]
+        public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, networks: [NetworkRequest] = []) {
+            self.networks = networks
             self.name = name
             self.imageRef = imageRef
             self.flavorRef = flavorRef
@@ -52,6 +58,15 @@ public struct ComputeService: Sendable {
             self.keyName = keyName
             self.userData = userData
             self.configDrive = configDrive
+        }
+    }
+
+    public struct NetworkRequest: Sendable {
+        public var network: String
+        public var fixedIP: String?
+        public init(network: String, fixedIP: String? = nil) {
+            self.network = network
+            self.fixedIP = fixedIP
         }
     }
 
@@ -79,12 +94,24 @@ public struct ComputeService: Sendable {
         }
         if image.minRam > flavor.ram { throw NimbusError.badRequest("Flavor's memory is too small for requested image.") }
         if image.minDisk > flavor.disk, flavor.disk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
+        let requested = request.networks.isEmpty ? [NetworkRequest(network: "private")] : request.networks
+        let nics = try requested.map { (try networks.usableNetwork($0.network, auth), $0.fixedIP) }
         var server = Server(id: .generate(), name: name, projectId: project, userId: auth.userId, imageId: image.id, flavor: flavor, now: Date())
         server.metadata = request.metadata
         server.keyName = request.keyName
         server.userData = request.userData
         server.configDrive = request.configDrive
         try store.insert(server)
+        do {
+            for (network, fixedIP) in nics {
+                _ = try networks.allocatePort(network: network.id, fixedIP: fixedIP, deviceID: server.id.rawValue, project: project)
+            }
+        } catch {
+            // A refused address (taken, exhausted) refuses the create and leaves nothing.
+            _ = try? networks.releasePorts(deviceID: server.id.rawValue)
+            _ = try? store.deleteServer(id: server.id)
+            throw error
+        }
         let created = server
         Task { await spawn(created, image: image, auth: auth) }
         return server
@@ -108,7 +135,8 @@ public struct ComputeService: Sendable {
                 try await imageTool.createOverlay(at: paths.disk, backingFile: data.url.path, backingFormat: format, sizeBytes: size)
                 rootDisk = .overlay(base: data.url.path, format: format)
             }
-            let spec = try VMSpecBuilder(accelerator: accelerator).spec(for: server, image: image, rootDisk: rootDisk, paths: paths)
+            let spec = try VMSpecBuilder(accelerator: accelerator).spec(
+                for: server, image: image, rootDisk: rootDisk, nics: try nicPlans(server.id), paths: paths)
             if case .uefi = spec.firmware {
                 try FileManager.default.copyItem(atPath: VMSpecBuilder.ovmfVariables, toPath: paths.uefiVariables)
             }
@@ -120,6 +148,7 @@ public struct ComputeService: Sendable {
                 stored.launchedAt = Date()
                 stored.cdromImageId = image.diskFormat == "iso" ? image.id : nil
             }
+            try? networks.setPortStatus(deviceID: server.id.rawValue, .active)
             logger.info("server started", metadata: ["server.id": "\(server.id)"])
         } catch {
             logger.error("server failed to start", metadata: ["server.id": "\(server.id)", "error": "\(error)"])
@@ -131,6 +160,25 @@ public struct ComputeService: Sendable {
                 stored.fault = ServerFault(code: 500, message: Self.faultMessage(error), created: Date())
             }
         }
+    }
+
+    /// Each port of the server as QEMU needs it: the subnet's range and
+    /// gateway, and the port's fixed IP as the only address DHCP hands out.
+    func nicPlans(_ id: ServerID) throws -> [VMSpecBuilder.NICPlan] {
+        try networks.ports(deviceID: id.rawValue).compactMap { port in
+            guard let fixed = port.fixedIPs.first, let subnet = try networks.subnet(id: fixed.subnetId) else { return nil }
+            return VMSpecBuilder.NICPlan(mac: port.macAddress, cidr: subnet.cidr, gateway: subnet.gatewayIP, address: fixed.ipAddress)
+        }
+    }
+
+    /// Addresses by network name, for rendering a server.
+    public func addresses(_ server: Server) -> [String: [(address: String, mac: String)]] {
+        var result: [String: [(address: String, mac: String)]] = [:]
+        for port in (try? networks.ports(deviceID: server.id.rawValue)) ?? [] {
+            let name = (try? networks.network(id: port.networkId))??.name ?? port.networkId.rawValue
+            result[name, default: []] += port.fixedIPs.map { ($0.ipAddress, port.macAddress) }
+        }
+        return result
     }
 
     static func faultMessage(_ error: any Error) -> String {

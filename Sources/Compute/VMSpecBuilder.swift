@@ -19,7 +19,15 @@ struct VMSpecBuilder {
         case overlay(base: String, format: String)
     }
 
-    func spec(for server: Server, image: Image, rootDisk: RootDisk, paths: InstancePaths) throws -> VMSpec {
+    /// One NIC: a port's MAC and fixed IP, and its subnet.
+    struct NICPlan {
+        var mac: String
+        var cidr: String
+        var gateway: String?
+        var address: String
+    }
+
+    func spec(for server: Server, image: Image, rootDisk: RootDisk, nics plans: [NICPlan], paths: InstancePaths) throws -> VMSpec {
         let properties = image.properties
         let diskBus = try bus(properties["hw_disk_bus"], default: .virtio, name: "hw_disk_bus")
         let cdromBus = try bus(properties["hw_cdrom_bus"], default: .sata, name: "hw_cdrom_bus")
@@ -40,13 +48,18 @@ struct VMSpecBuilder {
             throw NimbusError.badRequest("Image property hw_machine_type=\(machine) is not a machine type.")
         }
         let model = try vifModel(properties["hw_vif_model"])
-        let nic = NIC(
-            id: "net0", model: model, mac: Self.mac(for: server.id), network: "10.0.0.0/24", gateway: "10.0.0.1",
-            dhcpStart: "10.0.0.15", hostname: Self.hostname(server.name), restrict: true)
+        // restrict=on: the guest reaches nothing on the host or beyond through
+        // QEMU's gateway until access rules open it.
+        let nics = plans.enumerated().map { index, plan in
+            NIC(
+                id: "net\(index)", model: model, mac: plan.mac, network: plan.cidr,
+                gateway: plan.gateway ?? Self.firstHost(plan.cidr), dhcpStart: plan.address,
+                hostname: Self.hostname(server.name), restrict: true)
+        }
         return VMSpec(
             name: server.name.isEmpty ? server.id.rawValue : server.name, uuid: server.id.rawValue, machine: machine,
             accelerator: accelerator, cpus: server.vcpus, memoryMiB: server.ram, firmware: firmware, drives: drives,
-            nics: [nic], sockets: VMSpec.Sockets(qmp: paths.qmpSocket, serial: paths.serialSocket, vnc: paths.vncSocket),
+            nics: nics, sockets: VMSpec.Sockets(qmp: paths.qmpSocket, serial: paths.serialSocket, vnc: paths.vncSocket),
             pidFile: paths.pidFile, startPaused: true)
     }
 
@@ -69,14 +82,14 @@ struct VMSpecBuilder {
         }
     }
 
-    /// A stable MAC in OpenStack's fa:16:3e prefix, derived from the server id.
-    static func mac(for id: ServerID) -> String {
-        let hex = id.rawValue.replacingOccurrences(of: "-", with: "")
-        let tail = stride(from: 0, to: 6, by: 2).map { offset -> String in
-            let start = hex.index(hex.startIndex, offsetBy: offset)
-            return String(hex[start..<hex.index(start, offsetBy: 2)])
-        }
-        return "fa:16:3e:" + tail.joined(separator: ":")
+    /// The first host address of a CIDR, for a subnet without a gateway
+    /// (QEMU's user network needs an address for itself).
+    static func firstHost(_ cidr: String) -> String {
+        let base = cidr.split(separator: "/").first.map(String.init) ?? cidr
+        var octets = base.split(separator: ".").compactMap { Int($0) }
+        guard octets.count == 4 else { return base }
+        octets[3] += 1
+        return octets.map(String.init).joined(separator: ".")
     }
 
     /// A DNS-safe hostname from a server name, as Nova derives one.

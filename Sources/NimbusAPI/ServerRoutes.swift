@@ -53,7 +53,12 @@ struct ServerRoutes {
     }
 
     func render(_ server: Server, _ auth: AuthContext) -> [String: JSONValue] {
-        Nova.server(server, baseURL: baseURL, admin: Policy.isAdmin(auth))
+        let addresses = compute.addresses(server).mapValues { entries -> JSONValue in
+            .array(entries.map { entry in
+                ["version": 4, "addr": .string(entry.address), "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": .string(entry.mac)]
+            })
+        }
+        return Nova.server(server, baseURL: baseURL, admin: Policy.isAdmin(auth), addresses: addresses)
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext, detail: Bool) throws -> Response {
@@ -120,8 +125,28 @@ struct ServerRoutes {
         case .string(let text)?: configDrive = ["true", "1", "yes", "t", "on"].contains(text.lowercased())
         default: break
         }
+        var networks: [ComputeService.NetworkRequest] = []
+        switch server["networks"] {
+        case nil, .null?: break
+        case .string("none")?, .string("auto")?: break
+        case .array(let items)?:
+            for item in items {
+                guard case .object(let nic) = item else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute networks: each entry must be an object.")
+                }
+                if nic["port"] != nil {
+                    throw NimbusError.badRequest("Booting with an existing port is not supported yet; use a network uuid.")
+                }
+                guard let network = nic["uuid"]?.stringValue else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute networks: 'uuid' is required.")
+                }
+                networks.append(.init(network: network, fixedIP: nic["fixed_ip"]?.stringValue))
+            }
+        case let other?:
+            throw NimbusError.badRequest("Invalid input for field/attribute networks. Value: \(other).")
+        }
         return ComputeService.CreateRequest(
             name: name, imageRef: imageRef, flavorRef: flavorRef, metadata: metadata,
-            keyName: server["key_name"]?.stringValue, userData: userData, configDrive: configDrive)
+            keyName: server["key_name"]?.stringValue, userData: userData, configDrive: configDrive, networks: networks)
     }
 }

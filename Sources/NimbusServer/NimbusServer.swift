@@ -59,7 +59,8 @@ public struct NimbusServer: Sendable {
         let probe = await AccelerationProbe().run(kernel: ProcessInfo.processInfo.environment["NIMBUS_PROBE_KERNEL"])
         logger.info("virtual machines use \(probe.accelerator.rawValue.uppercased())", metadata: ["reason": "\(probe.reason)"])
         let compute = ComputeService(
-            store: services.store, images: services.images, flavors: services.flavors, supervisor: InstanceSupervisor(),
+            store: services.store, images: services.images, flavors: services.flavors, networks: services.networks,
+            supervisor: InstanceSupervisor(),
             dataDirectory: configuration.dataDirectory, accelerator: probe.accelerator)
         await compute.reconcile()
         let router = NimbusRouter.build(

@@ -11,9 +11,15 @@ struct ServerWorkflowTests {
         let openstack = OpenStackClient(admin: nimbus)
         _ = try openstack.succeed("image", "create", "--container-format", "bare", "--disk-format", "iso", "--file", iso, "fedora-iso")
 
-        let created = try #require(try openstack.json("server", "create", "--flavor", "m1.small", "--image", "fedora-iso", "--wait", "my-instance") as? [String: Any])
+        let network = try openstack.succeed("network", "show", "private", "-c", "id", "-f", "value").trimmingCharacters(in: .whitespacesAndNewlines)
+        let created = try #require(try openstack.json(
+            "server", "create", "--flavor", "m1.small", "--image", "fedora-iso", "--nic", "net-id=\(network)", "--wait", "my-instance") as? [String: Any])
         #expect(created["status"] as? String == "ACTIVE", "\(created)\n\(nimbus.log().suffix(3000))")
         let id = try #require(created["id"] as? String)
+        let addresses = "\(created["addresses"] ?? "")"
+        #expect(addresses.contains("private") && addresses.contains("10.0.0."), "addresses: \(addresses)")
+        let ports = try #require(try openstack.json("port", "list", "--server", id) as? [[String: Any]])
+        #expect(ports.count == 1)
 
         var console = ""
         for _ in 0..<120 where !console.contains("Install to /dev/vda?") {
@@ -35,6 +41,9 @@ struct ServerWorkflowTests {
         #expect(qemuAfter == qemuBefore, "the guest's QEMU changed across the restart")
 
         _ = try again.succeed("server", "delete", "--wait", id)
+        let portsAfter = try #require(try again.json("port", "list") as? [[String: Any]])
+        let serverPort = try #require(ports.first?["ID"] as? String)
+        #expect(!portsAfter.contains { $0["ID"] as? String == serverPort }, "the server's port outlived it")
         #expect(try shell("pgrep -f '[g]uest=my-instance,'").stdout.isEmpty, "QEMU still runs after delete")
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: nimbus.dataDirectory.appendingPathComponent("instances").path)) ?? []
         #expect(leftovers.isEmpty, "instance files left behind: \(leftovers)")
