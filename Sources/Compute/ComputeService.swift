@@ -125,22 +125,17 @@ public struct ComputeService: Sendable {
             _ = try store.updateServer(id: server.id) { $0.taskState = .spawning }
             try paths.create()
             let data = try images.data(image.id.rawValue, auth)
-            let rootDisk: VMSpecBuilder.RootDisk
             if image.diskFormat == "iso" {
                 try await imageTool.createBlank(at: paths.disk, sizeBytes: Int64(server.disk) << 30)
-                rootDisk = .blank(sizeGiB: server.disk, iso: data.url.path)
             } else {
                 let format = image.diskFormat == "qcow2" ? "qcow2" : "raw"
                 let size = server.disk > 0 ? Int64(server.disk) << 30 : nil
                 try await imageTool.createOverlay(at: paths.disk, backingFile: data.url.path, backingFormat: format, sizeBytes: size)
-                rootDisk = .overlay(base: data.url.path, format: format)
             }
-            let spec = try VMSpecBuilder(accelerator: accelerator).spec(
-                for: server, image: image, rootDisk: rootDisk, nics: try nicPlans(server.id), paths: paths)
-            if case .uefi = spec.firmware {
+            if image.properties["hw_firmware_type"] == "uefi" {
                 try FileManager.default.copyItem(atPath: VMSpecBuilder.ovmfVariables, toPath: paths.uefiVariables)
             }
-            try await supervisor.start(server.id, spec: spec, paths: paths)
+            try await launch(server, image: image, cdrom: image.diskFormat == "iso" ? data.url.path : nil)
             _ = try store.updateServer(id: server.id) { stored in
                 stored.vmState = .active
                 stored.taskState = nil
@@ -160,6 +155,15 @@ public struct ComputeService: Sendable {
                 stored.fault = ServerFault(code: 500, message: Self.faultMessage(error), created: Date())
             }
         }
+    }
+
+    /// Starts QEMU on the server's existing disk, with `cdrom` (an ISO's blob) in its CD drive.
+    func launch(_ server: Server, image: Image, cdrom: String?) async throws {
+        let paths = paths(server.id)
+        let rootDisk: VMSpecBuilder.RootDisk = cdrom.map { .blank(sizeGiB: server.disk, iso: $0) } ?? .overlay(base: "", format: "qcow2")
+        let spec = try VMSpecBuilder(accelerator: accelerator).spec(
+            for: server, image: image, rootDisk: rootDisk, nics: try nicPlans(server.id), paths: paths)
+        try await supervisor.start(server.id, spec: spec, paths: paths)
     }
 
     /// Each port of the server as QEMU needs it: the subnet's range and

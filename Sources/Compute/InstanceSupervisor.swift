@@ -21,6 +21,8 @@ public actor InstanceSupervisor {
         case shutdown(guest: Bool)
         case trayMoved(device: String, open: Bool)
         case stopped, resumed
+        /// QEMU went away without being asked (the guest powered off, or QEMU died).
+        case exited
     }
 
     let launcher = QEMULauncher()
@@ -68,6 +70,8 @@ public actor InstanceSupervisor {
             let qmp = try await Self.connect(paths: paths)
             let events = Task { [weak self] in
                 for await event in qmp.events { await self?.forward(event, from: id) }
+                // The stream ends when QEMU closes the monitor: the VM is gone.
+                await self?.exited(id, pid: pid)
             }
             running[id] = RunningVM(pid: pid, qmp: qmp, console: console, events: events)
         } catch {
@@ -100,6 +104,15 @@ public actor InstanceSupervisor {
         default: guestEvent = nil
         }
         if let guestEvent, let onEvent { await onEvent(id, guestEvent) }
+    }
+
+    /// Called when a VM's monitor closes; a stop in progress has detached it already.
+    private func exited(_ id: ServerID, pid: Int32) async {
+        guard let vm = running[id], vm.pid == pid else { return }
+        running[id] = nil
+        vm.console.stop()
+        await vm.qmp.close()
+        if let onEvent { await onEvent(id, .exited) }
     }
 
     private func detach(_ id: ServerID) async {

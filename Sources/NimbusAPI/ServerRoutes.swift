@@ -46,6 +46,19 @@ struct ServerRoutes {
                 }
                 let output = try compute.consoleOutput(id, lines: length, context.auth)
                 return try JSONMessages.response(["output": output])
+            case "os-stop":
+                try compute.stop(id, context.auth)
+                return Response(status: .accepted)
+            case "os-start":
+                try compute.start(id, context.auth)
+                return Response(status: .accepted)
+            case "reboot":
+                guard case .object(let object) = argument, let type = object["type"]?.stringValue?.uppercased(),
+                      type == "SOFT" || type == "HARD" else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute reboot: 'type' must be SOFT or HARD.")
+                }
+                try compute.reboot(id, hard: type == "HARD", context.auth)
+                return Response(status: .accepted)
             default:
                 throw NimbusError(.notImplemented, "Server action \(action) is not implemented yet.")
             }

@@ -58,10 +58,12 @@ public struct NimbusServer: Sendable {
         let services = try Self.makeServices(configuration)
         let probe = await AccelerationProbe().run(kernel: ProcessInfo.processInfo.environment["NIMBUS_PROBE_KERNEL"])
         logger.info("virtual machines use \(probe.accelerator.rawValue.uppercased())", metadata: ["reason": "\(probe.reason)"])
+        let supervisor = InstanceSupervisor()
         let compute = ComputeService(
             store: services.store, images: services.images, flavors: services.flavors, networks: services.networks,
-            supervisor: InstanceSupervisor(),
+            supervisor: supervisor,
             dataDirectory: configuration.dataDirectory, accelerator: probe.accelerator)
+        await supervisor.setEventHandler { id, event in await compute.handle(event, for: id) }
         await compute.reconcile()
         let router = NimbusRouter.build(
             identity: services.identity, images: services.images, flavors: services.flavors, compute: compute,

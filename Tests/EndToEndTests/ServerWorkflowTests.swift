@@ -27,7 +27,7 @@ struct ServerWorkflowTests {
             try await Task.sleep(for: .seconds(1))
         }
         #expect(console.contains("Install to /dev/vda?"), "console log:\n\(console.suffix(2000))")
-        let qemuBefore = try shell("pgrep -f '[g]uest=my-instance,'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let qemuBefore = try qemuProcess(of: id).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(!qemuBefore.isEmpty, "no QEMU process for the server")
 
         // Nimbus dies without warning; the guest must not notice.
@@ -37,17 +37,61 @@ struct ServerWorkflowTests {
         let again = OpenStackClient(admin: restarted)
         let shown = try #require(try again.json("server", "show", id) as? [String: Any])
         #expect(shown["status"] as? String == "ACTIVE")
-        let qemuAfter = try shell("pgrep -f '[g]uest=my-instance,'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let qemuAfter = try qemuProcess(of: id).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(qemuAfter == qemuBefore, "the guest's QEMU changed across the restart")
 
         _ = try again.succeed("server", "delete", "--wait", id)
         let portsAfter = try #require(try again.json("port", "list") as? [[String: Any]])
         let serverPort = try #require(ports.first?["ID"] as? String)
         #expect(!portsAfter.contains { $0["ID"] as? String == serverPort }, "the server's port outlived it")
-        #expect(try shell("pgrep -f '[g]uest=my-instance,'").stdout.isEmpty, "QEMU still runs after delete")
+        #expect(try qemuProcess(of: id).isEmpty, "QEMU still runs after delete")
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: nimbus.dataDirectory.appendingPathComponent("instances").path)) ?? []
         #expect(leftovers.isEmpty, "instance files left behind: \(leftovers)")
         withExtendedLifetime(nimbus) {}
+    }
+
+    @Test("hard reboot starts a new QEMU on the same disk; stop makes it SHUTOFF with no QEMU; start brings it back")
+    func powerActions() async throws {
+        let iso = try await DemoISO.path().path
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        // The installer ignores ACPI power-off; a short os_shutdown_timeout keeps the test quick.
+        _ = try openstack.succeed(
+            "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
+            "--file", iso, "installer")
+        let created = try #require(try openstack.json("server", "create", "--flavor", "m1.small", "--image", "installer", "--wait", "vm1") as? [String: Any])
+        let id = try #require(created["id"] as? String)
+        let first = try qemuProcess(of: id)
+
+        _ = try openstack.succeed("server", "reboot", "--hard", "--wait", "vm1")
+        let second = try qemuProcess(of: id)
+        #expect(!second.isEmpty && second != first, "hard reboot should run a new QEMU")
+        #expect(try openstack.succeed("server", "show", "vm1", "-c", "status", "-f", "value").contains("ACTIVE"))
+
+        _ = try openstack.succeed("server", "stop", "vm1")
+        var status = ""
+        for _ in 0..<60 where !status.contains("SHUTOFF") {
+            try await Task.sleep(for: .seconds(1))
+            status = try openstack.succeed("server", "show", "vm1", "-c", "status", "-f", "value")
+        }
+        #expect(status.contains("SHUTOFF"))
+        #expect(try qemuProcess(of: id).isEmpty, "a SHUTOFF server has no QEMU")
+        let refused = try openstack("server", "stop", "vm1")
+        #expect(!refused.succeeded && refused.stderr.contains("409"), "stopping a stopped server is Nova's 409: \(refused.stderr)")
+
+        _ = try openstack.succeed("server", "start", "vm1")
+        for _ in 0..<60 where !status.contains("ACTIVE") {
+            try await Task.sleep(for: .seconds(1))
+            status = try openstack.succeed("server", "show", "vm1", "-c", "status", "-f", "value")
+        }
+        #expect(status.contains("ACTIVE"))
+        #expect(!(try qemuProcess(of: id).isEmpty))
+        _ = try openstack.succeed("server", "delete", "--wait", "vm1")
+    }
+
+    /// The pid of the QEMU running a server, found by the server's uuid on QEMU's command line.
+    func qemuProcess(of id: String) throws -> String {
+        try shell("pgrep -f '[-]uuid \(id)'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test("an ISO with a zero-disk flavor, an unknown image and an unknown flavor are refused with Nova's 400")

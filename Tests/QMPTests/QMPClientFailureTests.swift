@@ -23,7 +23,8 @@ struct QMPClientFailureTests {
                 await #expect(throws: QMPError.timeout(command: "stop")) {
                     try await client.execute(.stop, timeout: .milliseconds(200))
                 }
-                #expect(ContinuousClock.now - started < .seconds(2))
+                // Far below the 10 s default timeout: the 200 ms one applied (generous for a loaded machine).
+                #expect(ContinuousClock.now - started < .seconds(8))
                 let status = try await client.execute(.queryStatus)
                 #expect(status.status == .paused)
             }

@@ -5,7 +5,7 @@ import Testing
 /// The client against a real QEMU under TCG (never KVM). Skipped when
 /// `qemu-system-x86_64` is not installed (the media test also needs xorriso);
 /// CI should install both (Debian: qemu-system-x86, xorriso).
-@Suite("QMPClient against real QEMU", .enabled(if: QEMUProcess.isAvailable), .timeLimit(.minutes(1)))
+@Suite("QMPClient against real QEMU", .enabled(if: QEMUProcess.isAvailable), .timeLimit(.minutes(5)))
 struct QMPRealQEMUTests {
     @Test("paused at start, cont runs, stop emits STOP, reset and powerdown emit events, quit ends QEMU")
     func lifecycle() async throws {
