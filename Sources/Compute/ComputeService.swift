@@ -47,9 +47,10 @@ public struct ComputeService: Sendable {
         public var keyName: String?
         public var userData: String?
         public var configDrive: Bool
-        /// `--nic net-id=N[,v4-fixed-ip=A]`; empty means the `private` network.
-        public var networks: [NetworkRequest]
-        public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, networks: [NetworkRequest] = []) {
+        /// `--nic net-id=N[,v4-fixed-ip=A]`; nil means the `private` network,
+        /// empty means no NIC at all (Nova's `"networks": "none"`).
+        public var networks: [NetworkRequest]?
+        public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, networks: [NetworkRequest]? = nil) {
             self.networks = networks
             self.name = name
             self.imageRef = imageRef
@@ -94,7 +95,7 @@ public struct ComputeService: Sendable {
         }
         if image.minRam > flavor.ram { throw NimbusError.badRequest("Flavor's memory is too small for requested image.") }
         if image.minDisk > flavor.disk, flavor.disk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
-        let requested = request.networks.isEmpty ? [NetworkRequest(network: "private")] : request.networks
+        let requested = request.networks ?? [NetworkRequest(network: "private")]
         let nics = try requested.map { (try networks.usableNetwork($0.network, auth), $0.fixedIP) }
         var server = Server(id: .generate(), name: name, projectId: project, userId: auth.userId, imageId: image.id, flavor: flavor, now: Date())
         server.metadata = request.metadata

@@ -20,6 +20,20 @@ enum ImageAttributes {
         "tags", "owner",
     ]
 
+    /// Glance's default image_tag_quota and image_property_quota.
+    static let maximumTags = 128
+    static let maximumProperties = 128
+
+    /// Checks the counts after a change, whichever path made it.
+    static func checkLimits(_ image: Image) throws {
+        if image.tags.count > maximumTags {
+            throw NimbusError(.payloadTooLarge, "Maximum number of tags exceeded: \(maximumTags) allowed.")
+        }
+        if image.properties.count > maximumProperties {
+            throw NimbusError(.payloadTooLarge, "Maximum number of image properties exceeded: \(maximumProperties) allowed.")
+        }
+    }
+
     /// Properties that set what an upload must hash to (documented in the README).
     static let expectedSHA256 = "expected_sha256"
     static let expectedSHA512 = "expected_sha512"

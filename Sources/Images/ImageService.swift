@@ -34,6 +34,7 @@ public struct ImageService: Sendable {
         for (key, value) in attributes.sorted(by: { $0.key < $1.key }) where key != "id" {
             try ImageAttributes.set(key, to: value, on: &image, auth: authority)
         }
+        try ImageAttributes.checkLimits(image)
         try store.insert(image)
         logger.info("image created", metadata: ["image.id": "\(image.id)"])
         return image
@@ -68,6 +69,7 @@ public struct ImageService: Sendable {
             for operation in operations {
                 try Self.apply(operation, to: &image, authority)
             }
+            try ImageAttributes.checkLimits(image)
             image.updatedAt = Date()
         }
         guard let updated else { throw NimbusError.notFound("No image found with ID \(id)") }
@@ -162,8 +164,8 @@ public struct ImageService: Sendable {
         let checked = try ImageAttributes.validTag(tag)
         _ = try store.updateImage(id: current.id) { image in
             guard !image.tags.contains(checked) else { return }
-            guard image.tags.count < 128 else { throw NimbusError(.overLimit, "Maximum number of tags exceeded.") }
             image.tags.append(checked)
+            try ImageAttributes.checkLimits(image)
             image.updatedAt = Date()
         }
     }

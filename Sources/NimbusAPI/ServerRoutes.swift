@@ -138,11 +138,12 @@ struct ServerRoutes {
         case .string(let text)?: configDrive = ["true", "1", "yes", "t", "on"].contains(text.lowercased())
         default: break
         }
-        var networks: [ComputeService.NetworkRequest] = []
+        var networks: [ComputeService.NetworkRequest]?
         switch server["networks"] {
-        case nil, .null?: break
-        case .string("none")?, .string("auto")?: break
+        case nil, .null?, .string("auto")?: networks = nil
+        case .string("none")?: networks = []
         case .array(let items)?:
+            var requested: [ComputeService.NetworkRequest] = []
             for item in items {
                 guard case .object(let nic) = item else {
                     throw NimbusError.badRequest("Invalid input for field/attribute networks: each entry must be an object.")
@@ -153,8 +154,9 @@ struct ServerRoutes {
                 guard let network = nic["uuid"]?.stringValue else {
                     throw NimbusError.badRequest("Invalid input for field/attribute networks: 'uuid' is required.")
                 }
-                networks.append(.init(network: network, fixedIP: nic["fixed_ip"]?.stringValue))
+                requested.append(.init(network: network, fixedIP: nic["fixed_ip"]?.stringValue))
             }
+            networks = requested
         case let other?:
             throw NimbusError.badRequest("Invalid input for field/attribute networks. Value: \(other).")
         }
