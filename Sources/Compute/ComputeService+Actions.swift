@@ -102,3 +102,39 @@ extension ComputeService {
         }
     }
 }
+
+extension ComputeService {
+    /// Pause freezes the guest's CPUs in place (QMP stop); unpause lets them run on.
+    public func pause(_ id: String, _ auth: AuthContext) async throws {
+        let server = try claim(id, action: "pause", from: [.active], task: .pausing, auth)
+        await runQuick(server, to: .paused, power: .paused) { try await supervisor.pause(server.id) }
+    }
+
+    public func unpause(_ id: String, _ auth: AuthContext) async throws {
+        let server = try claim(id, action: "unpause", from: [.paused], task: .unpausing, auth)
+        await runQuick(server, to: .active, power: .running) { try await supervisor.resume(server.id) }
+    }
+
+    /// A monitor command that takes a moment: done before answering, and the
+    /// server keeps its state (with a fault) if QEMU refuses.
+    private func runQuick(_ server: Server, to state: VMState, power: PowerState, _ command: () async throws -> Void) async {
+        do {
+            try await command()
+            settle(server.id, vmState: state, power: power)
+        } catch {
+            _ = try? store.updateServer(id: server.id) { stored in
+                stored.taskState = nil
+                stored.fault = ServerFault(code: 500, message: Self.faultMessage(error), created: Date())
+            }
+        }
+    }
+
+    /// A locked server refuses actions from anyone but an admin.
+    public func setLocked(_ locked: Bool, _ id: String, _ auth: AuthContext) throws {
+        let server = try server(id, auth)
+        guard Policy.mayModify(owner: server.projectId, auth) else {
+            throw NimbusError.forbidden("Policy doesn't allow os_compute_api:os-lock-server:\(locked ? "lock" : "unlock") to be performed.")
+        }
+        _ = try store.updateServer(id: server.id) { $0.locked = locked }
+    }
+}

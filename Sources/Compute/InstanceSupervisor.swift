@@ -128,6 +128,14 @@ public actor InstanceSupervisor {
         return vm.qmp
     }
 
+    func pause(_ id: ServerID) async throws {
+        try await monitor(id).execute(.stop)
+    }
+
+    func resume(_ id: ServerID) async throws {
+        try await monitor(id).execute(.cont)
+    }
+
     public func isRunning(_ id: ServerID) -> Bool {
         guard let vm = running[id] else { return false }
         return QEMULauncher.isAlive(vm.pid)

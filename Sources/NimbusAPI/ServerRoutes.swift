@@ -49,6 +49,15 @@ struct ServerRoutes {
             case "os-stop":
                 try compute.stop(id, context.auth)
                 return Response(status: .accepted)
+            case "pause":
+                try await compute.pause(id, context.auth)
+                return Response(status: .accepted)
+            case "unpause":
+                try await compute.unpause(id, context.auth)
+                return Response(status: .accepted)
+            case "lock", "unlock":
+                try compute.setLocked(action == "lock", id, context.auth)
+                return Response(status: .accepted)
             case "os-start":
                 try compute.start(id, context.auth)
                 return Response(status: .accepted)

@@ -15,6 +15,7 @@ public enum TaskState: String, Sendable, Codable {
     case scheduling, spawning
     case rebooting, rebootingHard = "rebooting_hard"
     case poweringOff = "powering-off", poweringOn = "powering-on"
+    case pausing, unpausing
     case deleting
 }
 

@@ -68,6 +68,11 @@ struct ServerWorkflowTests {
         #expect(!second.isEmpty && second != first, "hard reboot should run a new QEMU")
         #expect(try openstack.succeed("server", "show", "vm1", "-c", "status", "-f", "value").contains("ACTIVE"))
 
+        _ = try openstack.succeed("server", "pause", "vm1")
+        #expect(try openstack.succeed("server", "show", "vm1", "-c", "status", "-f", "value").contains("PAUSED"))
+        _ = try openstack.succeed("server", "unpause", "vm1")
+        #expect(try openstack.succeed("server", "show", "vm1", "-c", "status", "-f", "value").contains("ACTIVE"))
+
         _ = try openstack.succeed("server", "stop", "vm1")
         var status = ""
         for _ in 0..<60 where !status.contains("SHUTOFF") {
