@@ -69,13 +69,7 @@ extension ComputeService {
             try await launch(server, image: image, cdrom: cdrom)
             settle(server.id, vmState: .active, power: .running)
         } catch {
-            logger.error("server failed to start", metadata: ["server.id": "\(server.id)", "error": "\(error)"])
-            _ = try? store.updateServer(id: server.id) { stored in
-                stored.vmState = .error
-                stored.taskState = nil
-                stored.powerState = .shutdown
-                stored.fault = ServerFault(code: 500, message: Self.faultMessage(error), created: Date())
-            }
+            recordStartFailure(server.id, error, power: .shutdown)
         }
     }
 

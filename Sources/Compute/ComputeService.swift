@@ -147,14 +147,8 @@ public struct ComputeService: Sendable {
             try? networks.setPortStatus(deviceID: server.id.rawValue, .active)
             logger.info("server started", metadata: ["server.id": "\(server.id)"])
         } catch {
-            logger.error("server failed to start", metadata: ["server.id": "\(server.id)", "error": "\(error)"])
             paths.remove()
-            _ = try? store.updateServer(id: server.id) { stored in
-                stored.vmState = .error
-                stored.taskState = nil
-                stored.powerState = .noState
-                stored.fault = ServerFault(code: 500, message: Self.faultMessage(error), created: Date())
-            }
+            recordStartFailure(server.id, error, power: .noState)
         }
     }
 
@@ -184,6 +178,17 @@ public struct ComputeService: Sendable {
             result[name, default: []] += port.fixedIPs.map { ($0.ipAddress, port.macAddress) }
         }
         return result
+    }
+
+    /// A start that failed leaves an ERROR server with a fault the user can read.
+    func recordStartFailure(_ id: ServerID, _ error: any Error, power: PowerState) {
+        logger.error("server failed to start", metadata: ["server.id": "\(id)", "error": "\(error)"])
+        _ = try? store.updateServer(id: id) { stored in
+            stored.vmState = .error
+            stored.taskState = nil
+            stored.powerState = power
+            stored.fault = ServerFault(code: 500, message: Self.faultMessage(error), created: Date())
+        }
     }
 
     static func faultMessage(_ error: any Error) -> String {

@@ -35,8 +35,7 @@ public struct InstancePaths: Sendable {
     /// A runtime directory derived from the data directory, so a restarted
     /// Nimbus finds the sockets of the VMs it left running.
     public static func runtimeDirectory(for dataDirectory: URL) -> URL {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in dataDirectory.standardizedFileURL.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let hash = StableHash.fnv1a(dataDirectory.standardizedFileURL.path)
         return URL(fileURLWithPath: "/tmp").appendingPathComponent("nimbus-\(getuid())-\(String(hash, radix: 16))")
     }
 }

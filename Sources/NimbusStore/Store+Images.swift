@@ -17,21 +17,12 @@ extension Store {
     }
 
     /// Read-modify-write of one image in one transaction, so checks made in
-    /// `change` see the state they change. Returns nil when the image is gone.
-    public func updateImage(id: ImageID, _ change: (inout Image) throws -> Void) throws -> Image? {
-        try write { db in
-            guard var image = try Image.fetchOne(db, key: id.rawValue) else { return nil }
-            try change(&image)
-            try image.update(db)
-            return image
-        }
-    }
-
-    /// Like `updateImage`, and runs `alsoInTransaction` with the changed image
-    /// before committing: used to move an uploaded blob into place while no
-    /// delete can run, so a blob and the rows naming it never disagree.
+    /// `change` see the state they change. `alsoInTransaction` runs with the
+    /// changed image before the commit: an upload moves its blob into place
+    /// there, while no delete can run, so a blob and the rows naming it never
+    /// disagree. Returns nil when the image is gone.
     public func updateImage(
-        id: ImageID, _ change: (inout Image) throws -> Void, alsoInTransaction: (Image) throws -> Void
+        id: ImageID, _ change: (inout Image) throws -> Void, alsoInTransaction: (Image) throws -> Void = { _ in }
     ) throws -> Image? {
         try write { db in
             guard var image = try Image.fetchOne(db, key: id.rawValue) else { return nil }

@@ -123,14 +123,13 @@ public enum Keystone {
 
     /// Catalog ids derived from names, so they stay the same across restarts.
     static func stableID(_ seed: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = StableHash.offsetBasis
         var out = ""
         for round in 0..<2 {
-            for byte in (seed + "\(round)").utf8 {
-                hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-            }
+            hash = StableHash.fnv1a(seed + "\(round)", continuing: hash)
             out += String(format: "%016llx", hash)
         }
         return out
     }
+
 }
