@@ -18,6 +18,8 @@ public struct ComputeService: Sendable {
     let runtimeDirectory: URL
     let accelerator: VMSpec.Accelerator
     let imageTool = QEMUImageTool()
+    /// Nova's per-project quotas: instances, cores, ram and the rest.
+    public let quotas: ProjectQuotas
     let logger = Logger(label: "nimbus.compute")
 
     public init(
@@ -32,6 +34,7 @@ public struct ComputeService: Sendable {
         self.dataDirectory = dataDirectory
         self.runtimeDirectory = InstancePaths.runtimeDirectory(for: dataDirectory)
         self.accelerator = accelerator
+        self.quotas = .compute(store)
     }
 
     func paths(_ id: ServerID) -> InstancePaths {
@@ -102,7 +105,12 @@ public struct ComputeService: Sendable {
         server.keyName = request.keyName
         server.userData = request.userData
         server.configDrive = request.configDrive
-        try store.insert(server)
+        try checkMetadataQuota(request.metadata, project: project)
+        let limits = try quotas.limits(of: project)
+        try store.insert(server) { usage in
+            let requested = ["instances": 1, "cores": flavor.vcpus, "ram": flavor.ram]
+            if let excess = ProjectQuotas.excess(requested, usage: usage, limits: limits) { throw Self.quotaExceeded(excess) }
+        }
         do {
             for (network, fixedIP) in nics {
                 _ = try networks.allocatePort(network: network.id, fixedIP: fixedIP, deviceID: server.id.rawValue, project: project)
@@ -111,6 +119,9 @@ public struct ComputeService: Sendable {
             // A refused address (taken, exhausted) refuses the create and leaves nothing.
             _ = try? networks.releasePorts(deviceID: server.id.rawValue)
             _ = try? store.deleteServer(id: server.id)
+            if let fault = (error as? NimbusError)?.cause as? NeutronFault, fault.type == "OverQuota" {
+                throw NimbusError(.overLimit, "Maximum number of ports exceeded")
+            }
             throw error
         }
         let created = server

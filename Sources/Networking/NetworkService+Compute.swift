@@ -48,6 +48,7 @@ extension NetworkService {
         let port = NetworkPort(
             id: .generate(), networkId: network, projectId: project, macAddress: Self.randomMAC(), deviceId: deviceID,
             deviceOwner: deviceOwner, now: Date())
+        try checkQuota("port", project: project)
         let created = try store.insertPort(port) { port, book in
             try Self.assignMAC(&port, requested: nil, book)
             var allocator = AddressAllocator(network: network, subnets: book.subnets, taken: book.taken, mayChooseAddresses: true)

@@ -23,6 +23,7 @@ extension NetworkService {
         let requestedMAC = try draft.macAddress.map(Self.mac)
         if let requestedMAC { port.macAddress = requestedMAC }
         if let host = draft.bindingHostId { port.bindingHostId = try Self.text(host, "binding:host_id") }
+        try checkQuota("port", project: owner)
         let created = try store.insertPort(port) { port, book in
             try Self.assignMAC(&port, requested: requestedMAC, book)
             var allocator = AddressAllocator(network: network.id, subnets: book.subnets, taken: book.taken, mayChooseAddresses: ownsNetwork)

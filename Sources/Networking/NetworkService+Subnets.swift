@@ -20,6 +20,7 @@ extension NetworkService {
             allocationPools: try SubnetPlan.pools(draft.allocationPools, in: range, gateway: gateway),
             enableDHCP: draft.enableDHCP, dnsNameservers: try SubnetPlan.nameservers(draft.dnsNameservers),
             hostRoutes: try SubnetPlan.hostRoutes(draft.hostRoutes), now: Date())
+        try checkQuota("subnet", project: owner)
         let created = try store.insertSubnet(subnet) { network, siblings in
             for sibling in siblings {
                 if let other = IPv4Subnet(sibling.cidr), other.overlaps(range) {

@@ -9,9 +9,12 @@ import NimbusStore
 public struct NetworkService: Sendable {
     let store: Store
     let logger = Logger(label: "nimbus.network")
+    /// Neutron's per-project quotas.
+    public let quotas: ProjectQuotas
 
     public init(store: Store) {
         self.store = store
+        self.quotas = .network(store)
     }
 
     /// Ports with these owners go with their network, as Neutron's
@@ -32,6 +35,7 @@ public struct NetworkService: Sendable {
             id: .generate(), projectId: owner, name: try Self.text(draft.name, "name"),
             description: try Self.text(draft.description, "description"), adminStateUp: draft.adminStateUp,
             shared: draft.shared, external: draft.external, mtu: try Self.mtu(draft.mtu ?? Network.defaultMTU), now: Date())
+        try checkQuota("network", project: owner)
         try store.insertNetwork(network)
         logger.info("network created", metadata: ["network.id": "\(network.id)", "project.id": "\(owner)"])
         return network

@@ -14,7 +14,10 @@ struct ComputeController {
         router.get("compute/v2.1") { _, _ in try JSONMessages.response(["version": version(current: true)]) }
         let v21 = router.group("compute/v2.1", context: AuthenticatedContext.self)
         FlavorRoutes(flavors: flavors, baseURL: baseURL).add(to: v21)
-        if let compute { ServerRoutes(compute: compute, baseURL: baseURL).add(to: v21) }
+        if let compute {
+            ServerRoutes(compute: compute, baseURL: baseURL).add(to: v21)
+            QuotaRoutes.addNova(compute.quotas, to: v21)
+        }
     }
 
     func version(current: Bool) -> JSONValue {

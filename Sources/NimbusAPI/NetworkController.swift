@@ -28,6 +28,7 @@ struct NetworkController {
         addNetworks(to: v2)
         addSubnets(to: v2)
         addPorts(to: v2)
+        QuotaRoutes.addNeutron(networks.quotas, to: v2)
     }
 
     var versions: [String: JSONValue] {

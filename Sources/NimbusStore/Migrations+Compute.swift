@@ -59,3 +59,17 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    static func registerQuotaMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v1-quotas") { db in
+            try db.create(table: "quotaOverride") { t in
+                t.column("service", .text).notNull()
+                t.column("project_id", .text).notNull()
+                t.column("resource", .text).notNull()
+                t.column("hard_limit", .integer).notNull().check { $0 >= -1 }
+                t.primaryKey(["service", "project_id", "resource"])
+            }
+        }
+    }
+}

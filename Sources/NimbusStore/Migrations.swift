@@ -9,6 +9,7 @@ extension Store {
         registerNetworkMigrations(&migrator)
         registerComputeMigrations(&migrator)
         registerServerMigrations(&migrator)
+        registerQuotaMigrations(&migrator)
         return migrator
     }
 

@@ -88,6 +88,8 @@ public enum Neutron {
         ("standard-attr-timestamp", "Resource timestamps", "Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes."),
         ("binding", "Port Binding", "Expose port bindings of a virtual port to external application."),
         ("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
+        ("quotas", "Quota management support", "Expose functions for quotas management per project."),
+        ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project."),
     ]
 
     public static func `extension`(_ entry: (alias: String, name: String, description: String)) -> [String: JSONValue] {
