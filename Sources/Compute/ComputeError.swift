@@ -3,4 +3,5 @@
 enum ComputeError: Error, Sendable {
     case consoleUnavailable(String)
     case notRunning
+    case snapshotFailed(String)
 }

@@ -207,6 +207,7 @@ public struct ComputeService: Sendable {
         case let error as NimbusError: error.message
         case QEMUError.commandFailed(let command, _, let stderr): "\(command) failed: \(stderr)"
         case QEMUError.launchFailed(_, let reason): "QEMU could not be started: \(reason)"
+        case ComputeError.snapshotFailed(let reason): "The disk could not be copied: \(reason)"
         default: "The virtual machine could not be started."
         }
     }

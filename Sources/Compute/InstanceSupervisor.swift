@@ -136,6 +136,24 @@ public actor InstanceSupervisor {
         try await monitor(id).execute(.cont)
     }
 
+    /// Copies the running VM's drive `device`, as it is now, into a new
+    /// standalone qcow2 at `target` while the guest runs on (QMP drive-backup).
+    func backup(_ id: ServerID, device: String, to target: String) async throws {
+        let qmp = try monitor(id)
+        let job = "snapshot-\(UInt32.random(in: 0...UInt32.max))"
+        try await qmp.execute(.driveBackup(jobID: job, device: device, target: target))
+        while true {
+            try await Task.sleep(for: .milliseconds(200))
+            guard let state = try await qmp.execute(.queryBlockJobs).first(where: { $0.device == job }) else {
+                throw ComputeError.snapshotFailed("the copy job disappeared")
+            }
+            guard state.status == "concluded" else { continue }
+            _ = try? await qmp.execute(.blockJobDismiss(id: job))
+            if let error = state.error { throw ComputeError.snapshotFailed(error) }
+            return
+        }
+    }
+
     public func isRunning(_ id: ServerID) -> Bool {
         guard let vm = running[id] else { return false }
         return QEMULauncher.isAlive(vm.pid)

@@ -6,6 +6,9 @@ import QEMU
 /// the image properties that matter (hw_disk_bus, hw_cdrom_bus,
 /// hw_firmware_type, hw_machine_type, hw_vif_model).
 struct VMSpecBuilder {
+    /// The root disk's device id; its backend is `disk0-drive`.
+    static let rootDiskID = "disk0"
+
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let ovmfVariables = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
@@ -31,7 +34,7 @@ struct VMSpecBuilder {
         let properties = image.properties
         let diskBus = try bus(properties["hw_disk_bus"], default: .virtio, name: "hw_disk_bus")
         let cdromBus = try bus(properties["hw_cdrom_bus"], default: .sata, name: "hw_cdrom_bus")
-        var drives = [Drive(id: "disk0", kind: .disk, bus: diskBus, file: paths.disk, format: "qcow2", bootIndex: 0)]
+        var drives = [Drive(id: Self.rootDiskID, kind: .disk, bus: diskBus, file: paths.disk, format: "qcow2", bootIndex: 0)]
         if case .blank(_, let iso) = rootDisk {
             // Disk first, CD second: the firmware falls through the blank disk to
             // the installer, and after the install a reboot lands on the disk.

@@ -58,6 +58,18 @@ struct ServerRoutes {
             case "lock", "unlock":
                 try compute.setLocked(action == "lock", id, context.auth)
                 return Response(status: .accepted)
+            case "createImage":
+                guard case .object(let object) = argument, let name = object["name"]?.stringValue,
+                      !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 255 else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute createImage: 'name' is a required string of 1 to 255 characters.")
+                }
+                try JSONMessages.refuseUnknown(object, allowed: ["name", "metadata"], in: "createImage")
+                let metadata = try Self.metadata(object["metadata"], field: "metadata")
+                let image = try compute.createImage(id, name: name, metadata: metadata, context.auth)
+                // Before 2.45 the new image's id travels only in Location.
+                var response = Response(status: .accepted)
+                response.headers[.location] = "\(baseURL)/image/v2/images/\(image.id)"
+                return response
             case "os-start":
                 try compute.start(id, context.auth)
                 return Response(status: .accepted)
@@ -108,6 +120,24 @@ struct ServerRoutes {
         return try JSONMessages.response(["servers": .array(bodies)] as [String: JSONValue])
     }
 
+    /// Nova's metadata: an object of strings, keys of 1 to 255 characters, values of at most 255.
+    static func metadata(_ value: JSONValue?, field: String) throws -> [String: String] {
+        var metadata: [String: String] = [:]
+        switch value {
+        case nil: return [:]
+        case .object(let object)?:
+            for (key, value) in object {
+                guard let text = value.stringValue, !key.isEmpty, key.count <= 255, text.count <= 255 else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute \(field): keys must be 1 to 255 characters and values strings of at most 255.")
+                }
+                metadata[key] = text
+            }
+            return metadata
+        case let other?:
+            throw NimbusError.badRequest("Invalid input for field/attribute \(field). Value: \(other). It must be an object.")
+        }
+    }
+
     /// The body of POST /servers, as strict as Nova's schema at 2.1.
     static func createRequest(_ body: [String: JSONValue]) throws -> ComputeService.CreateRequest {
         guard case .object(let server)? = body["server"] else {
@@ -128,15 +158,7 @@ struct ServerRoutes {
         guard let flavorRef = server["flavorRef"]?.stringValue ?? server["flavorRef"]?.intValue.map(String.init) else {
             throw NimbusError.badRequest("Invalid input for field/attribute flavorRef: 'flavorRef' is a required property.")
         }
-        var metadata: [String: String] = [:]
-        if case .object(let object)? = server["metadata"] {
-            for (key, value) in object {
-                guard let text = value.stringValue, key.count <= 255, text.count <= 255 else {
-                    throw NimbusError.badRequest("Invalid input for field/attribute metadata: keys and values must be strings of at most 255 characters.")
-                }
-                metadata[key] = text
-            }
-        }
+        let metadata = try metadata(server["metadata"], field: "metadata")
         let userData = server["user_data"]?.stringValue
         if let userData, Data(base64Encoded: userData) == nil {
             throw NimbusError.badRequest("Invalid input for field/attribute user_data: it must be base64-encoded.")

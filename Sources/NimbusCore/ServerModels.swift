@@ -16,6 +16,8 @@ public enum TaskState: String, Sendable, Codable {
     case rebooting, rebootingHard = "rebooting_hard"
     case poweringOff = "powering-off", poweringOn = "powering-on"
     case pausing, unpausing
+    case imageSnapshot = "image_snapshot", imageUploading = "image_uploading"
+    case rescuing, unrescuing
     case deleting
 }
 

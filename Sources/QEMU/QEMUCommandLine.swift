@@ -62,7 +62,7 @@ public enum QEMUCommandLine {
     }
 
     static func drive(_ drive: Drive, machine: String, sataPort: Int) -> [String] {
-        var backend = ["if=none", "id=\(drive.id)-drive"]
+        var backend = ["if=none", "id=\(drive.backendID)"]
         if drive.kind == .cdrom { backend.append("media=cdrom") }
         if let file = drive.file {
             backend += ["file=\(escape(file))", "format=\(drive.format)"]
@@ -79,7 +79,7 @@ public enum QEMUCommandLine {
             device = [drive.kind == .cdrom ? "ide-cd" : "ide-hd"]
             if drive.bus == .sata { device.append(isQ35(machine) ? "bus=ide.\(sataPort)" : "bus=ahci0.\(sataPort)") }
         }
-        device += ["drive=\(drive.id)-drive", "id=\(drive.id)"]
+        device += ["drive=\(drive.backendID)", "id=\(drive.id)"]
         if let bootIndex = drive.bootIndex { device.append("bootindex=\(bootIndex)") }
         return ["-drive", backend.joined(separator: ","), "-device", device.joined(separator: ",")]
     }

@@ -66,6 +66,9 @@ public struct Drive: Sendable, Equatable {
 
     /// Device id used in QMP (`eject`, `blockdev-change-medium`, DEVICE_TRAY_MOVED).
     public var id: String
+    /// The block backend's name, which block jobs such as drive-backup take.
+    public var backendID: String { Self.backendID(of: id) }
+    public static func backendID(of id: String) -> String { "\(id)-drive" }
     public var kind: Kind
     public var bus: Bus
     /// The backing file; nil for an empty CD drive.

@@ -33,6 +33,16 @@ struct QMPCommandEncodingTests {
         )
     }
 
+    @Test("block jobs: drive-backup keeps its job until dismissed")
+    func blockJobs() throws {
+        #expect(
+            try line(QMPCommands.DriveBackup(jobID: "snap", device: "disk0-drive", target: "/i/s.qcow2", format: "qcow2"))
+                == #"{"execute":"drive-backup","arguments":{"auto-dismiss":false,"device":"disk0-drive","format":"qcow2","job-id":"snap","sync":"full","target":"/i/s.qcow2"},"id":1}"#
+        )
+        #expect(try line(QMPCommands.QueryBlockJobs()) == #"{"execute":"query-block-jobs","id":1}"#)
+        #expect(try line(QMPCommands.BlockJobDismiss(id: "snap")) == #"{"execute":"block-job-dismiss","arguments":{"id":"snap"},"id":1}"#)
+    }
+
     @Test("input and display commands")
     func input() throws {
         #expect(
