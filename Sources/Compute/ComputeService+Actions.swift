@@ -17,7 +17,7 @@ extension ComputeService {
 
     public func stop(_ id: String, _ auth: AuthContext) throws {
         let server = try claim(id, action: "stop", from: [.active, .error], task: .poweringOff, auth)
-        Task {
+        operations.enqueue(server.id) {
             await supervisor.stop(server.id, paths: paths(server.id), grace: shutdownTimeout(server))
             settle(server.id, vmState: .stopped, power: .shutdown)
         }
@@ -25,7 +25,7 @@ extension ComputeService {
 
     public func start(_ id: String, _ auth: AuthContext) throws {
         let server = try claim(id, action: "start", from: [.stopped], task: .poweringOn, auth)
-        Task { await relaunch(server, auth: auth) }
+        operations.enqueue(server.id) { await relaunch(server, auth: auth) }
     }
 
     /// SOFT asks the guest to shut down (ACPI) and starts it again, hard after
@@ -33,7 +33,7 @@ extension ComputeService {
     public func reboot(_ id: String, hard: Bool, _ auth: AuthContext) throws {
         let allowed: Set<VMState> = hard ? [.active, .stopped, .error] : [.active]
         let server = try claim(id, action: "reboot", from: allowed, task: hard ? .rebootingHard : .rebooting, auth)
-        Task {
+        operations.enqueue(server.id) {
             await supervisor.stop(server.id, paths: paths(server.id), grace: hard ? .zero : shutdownTimeout(server))
             await relaunch(server, auth: auth)
         }
@@ -59,15 +59,16 @@ extension ComputeService {
         return claimed
     }
 
-    /// Starts the VM again on its disk, with the installer CD if it was not ejected.
-    func relaunch(_ server: Server, auth: AuthContext) async {
+    /// Starts the VM again on its disk, with the installer CD if it was not
+    /// ejected (and the rescue medium while rescued), and settles in `state`.
+    func relaunch(_ server: Server, auth: AuthContext, as state: VMState = .active) async {
         do {
             guard let imageID = server.imageId, let image = try store.image(id: imageID) else {
                 throw NimbusError.conflict("The image of server \(server.id) no longer exists.")
             }
             let cdrom = try server.cdromImageId.flatMap { id in try store.image(id: id)?.blob }.map { try images.blobs.url(for: $0).path }
             try await launch(server, image: image, cdrom: cdrom)
-            settle(server.id, vmState: .active, power: .running)
+            settle(server.id, vmState: state, power: .running)
         } catch {
             recordStartFailure(server.id, error, power: .shutdown)
         }

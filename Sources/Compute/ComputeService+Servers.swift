@@ -46,12 +46,16 @@ extension ComputeService {
             throw NimbusError.conflict("Instance \(server.id) is locked")
         }
         _ = try store.updateServer(id: server.id) { $0.taskState = .deleting }
+        // Queued behind the server's other work: a spawn under way finishes
+        // first, and then nothing of it is left.
         let paths = paths(server.id)
-        await supervisor.stop(server.id, paths: paths, grace: .zero)
-        paths.remove()
-        _ = try networks.releasePorts(deviceID: server.id.rawValue)
-        _ = try store.deleteServer(id: server.id)
-        logger.info("server deleted", metadata: ["server.id": "\(server.id)"])
+        await operations.enqueue(server.id) {
+            await supervisor.stop(server.id, paths: paths, grace: .zero)
+            paths.remove()
+            _ = try? networks.releasePorts(deviceID: server.id.rawValue)
+            _ = try? store.deleteServer(id: server.id)
+            logger.info("server deleted", metadata: ["server.id": "\(server.id)"])
+        }.value
     }
 
     /// The last `lines` lines of the serial console log (all when nil).
@@ -68,7 +72,8 @@ extension ComputeService {
     /// one whose QEMU is gone is SHUTOFF. Nothing is deleted.
     public func reconcile() async {
         let servers = (try? store.servers()) ?? []
-        for server in servers where server.vmState == .active || server.vmState == .building || server.vmState == .paused {
+        let live: Set<VMState> = [.active, .building, .paused, .rescued]
+        for server in servers where live.contains(server.vmState) {
             let alive = await supervisor.adopt(server.id, paths: paths(server.id))
             _ = try? store.updateServer(id: server.id) { stored in
                 if alive {

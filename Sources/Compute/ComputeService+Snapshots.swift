@@ -29,7 +29,7 @@ extension ComputeService {
             finishTask(server.id)
             throw error
         }
-        Task { await snapshot(server, into: image, auth: auth) }
+        operations.enqueue(server.id) { await snapshot(server, into: image, auth: auth) }
         return image
     }
 

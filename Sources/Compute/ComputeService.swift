@@ -18,6 +18,7 @@ public struct ComputeService: Sendable {
     let runtimeDirectory: URL
     let accelerator: VMSpec.Accelerator
     let imageTool = QEMUImageTool()
+    let operations = ServerOperations()
     /// Nova's per-project quotas: instances, cores, ram and the rest.
     public let quotas: ProjectQuotas
     let logger = Logger(label: "nimbus.compute")
@@ -53,6 +54,8 @@ public struct ComputeService: Sendable {
         /// `--nic net-id=N[,v4-fixed-ip=A]`; nil means the `private` network,
         /// empty means no NIC at all (Nova's `"networks": "none"`).
         public var networks: [NetworkRequest]?
+        public var minCount = 1
+        public var maxCount = 1
         public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, networks: [NetworkRequest]? = nil) {
             self.networks = networks
             self.name = name
@@ -74,13 +77,19 @@ public struct ComputeService: Sendable {
         }
     }
 
-    /// Checks the request, records the server in BUILD and starts it in the
-    /// background; the returned server is what the API answers 202 with.
-    public func create(_ request: CreateRequest, _ auth: AuthContext) throws -> Server {
+    /// Checks the request, records the servers in BUILD and starts them in
+    /// the background; the first returned server is what the API answers 202 with.
+    ///
+    /// As in Nova, `maxCount` servers are made when the quota allows, else as
+    /// many as it allows if that is at least `minCount`, else none (403).
+    public func create(_ request: CreateRequest, _ auth: AuthContext) throws -> [Server] {
         let project = try Policy.requireProjectMember(auth)
         let name = request.name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 255 else {
             throw NimbusError.badRequest("Invalid input for field/attribute name. Value: \(request.name). It must be 1 to 255 characters.")
+        }
+        guard request.minCount >= 1, request.maxCount >= request.minCount else {
+            throw NimbusError.badRequest("min_count must be at least 1 and at most max_count.")
         }
         let flavor: Flavor
         do { flavor = try flavors.flavor(request.flavorRef, auth) } catch let error as NimbusError where error.code == .notFound {
@@ -99,21 +108,60 @@ public struct ComputeService: Sendable {
         if image.minRam > flavor.ram { throw NimbusError.badRequest("Flavor's memory is too small for requested image.") }
         if image.minDisk > flavor.disk, flavor.disk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
         let requested = request.networks ?? [NetworkRequest(network: "private")]
+        if request.maxCount > 1, requested.contains(where: { $0.fixedIP != nil }) {
+            throw NimbusError.badRequest("Unable to launch multiple instances with a single configured fixed IP.")
+        }
         let nics = try requested.map { (try networks.usableNetwork($0.network, auth), $0.fixedIP) }
-        var server = Server(id: .generate(), name: name, projectId: project, userId: auth.userId, imageId: image.id, flavor: flavor, now: Date())
-        server.metadata = request.metadata
-        server.keyName = request.keyName
-        server.userData = request.userData
-        server.configDrive = request.configDrive
         try checkMetadataQuota(request.metadata, project: project)
+        let count = try instanceCount(request, flavor: flavor, project: project)
+        var servers: [Server] = []
+        for index in 1...count {
+            var server = Server(
+                id: .generate(), name: count > 1 ? "\(name)-\(index)" : name, projectId: project, userId: auth.userId,
+                imageId: image.id, flavor: flavor, now: Date())
+            server.metadata = request.metadata
+            server.keyName = request.keyName
+            server.userData = request.userData
+            server.configDrive = request.configDrive
+            try record(server, flavor: flavor, nics: nics)
+            servers.append(server)
+            let recorded = server
+            operations.enqueue(server.id) { await spawn(recorded, image: image, auth: auth) }
+        }
+        return servers
+    }
+
+    /// How many of `minCount...maxCount` servers the quota leaves room for.
+    func instanceCount(_ request: CreateRequest, flavor: Flavor, project: ProjectID) throws -> Int {
         let limits = try quotas.limits(of: project)
+        let usage = try store.quotaUsage(.compute, project: project)
+        var count = request.maxCount
+        while count > request.minCount,
+              ProjectQuotas.excess(Self.demand(of: flavor, count: count), usage: usage, limits: limits) != nil {
+            count -= 1
+        }
+        if let excess = ProjectQuotas.excess(Self.demand(of: flavor, count: count), usage: usage, limits: limits) {
+            throw Self.quotaExceeded(excess)
+        }
+        return count
+    }
+
+    static func demand(of flavor: Flavor, count: Int) -> [String: Int] {
+        ["instances": count, "cores": flavor.vcpus * count, "ram": flavor.ram * count]
+    }
+
+    /// Records one server within the quota (checked again in the insert's
+    /// transaction, so parallel requests cannot overshoot) and gives it its ports.
+    func record(_ server: Server, flavor: Flavor, nics: [(Network, String?)]) throws {
+        let limits = try quotas.limits(of: server.projectId)
         try store.insert(server) { usage in
-            let requested = ["instances": 1, "cores": flavor.vcpus, "ram": flavor.ram]
-            if let excess = ProjectQuotas.excess(requested, usage: usage, limits: limits) { throw Self.quotaExceeded(excess) }
+            if let excess = ProjectQuotas.excess(Self.demand(of: flavor, count: 1), usage: usage, limits: limits) {
+                throw Self.quotaExceeded(excess)
+            }
         }
         do {
             for (network, fixedIP) in nics {
-                _ = try networks.allocatePort(network: network.id, fixedIP: fixedIP, deviceID: server.id.rawValue, project: project)
+                _ = try networks.allocatePort(network: network.id, fixedIP: fixedIP, deviceID: server.id.rawValue, project: server.projectId)
             }
         } catch {
             // A refused address (taken, exhausted) refuses the create and leaves nothing.
@@ -124,9 +172,6 @@ public struct ComputeService: Sendable {
             }
             throw error
         }
-        let created = server
-        Task { await spawn(created, image: image, auth: auth) }
-        return server
     }
 
     /// Builds the disks and starts the VM; on failure the server is ERROR with
@@ -134,6 +179,8 @@ public struct ComputeService: Sendable {
     func spawn(_ server: Server, image: Image, auth: AuthContext) async {
         let paths = paths(server.id)
         do {
+            // A server deleted before its turn came is not started at all.
+            guard let current = try store.server(id: server.id), current.taskState != .deleting else { return }
             _ = try store.updateServer(id: server.id) { $0.taskState = .spawning }
             try paths.create()
             let data = try images.data(image.id.rawValue, auth)
@@ -168,7 +215,8 @@ public struct ComputeService: Sendable {
         let paths = paths(server.id)
         let rootDisk: VMSpecBuilder.RootDisk = cdrom.map { .blank(sizeGiB: server.disk, iso: $0) } ?? .overlay(base: "", format: "qcow2")
         let spec = try VMSpecBuilder(accelerator: accelerator).spec(
-            for: server, image: image, rootDisk: rootDisk, nics: try nicPlans(server.id), paths: paths)
+            for: server, image: image, rootDisk: rootDisk, rescue: try await rescueMedia(server, paths: paths),
+            nics: try nicPlans(server.id), paths: paths)
         try await supervisor.start(server.id, spec: spec, paths: paths)
     }
 

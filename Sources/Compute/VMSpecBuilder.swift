@@ -22,6 +22,12 @@ struct VMSpecBuilder {
         case overlay(base: String, format: String)
     }
 
+    /// What a rescued server boots from, ahead of its own disks (Nova's stable device rescue).
+    enum RescueMedia {
+        case cdrom(iso: String)
+        case disk(overlay: String)
+    }
+
     /// One NIC: a port's MAC and fixed IP, and its subnet.
     struct NICPlan {
         var mac: String
@@ -30,15 +36,28 @@ struct VMSpecBuilder {
         var address: String
     }
 
-    func spec(for server: Server, image: Image, rootDisk: RootDisk, nics plans: [NICPlan], paths: InstancePaths) throws -> VMSpec {
+    func spec(
+        for server: Server, image: Image, rootDisk: RootDisk, rescue: RescueMedia? = nil, nics plans: [NICPlan], paths: InstancePaths
+    ) throws -> VMSpec {
         let properties = image.properties
         let diskBus = try bus(properties["hw_disk_bus"], default: .virtio, name: "hw_disk_bus")
         let cdromBus = try bus(properties["hw_cdrom_bus"], default: .sata, name: "hw_cdrom_bus")
-        var drives = [Drive(id: Self.rootDiskID, kind: .disk, bus: diskBus, file: paths.disk, format: "qcow2", bootIndex: 0)]
+        // A rescue medium boots first; the server's own disks follow in their usual order.
+        let first = rescue == nil ? 0 : 1
+        var drives: [Drive] = []
+        switch rescue {
+        case .cdrom(let iso)?:
+            drives.append(Drive(id: "rescue0", kind: .cdrom, bus: cdromBus, file: iso, format: "raw", readOnly: true, bootIndex: 0))
+        case .disk(let overlay)?:
+            drives.append(Drive(id: "rescue0", kind: .disk, bus: diskBus, file: overlay, format: "qcow2", bootIndex: 0))
+        case nil:
+            break
+        }
+        drives.append(Drive(id: Self.rootDiskID, kind: .disk, bus: diskBus, file: paths.disk, format: "qcow2", bootIndex: first))
         if case .blank(_, let iso) = rootDisk {
             // Disk first, CD second: the firmware falls through the blank disk to
             // the installer, and after the install a reboot lands on the disk.
-            drives.append(Drive(id: "cd0", kind: .cdrom, bus: cdromBus, file: iso, format: "raw", readOnly: true, bootIndex: 1))
+            drives.append(Drive(id: "cd0", kind: .cdrom, bus: cdromBus, file: iso, format: "raw", readOnly: true, bootIndex: first + 1))
         }
         let firmware: VMSpec.Firmware
         switch properties["hw_firmware_type"] ?? "bios" {

@@ -19,7 +19,11 @@ struct ServerRoutes {
         }
         v21.post("servers") { request, context in
             let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
-            let server = try compute.create(try Self.createRequest(body), context.auth)
+            let servers = try compute.create(try Self.createRequest(body), context.auth)
+            if case .object(let server)? = body["server"], server["return_reservation_id"]?.boolValue == true {
+                return try JSONMessages.response(["reservation_id": "r-\(servers[0].id.rawValue.prefix(8))"], status: .accepted)
+            }
+            let server = servers[0]
             return try JSONMessages.response([
                 "server": [
                     "id": .string(server.id.rawValue), "links": Nova.links("servers/\(server.id)", baseURL: baseURL),
@@ -27,6 +31,22 @@ struct ServerRoutes {
                 ],
             ] as [String: JSONValue], status: .accepted)
         }
+        v21.put("servers/{id}") { request, context in
+            let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+            guard case .object(let changes)? = body["server"] else {
+                throw NimbusError.badRequest("Invalid input for field/attribute server: 'server' is a required property.")
+            }
+            try JSONMessages.refuseUnknown(changes, allowed: ["name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"], in: "server")
+            var server = try compute.server(try context.parameters.require("id"), context.auth)
+            if let name = changes["name"] {
+                guard let text = name.stringValue else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute name. Value: \(name). It must be a string.")
+                }
+                server = try compute.rename(server.id.rawValue, to: text, context.auth)
+            }
+            return try JSONMessages.response(["server": .object(render(server, context.auth))] as [String: JSONValue])
+        }
+        addMetadata(to: v21)
         v21.delete("servers/{id}") { _, context in
             try await compute.delete(try context.parameters.require("id"), context.auth)
             return Response(status: .noContent)
@@ -70,6 +90,23 @@ struct ServerRoutes {
                 var response = Response(status: .accepted)
                 response.headers[.location] = "\(baseURL)/image/v2/images/\(image.id)"
                 return response
+            case "rescue":
+                var imageRef: String?
+                var requestedPassword: String?
+                switch argument {
+                case .null: break
+                case .object(let object):
+                    try JSONMessages.refuseUnknown(object, allowed: ["rescue_image_ref", "adminPass"], in: "rescue")
+                    imageRef = object["rescue_image_ref"]?.stringValue
+                    requestedPassword = object["adminPass"]?.stringValue
+                default:
+                    throw NimbusError.badRequest("Invalid input for field/attribute rescue. Value: \(argument).")
+                }
+                let password = try compute.rescue(id, imageRef: imageRef, context.auth)
+                return try JSONMessages.response(["adminPass": requestedPassword ?? password])
+            case "unrescue":
+                try compute.unrescue(id, context.auth)
+                return Response(status: .accepted)
             case "os-start":
                 try compute.start(id, context.auth)
                 return Response(status: .accepted)
@@ -83,6 +120,43 @@ struct ServerRoutes {
             default:
                 throw NimbusError(.notImplemented, "Server action \(action) is not implemented yet.")
             }
+        }
+    }
+
+    /// /servers/{id}/metadata and /servers/{id}/metadata/{key}.
+    func addMetadata(to v21: RouterGroup<AuthenticatedContext>) {
+        v21.get("servers/{id}/metadata") { _, context in
+            let server = try compute.server(try context.parameters.require("id"), context.auth)
+            return try JSONMessages.response(["metadata": server.metadata])
+        }
+        v21.post("servers/{id}/metadata") { request, context in
+            let metadata = try compute.setMetadata(
+                try context.parameters.require("id"), try await Self.metadataItems(request, key: "metadata"), replace: false, context.auth)
+            return try JSONMessages.response(["metadata": metadata])
+        }
+        v21.put("servers/{id}/metadata") { request, context in
+            let metadata = try compute.setMetadata(
+                try context.parameters.require("id"), try await Self.metadataItems(request, key: "metadata"), replace: true, context.auth)
+            return try JSONMessages.response(["metadata": metadata])
+        }
+        v21.get("servers/{id}/metadata/{key}") { _, context in
+            let server = try compute.server(try context.parameters.require("id"), context.auth)
+            let key = try context.parameters.require("key")
+            guard let value = server.metadata[key] else { throw NimbusError.notFound("Metadata item was not found") }
+            return try JSONMessages.response(["meta": [key: value]])
+        }
+        v21.put("servers/{id}/metadata/{key}") { request, context in
+            let key = try context.parameters.require("key")
+            let meta = try await Self.metadataItems(request, key: "meta")
+            guard meta.count == 1, let value = meta[key] else {
+                throw NimbusError.badRequest("Request body and URI mismatch")
+            }
+            _ = try compute.setMetadata(try context.parameters.require("id"), [key: value], replace: false, context.auth)
+            return try JSONMessages.response(["meta": [key: value]])
+        }
+        v21.delete("servers/{id}/metadata/{key}") { _, context in
+            try compute.deleteMetadata(try context.parameters.require("id"), key: try context.parameters.require("key"), context.auth)
+            return Response(status: .noContent)
         }
     }
 
@@ -118,6 +192,15 @@ struct ServerRoutes {
                 : ["id": .string(server.id.rawValue), "name": .string(server.name), "links": Nova.links("servers/\(server.id)", baseURL: baseURL)]
         }
         return try JSONMessages.response(["servers": .array(bodies)] as [String: JSONValue])
+    }
+
+    /// The `metadata` or `meta` object of a metadata request.
+    static func metadataItems(_ request: Request, key: String) async throws -> [String: String] {
+        let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+        guard body[key] != nil else {
+            throw NimbusError.badRequest("Invalid input for field/attribute \(key): '\(key)' is a required property.")
+        }
+        return try metadata(body[key], field: key)
     }
 
     /// Nova's metadata: an object of strings, keys of 1 to 255 characters, values of at most 255.
@@ -191,8 +274,18 @@ struct ServerRoutes {
         case let other?:
             throw NimbusError.badRequest("Invalid input for field/attribute networks. Value: \(other).")
         }
-        return ComputeService.CreateRequest(
+        var request = ComputeService.CreateRequest(
             name: name, imageRef: imageRef, flavorRef: flavorRef, metadata: metadata,
             keyName: server["key_name"]?.stringValue, userData: userData, configDrive: configDrive, networks: networks)
+        func count(_ key: String) throws -> Int? {
+            guard let value = server[key] else { return nil }
+            guard let number = value.intValue ?? value.stringValue.flatMap({ Int($0) }), number >= 1 else {
+                throw NimbusError.badRequest("Invalid input for field/attribute \(key). Value: \(value). It must be an integer of at least 1.")
+            }
+            return number
+        }
+        request.minCount = try count("min_count") ?? 1
+        request.maxCount = try count("max_count") ?? request.minCount
+        return request
     }
 }

@@ -61,6 +61,8 @@ public struct Server: Sendable, Codable, Equatable {
     public var configDrive: Bool
     /// The installer ISO attached as a CD; nil once ejected or for disk images.
     public var cdromImageId: ImageID?
+    /// While rescued: the image booted first, with the server's own disks still attached.
+    public var rescueImageId: ImageID?
     public var locked: Bool
     public var createdAt: Date
     public var updatedAt: Date
@@ -88,6 +90,7 @@ public struct Server: Sendable, Codable, Equatable {
         self.userData = nil
         self.configDrive = false
         self.cdromImageId = nil
+        self.rescueImageId = nil
         self.locked = false
         self.createdAt = now
         self.updatedAt = now
@@ -101,6 +104,7 @@ public struct Server: Sendable, Codable, Equatable {
         case (_, .deleting?): vmState == .error ? "ERROR" : "ACTIVE"
         case (.active, .rebooting?): "REBOOT"
         case (.active, .rebootingHard?): "HARD_REBOOT"
+        case (.active, .rescuing?): "RESCUE"
         case (.active, _): "ACTIVE"
         case (.stopped, _): "SHUTOFF"
         case (.paused, _): "PAUSED"

@@ -57,6 +57,11 @@ extension Store {
                 t.column("launched_at", .datetime)
             }
         }
+        migrator.registerMigration("v2-servers-rescue") { db in
+            try db.alter(table: "server") { t in
+                t.add(column: "rescue_image_id", .text)
+            }
+        }
     }
 }
 

@@ -64,10 +64,14 @@ extension ProcessRunner {
         // The VM must hold none of our descriptors: not the API's listening
         // socket, not the database, not a parent's process-monitoring pipe.
         closeDescriptors(from: 3, in: &actions)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        resetSignals(in: &attributes)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
         guard spawned == 0 else {
             throw QEMUError.launchFailed(executable: executable, reason: String(cString: strerror(spawned)))
         }
@@ -82,6 +86,21 @@ extension ProcessRunner {
             }
         }
     }
+}
+
+/// Signal handling in the server (SIGTERM and SIGINT watched through
+/// dispatch sources, which set them to SIG_IGN) would otherwise be inherited
+/// across exec: a QEMU that ignores SIGTERM cannot be stopped cleanly. The
+/// child starts with default dispositions and nothing blocked.
+private func resetSignals(in attributes: inout posix_spawnattr_t) {
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    var unblocked = sigset_t()
+    sigemptyset(&unblocked)
+    posix_spawnattr_setsigmask(&attributes, &unblocked)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 }
 
 /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34 and later) is

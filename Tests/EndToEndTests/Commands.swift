@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The outcome of a command-line program.
 struct CommandResult {
@@ -31,6 +32,25 @@ func run(_ executable: URL, _ arguments: [String], environment: [String: String]
         status: process.terminationStatus,
         stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
         stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+}
+
+/// Runs every command at once (each on its own thread, as real clients
+/// would) and returns their results in order.
+func runConcurrently(_ commands: [(executable: URL, arguments: [String])], environment: [String: String] = [:]) async -> [CommandResult] {
+    await withCheckedContinuation { continuation in
+        let results = Mutex([CommandResult?](repeating: nil, count: commands.count))
+        let group = DispatchGroup()
+        for (index, command) in commands.enumerated() {
+            DispatchQueue.global().async(group: group) {
+                let result = (try? run(command.executable, command.arguments, environment: environment))
+                    ?? CommandResult(status: -1, stdout: "", stderr: "could not start \(command.executable.path)")
+                results.withLock { $0[index] = result }
+            }
+        }
+        group.notify(queue: .global()) {
+            continuation.resume(returning: results.withLock { $0.map { $0! } })
+        }
+    }
 }
 
 func shell(_ command: String, in directory: URL? = nil) throws -> CommandResult {

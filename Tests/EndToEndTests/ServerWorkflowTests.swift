@@ -120,3 +120,55 @@ struct ServerWorkflowTests {
         #expect(servers.isEmpty, "a refused create left a server: \(servers)")
     }
 }
+
+@Suite("Rescue with the real openstack client", .serialized)
+struct RescueWorkflowTests {
+    @Test("rescue boots the rescue ISO first with the server's disk still attached; unrescue boots the server's own disks again")
+    func rescueAndUnrescue() async throws {
+        let iso = try await DemoISO.path().path
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        _ = try openstack.succeed(
+            "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
+            "--file", iso, "fedora-iso")
+        let created = try #require(try openstack.json("server", "create", "--flavor", "m1.tiny", "--image", "fedora-iso", "--wait", "vm") as? [String: Any])
+        let id = try #require(created["id"] as? String)
+        let disk = nimbus.dataDirectory.appendingPathComponent("instances/\(id)/disk.qcow2").path
+
+        _ = try openstack.succeed("server", "rescue", "--image", "fedora-iso", "vm")
+        try await waitForStatus(openstack, "vm", "RESCUE")
+        let rescued = try commandLine(of: id)
+        #expect(rescued.contains("id=rescue0,bootindex=0"), "the rescue CD boots first: \(rescued)")
+        #expect(rescued.contains(disk), "the server's disk stays attached while rescued")
+        var console = ""
+        for _ in 0..<90 where console.components(separatedBy: "Install to /dev/vda?").count < 3 {
+            try await Task.sleep(for: .seconds(1))
+            console = try openstack.succeed("console", "log", "show", "vm")
+        }
+        #expect(console.components(separatedBy: "Install to /dev/vda?").count >= 3, "the rescue ISO should boot: \(console.suffix(1500))\n\(nimbus.log().suffix(3000))")
+        let reboot = try openstack("server", "reboot", "vm")
+        #expect(!reboot.succeeded && reboot.stderr.contains("409"), "\(reboot.stderr)")
+
+        _ = try openstack.succeed("server", "unrescue", "vm")
+        try await waitForStatus(openstack, "vm", "ACTIVE")
+        let restored = try commandLine(of: id)
+        #expect(!restored.contains("rescue0") && restored.contains(disk), "\(restored)")
+        _ = try openstack.succeed("server", "delete", "--wait", "vm")
+        withExtendedLifetime(nimbus) {}
+    }
+
+    func commandLine(of id: String) throws -> String {
+        try shell("pgrep -a -f '[-]uuid \(id)'").stdout
+    }
+
+    /// Waits until the server shows `status` with no task under way.
+    func waitForStatus(_ openstack: OpenStackClient, _ server: String, _ status: String) async throws {
+        var shown: [String: Any] = [:]
+        for _ in 0..<90 {
+            shown = try #require(try openstack.json("server", "show", server) as? [String: Any])
+            if shown["status"] as? String == status, shown["OS-EXT-STS:task_state"] is NSNull { return }
+            try await Task.sleep(for: .seconds(1))
+        }
+        Issue.record("server \(server) is \(shown["status"] ?? "?") (task \(shown["OS-EXT-STS:task_state"] ?? "?")), not \(status)")
+    }
+}

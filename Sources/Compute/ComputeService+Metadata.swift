@@ -1,0 +1,56 @@
+import Foundation
+import Identity
+import NimbusCore
+
+/// Server update (name) and server metadata, as Nova's API changes them.
+extension ComputeService {
+    public func rename(_ id: String, to name: String, _ auth: AuthContext) throws -> Server {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 255 else {
+            throw NimbusError.badRequest("Invalid input for field/attribute name. Value: \(name). It must be 1 to 255 characters.")
+        }
+        let server = try modifiable(id, rule: "update", auth)
+        guard let updated = try store.updateServer(id: server.id, { $0.name = trimmed }) else {
+            throw NimbusError.notFound("Instance \(id) could not be found.")
+        }
+        return updated
+    }
+
+    /// Merges `items` into the metadata, or replaces it all; the result must
+    /// fit the project's metadata_items quota.
+    public func setMetadata(_ id: String, _ items: [String: String], replace: Bool, _ auth: AuthContext) throws -> [String: String] {
+        let server = try modifiable(id, rule: "server-metadata:update", auth)
+        let limits = try quotas.limits(of: server.projectId)
+        guard let updated = try store.updateServer(id: server.id, { stored in
+            let merged = replace ? items : stored.metadata.merging(items) { $1 }
+            if let allowed = limits["metadata_items"], allowed >= 0, merged.count > allowed {
+                throw NimbusError(.overLimit, "Quota exceeded for metadata_items: Maximum number of metadata items exceeds \(allowed)")
+            }
+            stored.metadata = merged
+        }) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
+        return updated.metadata
+    }
+
+    public func deleteMetadata(_ id: String, key: String, _ auth: AuthContext) throws {
+        let server = try modifiable(id, rule: "server-metadata:delete", auth)
+        _ = try store.updateServer(id: server.id) { stored in
+            guard stored.metadata.removeValue(forKey: key) != nil else {
+                throw NimbusError.notFound("Metadata item was not found")
+            }
+        }
+    }
+
+    /// A server the caller may change: its project's (members) or any (admins),
+    /// not locked unless by an admin, and not being deleted.
+    func modifiable(_ id: String, rule: String, _ auth: AuthContext) throws -> Server {
+        let server = try server(id, auth)
+        guard Policy.mayModify(owner: server.projectId, auth) else {
+            throw NimbusError.forbidden("Policy doesn't allow os_compute_api:servers:\(rule) to be performed.")
+        }
+        if server.locked, !Policy.isAdmin(auth) { throw NimbusError.conflict("Instance \(server.id) is locked") }
+        if server.taskState == .deleting {
+            throw NimbusError.conflict("Cannot '\(rule)' instance \(server.id) while it is in task_state deleting")
+        }
+        return server
+    }
+}

@@ -1,0 +1,40 @@
+import NimbusCore
+import Synchronization
+
+/// Runs each server's lifecycle work (spawn, actions, snapshot, delete) one
+/// piece at a time, in the order it was asked for, while different servers
+/// proceed in parallel. A delete therefore waits for a spawn still under way
+/// instead of racing it and leaving a QEMU behind.
+///
+/// Enqueuing is synchronous, so the order of requests is the order of work.
+final class ServerOperations: Sendable {
+    private struct Queue {
+        var tails: [ServerID: (sequence: UInt64, task: Task<Void, Never>)] = [:]
+        var sequence: UInt64 = 0
+    }
+
+    private let queue = Mutex(Queue())
+
+    @discardableResult
+    func enqueue(_ id: ServerID, _ work: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
+        queue.withLock { queue in
+            queue.sequence += 1
+            let sequence = queue.sequence
+            let previous = queue.tails[id]?.task
+            let task = Task {
+                await previous?.value
+                await work()
+                self.finished(id, sequence)
+            }
+            queue.tails[id] = (sequence, task)
+            return task
+        }
+    }
+
+    /// Forgets a server's queue once its last piece of work is done.
+    private func finished(_ id: ServerID, _ sequence: UInt64) {
+        queue.withLock { queue in
+            if queue.tails[id]?.sequence == sequence { queue.tails[id] = nil }
+        }
+    }
+}
