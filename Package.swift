@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(
             name: "NimbusAPITests",
             dependencies: [
-                "NimbusServer", "NimbusAPI", "NimbusStore", "Identity", "Images", "NimbusCore",
+                "NimbusServer", "NimbusAPI", "NimbusStore", "Identity", "Images", "NimbusCore", "Compute",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),

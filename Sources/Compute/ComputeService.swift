@@ -68,13 +68,16 @@ public struct ComputeService: Sendable {
         }
     }
 
-    public struct NetworkRequest: Sendable {
-        public var network: String
-        public var fixedIP: String?
-        public init(network: String, fixedIP: String? = nil) {
-            self.network = network
-            self.fixedIP = fixedIP
-        }
+    /// One `--nic`: a network (optionally with the fixed IP wanted), or a port the user made.
+    public enum NetworkRequest: Sendable {
+        case network(String, fixedIP: String? = nil)
+        case port(String)
+    }
+
+    /// A `--nic` once checked: the network to allocate a port on, or the user's port.
+    enum NICSource {
+        case network(Network, fixedIP: String?)
+        case port(NetworkPort)
     }
 
     /// Checks the request, records the servers in BUILD and starts them in
@@ -107,11 +110,7 @@ public struct ComputeService: Sendable {
         }
         if image.minRam > flavor.ram { throw NimbusError.badRequest("Flavor's memory is too small for requested image.") }
         if image.minDisk > flavor.disk, flavor.disk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
-        let requested = request.networks ?? [NetworkRequest(network: "private")]
-        if request.maxCount > 1, requested.contains(where: { $0.fixedIP != nil }) {
-            throw NimbusError.badRequest("Unable to launch multiple instances with a single configured fixed IP.")
-        }
-        let nics = try requested.map { (try networks.usableNetwork($0.network, auth), $0.fixedIP) }
+        let nics = try nicSources(request.networks ?? [.network("private")], count: request.maxCount, auth)
         try checkMetadataQuota(request.metadata, project: project)
         let count = try instanceCount(request, flavor: flavor, project: project)
         var servers: [Server] = []
@@ -123,7 +122,8 @@ public struct ComputeService: Sendable {
             server.keyName = request.keyName
             server.userData = request.userData
             server.configDrive = request.configDrive
-            try record(server, flavor: flavor, nics: nics)
+            server.preservedPortIds = nics.compactMap { if case .port(let port) = $0 { port.id } else { nil } }
+            try record(server, flavor: flavor, nics: nics, auth)
             servers.append(server)
             let recorded = server
             operations.enqueue(server.id) { await spawn(recorded, image: image, auth: auth) }
@@ -150,9 +150,38 @@ public struct ComputeService: Sendable {
         ["instances": count, "cores": flavor.vcpus * count, "ram": flavor.ram * count]
     }
 
+    /// Checks every `--nic` before anything is recorded. As in Nova, a missing
+    /// network or port is a 400, a port bound elsewhere a 409, and a fixed IP
+    /// or port cannot be shared by several servers of one request.
+    func nicSources(_ requests: [NetworkRequest], count: Int, _ auth: AuthContext) throws -> [NICSource] {
+        try requests.map { request in
+            switch request {
+            case .network(let reference, let fixedIP):
+                if count > 1, fixedIP != nil {
+                    throw NimbusError.badRequest("Unable to launch multiple instances with a single configured fixed IP.")
+                }
+                do {
+                    return .network(try networks.usableNetwork(reference, auth), fixedIP: fixedIP)
+                } catch let error as NimbusError where error.code == .notFound {
+                    throw NimbusError.badRequest("Network \(reference) could not be found.")
+                }
+            case .port(let reference):
+                if count > 1 {
+                    throw NimbusError.badRequest("Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.")
+                }
+                let port: NetworkPort
+                do { port = try networks.port(reference, auth) } catch let error as NimbusError where error.code == .notFound {
+                    throw NimbusError.badRequest("Port id \(reference) could not be found.")
+                }
+                guard port.deviceId.isEmpty else { throw NimbusError.conflict("Port \(port.id) is still in use.") }
+                return .port(port)
+            }
+        }
+    }
+
     /// Records one server within the quota (checked again in the insert's
     /// transaction, so parallel requests cannot overshoot) and gives it its ports.
-    func record(_ server: Server, flavor: Flavor, nics: [(Network, String?)]) throws {
+    func record(_ server: Server, flavor: Flavor, nics: [NICSource], _ auth: AuthContext) throws {
         let limits = try quotas.limits(of: server.projectId)
         try store.insert(server) { usage in
             if let excess = ProjectQuotas.excess(Self.demand(of: flavor, count: 1), usage: usage, limits: limits) {
@@ -160,12 +189,17 @@ public struct ComputeService: Sendable {
             }
         }
         do {
-            for (network, fixedIP) in nics {
-                _ = try networks.allocatePort(network: network.id, fixedIP: fixedIP, deviceID: server.id.rawValue, project: server.projectId)
+            for nic in nics {
+                switch nic {
+                case .network(let network, let fixedIP):
+                    _ = try networks.allocatePort(network: network.id, fixedIP: fixedIP, deviceID: server.id.rawValue, project: server.projectId)
+                case .port(let port):
+                    _ = try networks.attachPort(port.id.rawValue, deviceID: server.id.rawValue, auth)
+                }
             }
         } catch {
             // A refused address (taken, exhausted) refuses the create and leaves nothing.
-            _ = try? networks.releasePorts(deviceID: server.id.rawValue)
+            _ = try? networks.releasePorts(deviceID: server.id.rawValue, preserving: Set(server.preservedPortIds))
             _ = try? store.deleteServer(id: server.id)
             if let fault = (error as? NimbusError)?.cause as? NeutronFault, fault.type == "OverQuota" {
                 throw NimbusError(.overLimit, "Maximum number of ports exceeded")

@@ -262,13 +262,14 @@ struct ServerRoutes {
                 guard case .object(let nic) = item else {
                     throw NimbusError.badRequest("Invalid input for field/attribute networks: each entry must be an object.")
                 }
-                if nic["port"] != nil {
-                    throw NimbusError.badRequest("Booting with an existing port is not supported yet; use a network uuid.")
+                if let port = nic["port"]?.stringValue {
+                    requested.append(.port(port))
+                    continue
                 }
                 guard let network = nic["uuid"]?.stringValue else {
-                    throw NimbusError.badRequest("Invalid input for field/attribute networks: 'uuid' is required.")
+                    throw NimbusError.badRequest("Invalid input for field/attribute networks: each entry needs a 'uuid' or a 'port'.")
                 }
-                requested.append(.init(network: network, fixedIP: nic["fixed_ip"]?.stringValue))
+                requested.append(.network(network, fixedIP: nic["fixed_ip"]?.stringValue))
             }
             networks = requested
         case let other?:

@@ -63,6 +63,8 @@ public struct Server: Sendable, Codable, Equatable {
     public var cdromImageId: ImageID?
     /// While rescued: the image booted first, with the server's own disks still attached.
     public var rescueImageId: ImageID?
+    /// Ports the user brought (`--nic port-id=`): unbound, not deleted, with the server.
+    public var preservedPortIds: [PortID]
     public var locked: Bool
     public var createdAt: Date
     public var updatedAt: Date
@@ -91,6 +93,7 @@ public struct Server: Sendable, Codable, Equatable {
         self.configDrive = false
         self.cdromImageId = nil
         self.rescueImageId = nil
+        self.preservedPortIds = []
         self.locked = false
         self.createdAt = now
         self.updatedAt = now

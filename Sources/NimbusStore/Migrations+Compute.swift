@@ -62,6 +62,11 @@ extension Store {
                 t.add(column: "rescue_image_id", .text)
             }
         }
+        migrator.registerMigration("v3-servers-preserved-ports") { db in
+            try db.alter(table: "server") { t in
+                t.add(column: "preserved_port_ids", .jsonText).notNull().defaults(to: "[]")
+            }
+        }
     }
 }
 

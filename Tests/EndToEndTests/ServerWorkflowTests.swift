@@ -116,6 +116,9 @@ struct ServerWorkflowTests {
         #expect(!badFlavor.succeeded)
         let badImage = try openstack("server", "create", "--flavor", "m1.small", "--image", "no-such-image", "nope")
         #expect(!badImage.succeeded)
+        let badNetwork = try openstack("server", "create", "--flavor", "m1.small", "--image", "installer", "--nic", "net-id=00000000-0000-4000-8000-000000000000", "nope")
+        // The client looks the network up first (Nimbus's own 400 is covered in process).
+        #expect(!badNetwork.succeeded && badNetwork.stderr.contains("No Network found"), "\(badNetwork.stderr)")
         let servers = try #require(try openstack.json("server", "list") as? [[String: Any]])
         #expect(servers.isEmpty, "a refused create left a server: \(servers)")
     }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Compute
 import NimbusAPI
 import NimbusCore
 import NimbusServer
@@ -22,9 +23,14 @@ struct TestCloud {
     }
 
     func withClient(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        // Compute with a supervisor that never gets to launch: these tests
+        // cover what is refused before a VM would start.
+        let compute = ComputeService(
+            store: services.store, images: services.images, flavors: services.flavors, networks: services.networks,
+            supervisor: InstanceSupervisor(), dataDirectory: configuration.dataDirectory, accelerator: .tcg)
         let router = NimbusRouter.build(
-            identity: services.identity, images: services.images, flavors: services.flavors, networks: services.networks,
-            baseURL: configuration.baseURL)
+            identity: services.identity, images: services.images, flavors: services.flavors, compute: compute,
+            networks: services.networks, baseURL: configuration.baseURL)
         try await Application(router: router).test(.router, body)
         try? FileManager.default.removeItem(at: configuration.dataDirectory)
     }
