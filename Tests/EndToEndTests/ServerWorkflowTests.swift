@@ -9,7 +9,10 @@ struct ServerWorkflowTests {
         let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
         let openstack = OpenStackClient(admin: nimbus)
-        _ = try openstack.succeed("image", "create", "--container-format", "bare", "--disk-format", "iso", "--file", iso, "fedora-iso")
+        // The installer ignores ACPI power-off; a short os_shutdown_timeout keeps the soft reboot quick.
+        _ = try openstack.succeed(
+            "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
+            "--file", iso, "fedora-iso")
 
         let network = try openstack.succeed("network", "show", "private", "-c", "id", "-f", "value").trimmingCharacters(in: .whitespacesAndNewlines)
         let created = try #require(try openstack.json(
@@ -40,8 +43,30 @@ struct ServerWorkflowTests {
         let qemuAfter = try qemuProcess(of: id).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(qemuAfter == qemuBefore, "the guest's QEMU changed across the restart")
 
-        _ = try again.succeed("server", "delete", "--wait", id)
-        let portsAfter = try #require(try again.json("port", "list") as? [[String: Any]])
+        // Every action still works on the adopted guest.
+        _ = try again.succeed("server", "reboot", "--wait", id)
+        let rebooted = try qemuProcess(of: id)
+        #expect(!rebooted.isEmpty && rebooted != qemuAfter, "a soft reboot the guest ignores ends in a new QEMU")
+        #expect(try again.succeed("server", "show", id, "-c", "status", "-f", "value").contains("ACTIVE"))
+
+        // A guest whose QEMU died while Nimbus was down is SHUTOFF, and starts again.
+        kill(restarted.process.processIdentifier, SIGKILL)
+        restarted.process.waitUntilExit()
+        _ = try shell("kill -9 \(rebooted)")
+        let third = try await NimbusProcess(reusing: nimbus.dataDirectory)
+        let client = OpenStackClient(admin: third)
+        #expect(try client.succeed("server", "show", id, "-c", "status", "-f", "value").contains("SHUTOFF"))
+        _ = try client.succeed("server", "start", id)
+        var status = ""
+        for _ in 0..<60 where !status.contains("ACTIVE") {
+            try await Task.sleep(for: .seconds(1))
+            status = try client.succeed("server", "show", id, "-c", "status", "-f", "value")
+        }
+        let startedAgain = try qemuProcess(of: id)
+        #expect(status.contains("ACTIVE") && !startedAgain.isEmpty)
+
+        _ = try client.succeed("server", "delete", "--wait", id)
+        let portsAfter = try #require(try client.json("port", "list") as? [[String: Any]])
         let serverPort = try #require(ports.first?["ID"] as? String)
         #expect(!portsAfter.contains { $0["ID"] as? String == serverPort }, "the server's port outlived it")
         #expect(try qemuProcess(of: id).isEmpty, "QEMU still runs after delete")
