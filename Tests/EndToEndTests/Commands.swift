@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 /// The outcome of a command-line program.
 struct CommandResult {
@@ -99,5 +100,28 @@ struct OpenStackClient {
             throw E2EError("openstack \(arguments.joined(separator: " ")) failed (\(result.status)):\n\(result.stderr)\n--- server log ---\n\(nimbus.log().suffix(4000))")
         }
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+}
+
+extension OpenStackClient {
+    /// As an admin: makes `project` with `user` as its member and returns that user's client.
+    func newMember(_ user: String = "bob", password: String = "bob-secret", project: String = "project-b") throws -> OpenStackClient {
+        _ = try succeed("project", "create", "--domain", "default", project)
+        _ = try succeed("user", "create", "--domain", "default", "--project", project, "--password", password, user)
+        _ = try succeed("role", "add", "--project", project, "--user", user, "member")
+        return OpenStackClient(nimbus: nimbus, user: user, password: password, project: project)
+    }
+
+    /// Waits until `server` shows `status` with no task under way; records an issue if it never does.
+    func waitForServer(_ server: String, status: String, seconds: Int = 90, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        var shown: [String: Any] = [:]
+        for _ in 0..<seconds {
+            shown = try #require(try json("server", "show", server) as? [String: Any])
+            if shown["status"] as? String == status, shown["OS-EXT-STS:task_state"] is NSNull { return }
+            try await Task.sleep(for: .seconds(1))
+        }
+        Issue.record(
+            "server \(server) is \(shown["status"] ?? "?") (task \(shown["OS-EXT-STS:task_state"] ?? "?"), fault \(shown["fault"] ?? "none")), not \(status)",
+            sourceLocation: sourceLocation)
     }
 }

@@ -73,9 +73,7 @@ struct ImageWorkflowTests {
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         try Data(repeating: 7, count: 4096).write(to: work.appendingPathComponent("disk.raw"))
 
-        _ = try admin.succeed("project", "create", "--domain", "default", "project-b")
-        _ = try admin.succeed("user", "create", "--domain", "default", "--project", "project-b", "--password", "bob-secret", "bob")
-        _ = try admin.succeed("role", "add", "--project", "project-b", "--user", "bob", "member")
+        let bob = try admin.newMember()
 
         let secret = try #require(try admin.json(
             "image", "create", "--private", "--container-format", "bare", "--disk-format", "raw", "--file", "\(work.path)/disk.raw", "admin-private") as? [String: Any])
@@ -83,7 +81,6 @@ struct ImageWorkflowTests {
         _ = try admin.succeed(
             "image", "create", "--public", "--container-format", "bare", "--disk-format", "raw", "--file", "\(work.path)/disk.raw", "shared-public")
 
-        let bob = OpenStackClient(nimbus: nimbus, user: "bob", password: "bob-secret", project: "project-b")
         let hidden = try bob("image", "show", privateID)
         #expect(!hidden.succeeded)
         #expect(hidden.stderr.contains("No Image found") || hidden.stderr.contains("404"), "\(hidden.stderr)")

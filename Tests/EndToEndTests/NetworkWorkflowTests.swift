@@ -73,11 +73,7 @@ struct NetworkWorkflowTests {
         let admin = OpenStackClient(admin: nimbus)
         let created = try #require(try admin.json("network", "create", "admin-private") as? [String: Any])
         let id = try #require(created["id"] as? String)
-        _ = try admin.succeed("project", "create", "--domain", "default", "project-b")
-        _ = try admin.succeed("user", "create", "--domain", "default", "--project", "project-b", "--password", "bob-secret", "bob")
-        _ = try admin.succeed("role", "add", "--project", "project-b", "--user", "bob", "member")
-
-        let bob = OpenStackClient(nimbus: nimbus, user: "bob", password: "bob-secret", project: "project-b")
+        let bob = try admin.newMember()
         let visible = try #require(try bob.json("network", "list") as? [[String: Any]])
         #expect(Set(visible.compactMap { $0["Name"] as? String }) == ["private", "public"])
         for reference in [id, "admin-private"] {

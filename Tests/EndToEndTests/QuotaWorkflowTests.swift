@@ -9,11 +9,8 @@ struct QuotaWorkflowTests {
         let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
         let admin = OpenStackClient(admin: nimbus)
-        _ = try admin.succeed("project", "create", "project-b")
-        _ = try admin.succeed("user", "create", "--password", "bob-secret", "bob")
-        _ = try admin.succeed("role", "add", "--project", "project-b", "--user", "bob", "member")
+        let bob = try admin.newMember()
         _ = try admin.succeed("image", "create", "--public", "--container-format", "bare", "--disk-format", "iso", "--file", iso, "installer")
-        let bob = OpenStackClient(nimbus: nimbus, user: "bob", password: "bob-secret", project: "project-b")
 
         let defaults = try quotaLimits(bob, "quota", "show")
         #expect(defaults["instances"] == 10 && defaults["cores"] == 20 && defaults["ram"] == 51200, "\(defaults)")

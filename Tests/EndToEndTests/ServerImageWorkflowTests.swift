@@ -36,7 +36,7 @@ struct ServerImageWorkflowTests {
 
         // Stopped: what was written to the disk is what the image holds.
         _ = try openstack.succeed("server", "stop", "vm")
-        try await waitForStatus(openstack, "vm", "SHUTOFF")
+        try await openstack.waitForServer("vm", status: "SHUTOFF")
         let disk = nimbus.dataDirectory.appendingPathComponent("instances/\(id)/disk.qcow2").path
         #expect(try shell("qemu-io -f qcow2 -c 'write -P 0x5a 1M 64k' \(disk)").succeeded)
         _ = try openstack.succeed("server", "image", "create", "--name", "golden", "--wait", "vm")
@@ -59,14 +59,5 @@ struct ServerImageWorkflowTests {
         #expect(!missing.succeeded && missing.stderr.lowercased().contains("no server"), "\(missing.stderr)")
         let images = try #require(try openstack.json("image", "list") as? [[String: Any]])
         #expect(images.isEmpty, "\(images)")
-    }
-
-    func waitForStatus(_ openstack: OpenStackClient, _ server: String, _ status: String) async throws {
-        var current = ""
-        for _ in 0..<90 where !current.contains(status) {
-            try await Task.sleep(for: .seconds(1))
-            current = try openstack.succeed("server", "show", server, "-c", "status", "-f", "value")
-        }
-        #expect(current.contains(status), "server \(server) is \(current), not \(status)")
     }
 }

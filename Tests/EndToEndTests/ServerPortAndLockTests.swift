@@ -32,11 +32,8 @@ struct ServerPortAndLockTests {
         let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
         let admin = OpenStackClient(admin: nimbus)
-        _ = try admin.succeed("project", "create", "project-b")
-        _ = try admin.succeed("user", "create", "--password", "bob-secret", "bob")
-        _ = try admin.succeed("role", "add", "--project", "project-b", "--user", "bob", "member")
+        let bob = try admin.newMember()
         _ = try admin.succeed("image", "create", "--public", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=2", "--file", iso, "installer")
-        let bob = OpenStackClient(nimbus: nimbus, user: "bob", password: "bob-secret", project: "project-b")
         let created = try #require(try bob.json("server", "create", "--flavor", "m1.tiny", "--image", "installer", "--wait", "bobs") as? [String: Any])
         let id = try #require(created["id"] as? String)
 

@@ -57,13 +57,8 @@ struct ServerWorkflowTests {
         let client = OpenStackClient(admin: third)
         #expect(try client.succeed("server", "show", id, "-c", "status", "-f", "value").contains("SHUTOFF"))
         _ = try client.succeed("server", "start", id)
-        var status = ""
-        for _ in 0..<60 where !status.contains("ACTIVE") {
-            try await Task.sleep(for: .seconds(1))
-            status = try client.succeed("server", "show", id, "-c", "status", "-f", "value")
-        }
-        let startedAgain = try qemuProcess(of: id)
-        #expect(status.contains("ACTIVE") && !startedAgain.isEmpty)
+        try await client.waitForServer(id, status: "ACTIVE")
+        #expect(!(try qemuProcess(of: id)).isEmpty)
 
         _ = try client.succeed("server", "delete", "--wait", id)
         let portsAfter = try #require(try client.json("port", "list") as? [[String: Any]])
@@ -99,22 +94,13 @@ struct ServerWorkflowTests {
         #expect(try openstack.succeed("server", "show", "vm1", "-c", "status", "-f", "value").contains("ACTIVE"))
 
         _ = try openstack.succeed("server", "stop", "vm1")
-        var status = ""
-        for _ in 0..<60 where !status.contains("SHUTOFF") {
-            try await Task.sleep(for: .seconds(1))
-            status = try openstack.succeed("server", "show", "vm1", "-c", "status", "-f", "value")
-        }
-        #expect(status.contains("SHUTOFF"))
+        try await openstack.waitForServer("vm1", status: "SHUTOFF")
         #expect(try qemuProcess(of: id).isEmpty, "a SHUTOFF server has no QEMU")
         let refused = try openstack("server", "stop", "vm1")
         #expect(!refused.succeeded && refused.stderr.contains("409"), "stopping a stopped server is Nova's 409: \(refused.stderr)")
 
         _ = try openstack.succeed("server", "start", "vm1")
-        for _ in 0..<60 where !status.contains("ACTIVE") {
-            try await Task.sleep(for: .seconds(1))
-            status = try openstack.succeed("server", "show", "vm1", "-c", "status", "-f", "value")
-        }
-        #expect(status.contains("ACTIVE"))
+        try await openstack.waitForServer("vm1", status: "ACTIVE")
         #expect(!(try qemuProcess(of: id).isEmpty))
         _ = try openstack.succeed("server", "delete", "--wait", "vm1")
     }
@@ -164,7 +150,7 @@ struct RescueWorkflowTests {
         let disk = nimbus.dataDirectory.appendingPathComponent("instances/\(id)/disk.qcow2").path
 
         _ = try openstack.succeed("server", "rescue", "--image", "fedora-iso", "vm")
-        try await waitForStatus(openstack, "vm", "RESCUE")
+        try await openstack.waitForServer("vm", status: "RESCUE")
         let rescued = try commandLine(of: id)
         #expect(rescued.contains("id=rescue0,bootindex=0"), "the rescue CD boots first: \(rescued)")
         #expect(rescued.contains(disk), "the server's disk stays attached while rescued")
@@ -178,7 +164,7 @@ struct RescueWorkflowTests {
         #expect(!reboot.succeeded && reboot.stderr.contains("409"), "\(reboot.stderr)")
 
         _ = try openstack.succeed("server", "unrescue", "vm")
-        try await waitForStatus(openstack, "vm", "ACTIVE")
+        try await openstack.waitForServer("vm", status: "ACTIVE")
         let restored = try commandLine(of: id)
         #expect(!restored.contains("rescue0") && restored.contains(disk), "\(restored)")
         _ = try openstack.succeed("server", "delete", "--wait", "vm")
@@ -187,16 +173,5 @@ struct RescueWorkflowTests {
 
     func commandLine(of id: String) throws -> String {
         try shell("pgrep -a -f '[-]uuid \(id)'").stdout
-    }
-
-    /// Waits until the server shows `status` with no task under way.
-    func waitForStatus(_ openstack: OpenStackClient, _ server: String, _ status: String) async throws {
-        var shown: [String: Any] = [:]
-        for _ in 0..<90 {
-            shown = try #require(try openstack.json("server", "show", server) as? [String: Any])
-            if shown["status"] as? String == status, shown["OS-EXT-STS:task_state"] is NSNull { return }
-            try await Task.sleep(for: .seconds(1))
-        }
-        Issue.record("server \(server) is \(shown["status"] ?? "?") (task \(shown["OS-EXT-STS:task_state"] ?? "?")), not \(status)")
     }
 }
