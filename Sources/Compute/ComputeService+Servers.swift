@@ -54,6 +54,7 @@ extension ComputeService {
             paths.remove()
             _ = try? networks.releasePorts(deviceID: server.id.rawValue, preserving: Set(server.preservedPortIds))
             _ = try? store.deleteServer(id: server.id)
+            consoles.revoke(server: server.id)
             logger.info("server deleted", metadata: ["server.id": "\(server.id)"])
         }.value
     }

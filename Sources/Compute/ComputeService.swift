@@ -19,6 +19,8 @@ public struct ComputeService: Sendable {
     let accelerator: VMSpec.Accelerator
     let imageTool = QEMUImageTool()
     let operations = ServerOperations()
+    /// One-time tokens of console URLs.
+    public let consoles = ConsoleGrants()
     /// Nova's per-project quotas: instances, cores, ram and the rest.
     public let quotas: ProjectQuotas
     let logger = Logger(label: "nimbus.compute")

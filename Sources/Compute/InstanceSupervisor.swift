@@ -12,7 +12,7 @@ public actor InstanceSupervisor {
     struct RunningVM {
         var pid: Int32
         var qmp: QMPClient
-        var console: SerialConsoleTee
+        var console: SerialConsole
         var events: Task<Void, Never>
     }
 
@@ -64,7 +64,7 @@ public actor InstanceSupervisor {
     }
 
     private func attach(_ id: ServerID, pid: Int32, paths: InstancePaths) async throws {
-        let console = SerialConsoleTee(socketPath: paths.serialSocket, logPath: paths.consoleLog)
+        let console = SerialConsole(socketPath: paths.serialSocket, logPath: paths.consoleLog)
         try await console.start()
         do {
             let qmp = try await Self.connect(paths: paths)
@@ -120,6 +120,12 @@ public actor InstanceSupervisor {
         vm.events.cancel()
         await vm.qmp.close()
         vm.console.stop()
+    }
+
+    /// The serial console of a running VM, for clients to attach to.
+    public func console(_ id: ServerID) throws -> SerialConsole {
+        guard let vm = running[id] else { throw ComputeError.notRunning }
+        return vm.console
     }
 
     /// The monitor of a running VM.

@@ -1,20 +1,31 @@
 import Foundation
+import Synchronization
 
-/// Holds a VM's serial socket for as long as the VM runs and appends
-/// everything the guest prints to a bounded console log: when the log passes
-/// `limit` bytes it is rotated to `console.log.1`, so at most twice the limit
-/// is kept. Reads on a thread of its own: a guest printing fast never waits
-/// on the cooperative pool.
-final class SerialConsoleTee: Sendable {
+/// Holds a VM's serial socket for as long as the VM runs. Everything the
+/// guest prints is appended to a bounded console log (rotated to
+/// `console.log.1` past `limit` bytes, so at most twice the limit is kept)
+/// and handed to every attached client; clients' keystrokes go to the guest.
+///
+/// Reads on a thread of its own, so a guest printing fast never waits on the
+/// cooperative pool, and never on a client: each client has a bounded queue,
+/// and one that falls too far behind is disconnected instead of stalling the
+/// guest or the others.
+public final class SerialConsole: Sendable {
     let socketPath: String
     let logPath: String
     let limit: Int
-    private let descriptor = DescriptorBox()
+    /// Chunks (of up to 4 KiB) a client may fall behind before it is dropped.
+    let clientQueueLimit: Int
+    private let descriptor = Mutex<Int32?>(nil)
+    private let clients = Mutex<[UInt64: AsyncStream<[UInt8]>.Continuation]>([:])
+    private let nextClient = Atomic<UInt64>(0)
+    private let input = Mutex(())
 
-    init(socketPath: String, logPath: String, limit: Int = 1 << 20) {
+    init(socketPath: String, logPath: String, limit: Int = 1 << 20, clientQueueLimit: Int = 1024) {
         self.socketPath = socketPath
         self.logPath = logPath
         self.limit = limit
+        self.clientQueueLimit = clientQueueLimit
     }
 
     /// Connects (retrying while QEMU sets up the socket) and starts copying.
@@ -29,20 +40,62 @@ final class SerialConsoleTee: Sendable {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        descriptor.set(fd)
+        descriptor.withLock { $0 = fd }
         let connected = fd
         let thread = Thread { [self] in copy(from: connected) }
         thread.name = "nimbus-serial"
         thread.start()
     }
 
-    /// Stops copying; the socket closes and the thread ends.
+    /// Stops copying; the socket closes, the thread ends and clients are let go.
     func stop() {
-        if let fd = descriptor.take() { shutdown(fd, Int32(SHUT_RDWR)) }
+        if let fd = descriptor.withLock({ $0.take() }) { shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    /// A client's view of the console: what the guest prints from now on.
+    /// The stream ends when the VM stops, when `detach` is called, or when
+    /// the client fell more than `clientQueueLimit` chunks behind.
+    public func attach() -> (id: UInt64, output: AsyncStream<[UInt8]>) {
+        let id = nextClient.add(1, ordering: .relaxed).newValue
+        let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .bufferingOldest(clientQueueLimit))
+        continuation.onTermination = { [weak self] _ in self?.detach(id) }
+        clients.withLock { $0[id] = continuation }
+        if descriptor.withLock({ $0 == nil }) { continuation.finish() }
+        return (id, stream)
+    }
+
+    public func detach(_ id: UInt64) {
+        clients.withLock { $0.removeValue(forKey: id) }?.finish()
+    }
+
+    /// Types `bytes` into the guest's serial port. Writes are whole and in order.
+    public func send(_ bytes: [UInt8]) throws {
+        try input.withLock { _ in
+            guard let fd = descriptor.withLock({ $0 }) else { throw ComputeError.notRunning }
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { throw ComputeError.notRunning }
+                offset += written
+            }
+        }
     }
 
     private func copy(from fd: Int32) {
-        defer { close(fd) }
+        defer {
+            // Under the input lock: a send in progress finishes before the
+            // descriptor goes (and could be reused by another file).
+            input.withLock { _ in
+                descriptor.withLock { $0 = nil }
+                close(fd)
+            }
+            let leaving = clients.withLock { clients in
+                defer { clients.removeAll() }
+                return clients
+            }
+            for client in leaving.values { client.finish() }
+        }
         var buffer = [UInt8](repeating: 0, count: 4096)
         guard var log = Self.openLog(logPath) else { return }
         var size = Int(lseek(log, 0, SEEK_END))
@@ -59,8 +112,16 @@ final class SerialConsoleTee: Sendable {
             }
             _ = buffer.withUnsafeBytes { write(log, $0.baseAddress, count) }
             size += count
+            fanOut(Array(buffer[0..<count]))
         }
         close(log)
+    }
+
+    private func fanOut(_ chunk: [UInt8]) {
+        let current = clients.withLock { $0 }
+        for (id, client) in current {
+            if case .dropped = client.yield(chunk) { detach(id) }
+        }
     }
 
     static func openLog(_ path: String) -> Int32? {
@@ -92,26 +153,5 @@ final class SerialConsoleTee: Sendable {
             return -1
         }
         return fd
-    }
-}
-
-/// The socket descriptor, handed from the starting task to whoever stops the tee.
-private final class DescriptorBox: @unchecked Sendable {
-    // Guarded by `lock`.
-    private let lock = NSLock()
-    private var fd: Int32?
-
-    func set(_ value: Int32) {
-        lock.lock()
-        fd = value
-        lock.unlock()
-    }
-
-    func take() -> Int32? {
-        lock.lock()
-        defer { lock.unlock() }
-        let value = fd
-        fd = nil
-        return value
     }
 }

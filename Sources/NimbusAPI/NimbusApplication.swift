@@ -11,7 +11,7 @@ import NimbusCore
 public enum NimbusRouter {
     public static func build(
         identity: IdentityService, images: ImageService, flavors: FlavorService? = nil, compute: ComputeService? = nil,
-        networks: NetworkService? = nil, baseURL: String
+        networks: NetworkService? = nil, baseURL: String, noVNCDirectory: String = NimbusConfiguration.defaultNoVNCDirectory
     ) -> Router<NimbusRequestContext> {
         let router = Router(context: NimbusRequestContext.self)
         router.addMiddleware {
@@ -29,6 +29,9 @@ public enum NimbusRouter {
         ImageController(images: images, baseURL: baseURL).addRoutes(to: router)
         if let flavors {
             ComputeController(flavors: flavors, compute: compute, baseURL: baseURL).addRoutes(to: router)
+        }
+        if let compute {
+            ConsoleController(compute: compute, baseURL: baseURL, noVNCDirectory: noVNCDirectory).addRoutes(to: router)
         }
         if let networks {
             NetworkController(networks: networks, baseURL: baseURL).addRoutes(to: router)

@@ -1,16 +1,20 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Identity
 import NimbusCore
 
 /// Every request's context: the caller, when a valid token came with it.
-public struct NimbusRequestContext: RequestContext {
+public struct NimbusRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var auth: AuthContext?
     /// The raw token, kept for actions on the caller's own token.
     public var token: String?
+    /// Set when a console route upgrades the connection to a websocket.
+    public let webSocket: WebSocketHandlerReference<Self>
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.webSocket = .init()
     }
 
     /// JSON bodies are small; image data streams and never goes through this limit.

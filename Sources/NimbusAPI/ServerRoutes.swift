@@ -47,6 +47,26 @@ struct ServerRoutes {
             return try JSONMessages.response(["server": .object(render(server, context.auth))] as [String: JSONValue])
         }
         addMetadata(to: v21)
+        v21.post("servers/{id}/remote-consoles") { request, context in
+            let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+            guard case .object(let console)? = body["remote_console"], let proto = console["protocol"]?.stringValue,
+                  let type = console["type"]?.stringValue else {
+                throw NimbusError.badRequest("Invalid input for field/attribute remote_console: 'protocol' and 'type' are required.")
+            }
+            let kind: ConsoleKind
+            switch (proto, type) {
+            case ("serial", "serial"): kind = .serial
+            case ("vnc", "novnc"): kind = .vnc
+            default: throw NimbusError.badRequest("Unsupported console protocol \(proto) with type \(type); Nimbus offers vnc/novnc and serial/serial.")
+            }
+            let token = try await compute.consoleToken(try context.parameters.require("id"), kind: kind, context.auth)
+            return try JSONMessages.response([
+                "remote_console": [
+                    "protocol": .string(proto), "type": .string(type),
+                    "url": .string(ConsoleController.url(for: kind, token: token, baseURL: baseURL)),
+                ],
+            ] as [String: JSONValue])
+        }
         v21.delete("servers/{id}") { _, context in
             try await compute.delete(try context.parameters.require("id"), context.auth)
             return Response(status: .noContent)
@@ -107,6 +127,21 @@ struct ServerRoutes {
             case "unrescue":
                 try compute.unrescue(id, context.auth)
                 return Response(status: .accepted)
+            case "os-getSerialConsole", "os-getVNCConsole":
+                // Nova before 2.6: {"os-getVNCConsole": {"type": "novnc"}} answers {"console": {type, url}}.
+                guard case .object(let object) = argument, let type = object["type"]?.stringValue else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute \(action): 'type' is a required property.")
+                }
+                let kind: ConsoleKind
+                switch (action, type) {
+                case ("os-getSerialConsole", "serial"): kind = .serial
+                case ("os-getVNCConsole", "novnc"): kind = .vnc
+                default: throw NimbusError.badRequest("Unsupported console type \(type) for \(action).")
+                }
+                let token = try await compute.consoleToken(id, kind: kind, context.auth)
+                return try JSONMessages.response([
+                    "console": ["type": .string(type), "url": .string(ConsoleController.url(for: kind, token: token, baseURL: baseURL))],
+                ] as [String: JSONValue])
             case "os-start":
                 try compute.start(id, context.auth)
                 return Response(status: .accepted)

@@ -45,6 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configuration.publicURL = publicURL ?? environment["NIMBUS_PUBLIC_URL"]
         configuration.adminPassword = environment["NIMBUS_ADMIN_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        if let noVNC = environment["NIMBUS_NOVNC_DIR"], !noVNC.isEmpty { configuration.noVNCDirectory = noVNC }
         if let lifetime = environment["NIMBUS_TOKEN_LIFETIME"].flatMap(TimeInterval.init), lifetime > 0 {
             configuration.tokenLifetime = lifetime
         }

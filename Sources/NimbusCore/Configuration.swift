@@ -14,6 +14,9 @@ public struct NimbusConfiguration: Sendable {
     public var tokenLifetime: TimeInterval
     /// PBKDF2 rounds for new password hashes; existing hashes keep theirs.
     public var passwordHashRounds: Int
+    /// noVNC's files, served for graphical consoles (Debian's `novnc` package by default).
+    public var noVNCDirectory = Self.defaultNoVNCDirectory
+    public static let defaultNoVNCDirectory = "/usr/share/novnc"
 
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8774, publicURL: String? = nil,

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Identity
 import Compute
 import Images
@@ -67,9 +68,10 @@ public struct NimbusServer: Sendable {
         await compute.reconcile()
         let router = NimbusRouter.build(
             identity: services.identity, images: services.images, flavors: services.flavors, compute: compute,
-            networks: services.networks, baseURL: configuration.baseURL)
+            networks: services.networks, baseURL: configuration.baseURL, noVNCDirectory: configuration.noVNCDirectory)
         let app = Application(
             router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
             onServerRunning: { _ in
                 logger.info("nimbus is serving", metadata: [

@@ -81,4 +81,15 @@ struct ComputeAPIBadInputTests {
             #expect(network["used"] as? Int == 1 && network["limit"] as? Int == 100, "\(network)")
         }
     }
+
+    @Test("console websockets refuse an unknown token with 401 and Nova's error shape")
+    func consoleTokens() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            for path in ["/console/serial?token=0123456789abcdef", "/console/vnc?token=", "/console/serial"] {
+                let response = try await client.execute(uri: path, method: .get, headers: [.connection: "Upgrade", .upgrade: "websocket"])
+                #expect(response.status == .unauthorized, "\(path): \(response.status)")
+            }
+        }
+    }
 }
