@@ -1,9 +1,9 @@
 import ArgumentParser
 
-/// `nimbus`: the server and, later, its command-line client.
+/// `nimbus`: the server, and commands that act on its servers.
 public enum NimbusCommand {
     public static let configuration = CommandConfiguration(
         commandName: "nimbus",
         abstract: "A self-hosted cloud that speaks the OpenStack APIs and runs QEMU virtual machines.",
-        subcommands: [ServeCommand.self, DemoISOCommand.self])
+        subcommands: [ServeCommand.self, ConsoleCommand.self, DemoISOCommand.self])
 }

@@ -105,6 +105,32 @@ struct ConsoleWorkflowTests {
         _ = try openstack.succeed("server", "delete", "--wait", "vm")
     }
 
+    @Test("`nimbus console` in a pseudo-terminal: raw mode, answers the installer, Ctrl-] detaches and restores the terminal; --log prints the log")
+    func nimbusConsoleInATerminal() async throws {
+        let iso = try await DemoISO.path().path
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        _ = try openstack.succeed("image", "create", "--container-format", "bare", "--disk-format", "iso", "--file", iso, "fedora-iso")
+        _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "fedora-iso", "--wait", "vm")
+        var log = ""
+        for _ in 0..<90 where !log.contains("Install to /dev/vda?") {
+            try await Task.sleep(for: .seconds(1))
+            log = try openstack.succeed("console", "log", "show", "vm")
+        }
+
+        let python = Repository.openstackClient.deletingLastPathComponent().appendingPathComponent("python3")
+        let script = Repository.root.appendingPathComponent("Tests/EndToEndTests/Terminal/console_pty.py").path
+        let session = try run(python, [script, Repository.nimbusBinary.path, "vm"], environment: openstack.credentials)
+        #expect(session.succeeded, "\(session.stdout)\(session.stderr)\n\(nimbus.log().suffix(2000))")
+        #expect(session.stdout.contains("terminal restored"), "\(session.stdout)")
+
+        let printed = try run(Repository.nimbusBinary, ["console", "--log", "vm"], environment: openstack.credentials)
+        #expect(printed.succeeded && printed.stdout.contains("Please answer yes or no."), "\(printed.stdout.suffix(500))\(printed.stderr)")
+        let missing = try run(Repository.nimbusBinary, ["console", "no-such-server"], environment: openstack.credentials)
+        #expect(!missing.succeeded && missing.stderr.contains("No server"), "\(missing.stderr)")
+        _ = try openstack.succeed("server", "delete", "--wait", "vm")
+    }
+
     func consoleURL(_ openstack: OpenStackClient, _ server: String) throws -> String {
         let console = try #require(try openstack.json("console", "url", "show", "--serial", server) as? [String: Any])
         return try #require(console["url"] as? String)

@@ -1,0 +1,87 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A small Compute API client for the `nimbus` commands that act on servers:
+/// it signs in with Keystone, finds Compute in the catalog and sends JSON.
+struct ComputeClient: Sendable {
+    let token: String
+    let computeURL: String
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func signIn(_ credentials: CloudCredentials) async throws -> ComputeClient {
+        let body: [String: Any] = [
+            "auth": [
+                "identity": ["methods": ["password"], "password": ["user": [
+                    "name": credentials.username, "domain": ["name": credentials.userDomain], "password": credentials.password,
+                ]]],
+                "scope": ["project": ["name": credentials.projectName, "domain": ["name": credentials.projectDomain]]],
+            ],
+        ]
+        let base = credentials.authURL.hasSuffix("/") ? String(credentials.authURL.dropLast()) : credentials.authURL
+        let url = base.hasSuffix("/v3") ? base + "/auth/tokens" : base + "/v3/auth/tokens"
+        let (response, json) = try await send("POST", url, body: body, token: nil)
+        guard response.statusCode == 201, let token = response.value(forHTTPHeaderField: "X-Subject-Token") else {
+            throw Failure(description: "Sign-in at \(url) failed: \(message(json) ?? "HTTP \(response.statusCode)")")
+        }
+        let catalog = ((json?["token"] as? [String: Any])?["catalog"] as? [[String: Any]]) ?? []
+        let endpoints = catalog.first { $0["type"] as? String == "compute" }?["endpoints"] as? [[String: Any]] ?? []
+        guard let compute = endpoints.first(where: { $0["interface"] as? String == "public" })?["url"] as? String else {
+            throw Failure(description: "The service catalog has no public compute endpoint.")
+        }
+        return ComputeClient(token: token, computeURL: compute.hasSuffix("/") ? String(compute.dropLast()) : compute)
+    }
+
+    /// A server by id or by exact name.
+    func serverID(_ reference: String) async throws -> String {
+        let (shown, _) = try await Self.send("GET", "\(computeURL)/servers/\(reference)", body: nil, token: token)
+        if shown.statusCode == 200 { return reference }
+        let escaped = NSRegularExpression.escapedPattern(for: reference)
+        let query = "^\(escaped)$".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? reference
+        let (_, json) = try await Self.send("GET", "\(computeURL)/servers?name=\(query)", body: nil, token: token)
+        let servers = (json?["servers"] as? [[String: Any]]) ?? []
+        guard servers.count == 1, let id = servers[0]["id"] as? String else {
+            throw Failure(description: servers.isEmpty ? "No server with a name or ID of '\(reference)' exists." : "More than one server is named '\(reference)'; use its ID.")
+        }
+        return id
+    }
+
+    /// POST /servers/{id}/action, returning the JSON answer.
+    func action(_ server: String, _ body: [String: Any]) async throws -> [String: Any] {
+        let (response, json) = try await Self.send("POST", "\(computeURL)/servers/\(server)/action", body: body, token: token)
+        guard (200..<300).contains(response.statusCode) else {
+            throw Failure(description: message(json) ?? "HTTP \(response.statusCode)")
+        }
+        return json ?? [:]
+    }
+
+    func message(_ json: [String: Any]?) -> String? { Self.message(json) }
+
+    /// The `message` of any OpenStack error shape ({"badRequest": {"message": ...}}, {"error": {...}}, ...).
+    static func message(_ json: [String: Any]?) -> String? {
+        guard let json else { return nil }
+        for value in json.values {
+            if let inner = value as? [String: Any], let message = inner["message"] as? String { return message }
+        }
+        return json["message"] as? String
+    }
+
+    static func send(_ method: String, _ url: String, body: [String: Any]?, token: String?) async throws -> (HTTPURLResponse, [String: Any]?) {
+        guard let target = URL(string: url) else { throw Failure(description: "Not a URL: \(url)") }
+        var request = URLRequest(url: target)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        if let token { request.setValue(token, forHTTPHeaderField: "X-Auth-Token") }
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard let http = response as? HTTPURLResponse else { throw Failure(description: "No HTTP answer from \(url)") }
+        return (http, data.isEmpty ? nil : (try? JSONSerialization.jsonObject(with: data)) as? [String: Any])
+    }
+}
