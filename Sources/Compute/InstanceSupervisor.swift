@@ -160,6 +160,19 @@ public actor InstanceSupervisor {
         }
     }
 
+    func screendump(_ id: ServerID, to path: String) async throws {
+        try await monitor(id).execute(.screendump(filename: path))
+    }
+
+    /// Presses each chord (keys held together) in turn, as a person would type.
+    func press(_ id: ServerID, _ chords: [[String]]) async throws {
+        let qmp = try monitor(id)
+        for chord in chords {
+            try await qmp.execute(.sendKey(chord.map { .qcode($0) }, holdTime: 50))
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     public func isRunning(_ id: ServerID) -> Bool {
         guard let vm = running[id] else { return false }
         return QEMULauncher.isAlive(vm.pid)

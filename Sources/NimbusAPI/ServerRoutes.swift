@@ -47,6 +47,26 @@ struct ServerRoutes {
             return try JSONMessages.response(["server": .object(render(server, context.auth))] as [String: JSONValue])
         }
         addMetadata(to: v21)
+        // Nimbus's own: the screen as PNG, and keys for unattended installs.
+        v21.get("servers/{id}/screenshot") { _, context in
+            let png = try await compute.screenshot(try context.parameters.require("id"), context.auth)
+            return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(bytes: png)))
+        }
+        v21.post("servers/{id}/keys") { request, context in
+            let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+            try JSONMessages.refuseUnknown(body, allowed: ["keys", "text"], in: "keys")
+            var chords: [String] = []
+            if case .array(let keys)? = body["keys"] {
+                chords = try keys.map { key in
+                    guard let name = key.stringValue else { throw NimbusError.badRequest("Invalid input for field/attribute keys: each key is a string.") }
+                    return name
+                }
+            } else if body["keys"] != nil {
+                throw NimbusError.badRequest("Invalid input for field/attribute keys: a list of key names such as [\"ctrl-alt-delete\"].")
+            }
+            try await compute.sendKeys(try context.parameters.require("id"), chords: chords, text: body["text"]?.stringValue, context.auth)
+            return Response(status: .accepted)
+        }
         v21.post("servers/{id}/remote-consoles") { request, context in
             let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
             guard case .object(let console)? = body["remote_console"], let proto = console["protocol"]?.stringValue,

@@ -5,5 +5,5 @@ public enum NimbusCommand {
     public static let configuration = CommandConfiguration(
         commandName: "nimbus",
         abstract: "A self-hosted cloud that speaks the OpenStack APIs and runs QEMU virtual machines.",
-        subcommands: [ServeCommand.self, ConsoleCommand.self, DemoISOCommand.self])
+        subcommands: [ServeCommand.self, ConsoleCommand.self, ServerCommand.self, DemoISOCommand.self])
 }

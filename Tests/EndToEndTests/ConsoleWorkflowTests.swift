@@ -105,7 +105,7 @@ struct ConsoleWorkflowTests {
         _ = try openstack.succeed("server", "delete", "--wait", "vm")
     }
 
-    @Test("`nimbus console` in a pseudo-terminal: raw mode, answers the installer, Ctrl-] detaches and restores the terminal; --log prints the log")
+    @Test("`nimbus console` in a pseudo-terminal: raw mode, answers the installer, Ctrl-] detaches and restores the terminal; --log prints the log; screenshot and send-keys")
     func nimbusConsoleInATerminal() async throws {
         let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
@@ -128,6 +128,22 @@ struct ConsoleWorkflowTests {
         #expect(printed.succeeded && printed.stdout.contains("Please answer yes or no."), "\(printed.stdout.suffix(500))\(printed.stderr)")
         let missing = try run(Repository.nimbusBinary, ["console", "no-such-server"], environment: openstack.credentials)
         #expect(!missing.succeeded && missing.stderr.contains("No server"), "\(missing.stderr)")
+
+        // The screen and the keyboard, without a console client.
+        let png = nimbus.dataDirectory.appendingPathComponent("screen.png")
+        let shot = try run(Repository.nimbusBinary, ["server", "screenshot", "vm", png.path], environment: openstack.credentials)
+        #expect(shot.succeeded, "\(shot.stderr)")
+        let image = (try? Data(contentsOf: png)) ?? Data()
+        #expect(image.starts(with: [0x89, 0x50, 0x4E, 0x47]) && image.count > 2_000, "a PNG of the installer's screen: \(image.count) bytes")
+        let typed = try run(Repository.nimbusBinary, ["server", "send-keys", "vm", "--text", "no\\n"], environment: openstack.credentials)
+        #expect(typed.succeeded, "\(typed.stderr)")
+        for _ in 0..<30 where !log.contains("No disk chosen") {
+            try await Task.sleep(for: .seconds(1))
+            log = try openstack.succeed("console", "log", "show", "vm")
+        }
+        #expect(log.contains("No disk chosen; nothing was written."), "typed keys reach the installer: \(log.suffix(800))")
+        let badKey = try run(Repository.nimbusBinary, ["server", "send-keys", "vm", "ctrl-alt-banana"], environment: openstack.credentials)
+        #expect(!badKey.succeeded && badKey.stderr.contains("is not a key"), "\(badKey.stderr)")
         _ = try openstack.succeed("server", "delete", "--wait", "vm")
     }
 

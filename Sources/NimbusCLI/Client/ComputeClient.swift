@@ -59,6 +59,27 @@ struct ComputeClient: Sendable {
         return json ?? [:]
     }
 
+    /// POST a JSON body to a path under the server, expecting no answer body.
+    func post(_ server: String, _ path: String, _ body: [String: Any]) async throws {
+        let (response, json) = try await Self.send("POST", "\(computeURL)/servers/\(server)/\(path)", body: body, token: token)
+        guard (200..<300).contains(response.statusCode) else {
+            throw Failure(description: message(json) ?? "HTTP \(response.statusCode)")
+        }
+    }
+
+    /// The bytes of a GET under the server (a screenshot).
+    func download(_ server: String, _ path: String) async throws -> Data {
+        guard let url = URL(string: "\(computeURL)/servers/\(server)/\(path)") else { throw Failure(description: "Bad server reference") }
+        var request = URLRequest(url: url)
+        request.setValue(token, forHTTPHeaderField: "X-Auth-Token")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+            throw Failure(description: message(json) ?? "HTTP \((response as? HTTPURLResponse)?.statusCode ?? 0)")
+        }
+        return data
+    }
+
     func message(_ json: [String: Any]?) -> String? { Self.message(json) }
 
     /// The `message` of any OpenStack error shape ({"badRequest": {"message": ...}}, {"error": {...}}, ...).
