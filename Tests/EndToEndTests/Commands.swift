@@ -125,3 +125,26 @@ extension OpenStackClient {
             sourceLocation: sourceLocation)
     }
 }
+
+extension OpenStackClient {
+    /// Polls the console log until it contains `text`, and returns the log.
+    @discardableResult
+    func waitForConsole(_ server: String, toShow text: String, seconds: Int = 90) async throws -> String {
+        var log = try succeed("console", "log", "show", server)
+        for _ in 0..<seconds where !log.contains(text) {
+            try await Task.sleep(for: .seconds(1))
+            log = try succeed("console", "log", "show", server)
+        }
+        return log
+    }
+
+    /// Uploads the demo installer ISO as `image` and boots `server` from it,
+    /// returning once the installer asks its first question.
+    func bootInstaller(_ server: String = "vm", image: String = "fedora-iso") async throws {
+        let iso = try await DemoISO.path().path
+        _ = try succeed("image", "create", "--container-format", "bare", "--disk-format", "iso", "--file", iso, image)
+        _ = try succeed("server", "create", "--flavor", "m1.tiny", "--image", image, "--wait", server)
+        let log = try await waitForConsole(server, toShow: "Install to /dev/vda?")
+        #expect(log.contains("Install to /dev/vda?"), "the installer never asked: \(log.suffix(1000))")
+    }
+}

@@ -6,16 +6,9 @@ import Testing
 struct ConsoleWorkflowTests {
     @Test("two serial websocket clients from `console url show --serial` see the installer; either one answers it; the console log holds it all")
     func serialConsoleAnswersTheInstaller() async throws {
-        let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
         let openstack = OpenStackClient(admin: nimbus)
-        _ = try openstack.succeed("image", "create", "--container-format", "bare", "--disk-format", "iso", "--file", iso, "fedora-iso")
-        _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "fedora-iso", "--wait", "vm")
-        var log = ""
-        for _ in 0..<90 where !log.contains("Install to /dev/vda?") {
-            try await Task.sleep(for: .seconds(1))
-            log = try openstack.succeed("console", "log", "show", "vm")
-        }
+        try await openstack.bootInstaller()
 
         let first = try consoleURL(openstack, "vm")
         #expect(first.hasPrefix("ws://127.0.0.1:"), "\(first)")
@@ -45,11 +38,9 @@ struct ConsoleWorkflowTests {
 
     @Test("a console URL opens once: reused, of another kind, or made up, it is refused and opens nothing")
     func consoleTokensOpenOnce() async throws {
-        let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
         let openstack = OpenStackClient(admin: nimbus)
-        _ = try openstack.succeed("image", "create", "--container-format", "bare", "--disk-format", "iso", "--file", iso, "fedora-iso")
-        _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "fedora-iso", "--wait", "vm")
+        try await openstack.bootInstaller()
 
         let url = try consoleURL(openstack, "vm")
         let first = SerialWebSocketClient(url: url)
@@ -73,17 +64,11 @@ struct ConsoleWorkflowTests {
 
     @Test("the URL from `console url show --novnc` opens noVNC in Chromium, which draws the guest's screen and types into the installer")
     func noVNCInTheBrowser() async throws {
-        let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
         let openstack = OpenStackClient(admin: nimbus)
-        _ = try openstack.succeed("image", "create", "--container-format", "bare", "--disk-format", "iso", "--file", iso, "fedora-iso")
-        _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "fedora-iso", "--wait", "vm")
-        var log = ""
-        for _ in 0..<90 where !log.contains("Install to /dev/vda?") {
-            try await Task.sleep(for: .seconds(1))
-            log = try openstack.succeed("console", "log", "show", "vm")
-        }
-        #expect(!log.contains("Please answer yes or no."))
+        try await openstack.bootInstaller()
+        let before = try openstack.succeed("console", "log", "show", "vm")
+        #expect(!before.contains("Please answer yes or no."))
 
         let console = try #require(try openstack.json("console", "url", "show", "--novnc", "vm") as? [String: Any])
         let url = try #require(console["url"] as? String)
@@ -97,26 +82,16 @@ struct ConsoleWorkflowTests {
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "a screenshot of a drawn screen: \(png.count) bytes")
 
         // The installer read the typed line on its screen and said so on every console.
-        for _ in 0..<30 where !log.contains("Please answer yes or no.") {
-            try await Task.sleep(for: .seconds(1))
-            log = try openstack.succeed("console", "log", "show", "vm")
-        }
+        let log = try await openstack.waitForConsole("vm", toShow: "Please answer yes or no.", seconds: 30)
         #expect(log.contains("Please answer yes or no."), "\(log.suffix(1000))")
         _ = try openstack.succeed("server", "delete", "--wait", "vm")
     }
 
     @Test("`nimbus console` in a pseudo-terminal: raw mode, answers the installer, Ctrl-] detaches and restores the terminal; --log prints the log; screenshot and send-keys")
     func nimbusConsoleInATerminal() async throws {
-        let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
         let openstack = OpenStackClient(admin: nimbus)
-        _ = try openstack.succeed("image", "create", "--container-format", "bare", "--disk-format", "iso", "--file", iso, "fedora-iso")
-        _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "fedora-iso", "--wait", "vm")
-        var log = ""
-        for _ in 0..<90 where !log.contains("Install to /dev/vda?") {
-            try await Task.sleep(for: .seconds(1))
-            log = try openstack.succeed("console", "log", "show", "vm")
-        }
+        try await openstack.bootInstaller()
 
         let python = Repository.openstackClient.deletingLastPathComponent().appendingPathComponent("python3")
         let script = Repository.root.appendingPathComponent("Tests/EndToEndTests/Terminal/console_pty.py").path
@@ -137,10 +112,7 @@ struct ConsoleWorkflowTests {
         #expect(image.starts(with: [0x89, 0x50, 0x4E, 0x47]) && image.count > 2_000, "a PNG of the installer's screen: \(image.count) bytes")
         let typed = try run(Repository.nimbusBinary, ["server", "send-keys", "vm", "--text", "no\\n"], environment: openstack.credentials)
         #expect(typed.succeeded, "\(typed.stderr)")
-        for _ in 0..<30 where !log.contains("No disk chosen") {
-            try await Task.sleep(for: .seconds(1))
-            log = try openstack.succeed("console", "log", "show", "vm")
-        }
+        let log = try await openstack.waitForConsole("vm", toShow: "No disk chosen", seconds: 30)
         #expect(log.contains("No disk chosen; nothing was written."), "typed keys reach the installer: \(log.suffix(800))")
         let badKey = try run(Repository.nimbusBinary, ["server", "send-keys", "vm", "ctrl-alt-banana"], environment: openstack.credentials)
         #expect(!badKey.succeeded && badKey.stderr.contains("is not a key"), "\(badKey.stderr)")
