@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "NimbusCore", "NimbusStore", "Identity", "Images", "Networking", "QEMU", "QMP",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

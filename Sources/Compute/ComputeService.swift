@@ -114,6 +114,9 @@ public struct ComputeService: Sendable {
         if image.minDisk > flavor.disk, flavor.disk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
         let nics = try nicSources(request.networks ?? [.network("private")], count: request.maxCount, auth)
         try checkMetadataQuota(request.metadata, project: project)
+        if let keyName = request.keyName, try store.keypair(keyName, of: auth.userId) == nil {
+            throw NimbusError.badRequest("Invalid key_name provided.")
+        }
         let count = try instanceCount(request, flavor: flavor, project: project)
         var servers: [Server] = []
         for index in 1...count {

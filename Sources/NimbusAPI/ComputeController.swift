@@ -17,6 +17,7 @@ struct ComputeController {
         if let compute {
             ServerRoutes(compute: compute, baseURL: baseURL).add(to: v21)
             QuotaRoutes.addNova(compute.quotas, to: v21)
+            KeypairRoutes(compute: compute).add(to: v21)
         }
     }
 

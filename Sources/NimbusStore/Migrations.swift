@@ -10,6 +10,7 @@ extension Store {
         registerComputeMigrations(&migrator)
         registerServerMigrations(&migrator)
         registerQuotaMigrations(&migrator)
+        registerKeypairMigrations(&migrator)
         return migrator
     }
 

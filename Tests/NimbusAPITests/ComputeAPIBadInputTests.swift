@@ -93,3 +93,36 @@ struct ComputeAPIBadInputTests {
         }
     }
 }
+
+@Suite("Key pairs in process")
+struct KeypairAPITests {
+    @Test("an RSA key pair Nimbus generates is one ssh-keygen reads, and its public half is the one kept")
+    func generatedRSA() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let created = try await admin.send(.post, "/compute/v2.1/os-keypairs", json: #"{"keypair": {"name": "old-school", "key_type": "rsa"}}"#)
+            #expect(created.status == .ok, "\(created.text)")
+            let keypair = try #require(try created.object()["keypair"] as? [String: Any])
+            let privateKey = try #require(keypair["private_key"] as? String)
+            #expect(privateKey.hasPrefix("-----BEGIN RSA PRIVATE KEY-----"))
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("rsa-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try privateKey.write(to: file, atomically: true, encoding: .utf8)
+            chmod(file.path, 0o600)
+            let keygen = Process()
+            keygen.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-keygen")
+            keygen.arguments = ["-y", "-f", file.path]
+            let output = Pipe()
+            keygen.standardOutput = output
+            try keygen.run()
+            keygen.waitUntilExit()
+            let derived = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let publicKey = try #require(keypair["public_key"] as? String)
+            #expect(keygen.terminationStatus == 0)
+            #expect(derived.split(separator: " ").prefix(2) == publicKey.split(separator: " ").prefix(2), "\(derived) vs \(publicKey)")
+            let weird = try await admin.send(.post, "/compute/v2.1/os-keypairs", json: #"{"keypair": {"name": "a/b"}}"#)
+            #expect(weird.status == .badRequest)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Identity
+import NimbusCore
+
+/// Nova's os-keypairs: SSH keys owned by a user, generated or imported.
+extension ComputeService {
+    public struct CreatedKeypair: Sendable {
+        public var keypair: Keypair
+        /// Only when Nimbus generated the key; never stored.
+        public var privateKey: String?
+    }
+
+    /// Imports `publicKey`, or generates a key pair of `kind` and returns its
+    /// private half once.
+    public func createKeypair(name: String, publicKey: String?, kind: String?, _ auth: AuthContext) throws -> CreatedKeypair {
+        let project = try Policy.requireProjectMember(auth)
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_ .@"))
+        guard !name.isEmpty, name.count <= 255, name.unicodeScalars.allSatisfy(allowed.contains),
+              name.trimmingCharacters(in: .whitespaces) == name else {
+            throw NimbusError.badRequest("Keypair data is invalid: Keypair name contains unsafe characters")
+        }
+        var privateKey: String?
+        let line: String
+        if let publicKey {
+            line = try SSHKeys.validate(publicKey).publicKey
+        } else {
+            guard let chosen = SSHKeys.Kind(rawValue: kind ?? "ed25519") else {
+                throw NimbusError.badRequest("Keypair data is invalid: key_type must be ed25519 or rsa.")
+            }
+            let generated = try SSHKeys.generate(chosen, comment: "\(name)@nimbus")
+            line = generated.publicKey
+            privateKey = generated.privateKey
+        }
+        let keypair = Keypair(
+            name: name, userId: auth.userId, publicKey: line, fingerprint: SSHKeys.fingerprint(try SSHKeys.validate(line).blob),
+            createdAt: Date())
+        let allowedCount = try quotas.limits(of: project)["key_pairs"] ?? -1
+        do {
+            try store.insert(keypair) { count in
+                if allowedCount >= 0, count >= allowedCount {
+                    throw NimbusError(.overLimit, "Quota exceeded, too many key pairs.")
+                }
+            }
+        } catch let error as NimbusError where error.code == .conflict {
+            throw NimbusError.conflict("Key pair '\(name)' already exists.")
+        }
+        return CreatedKeypair(keypair: keypair, privateKey: privateKey)
+    }
+
+    public func keypairs(_ auth: AuthContext) throws -> [Keypair] {
+        _ = try Policy.requireProjectReader(auth)
+        return try store.keypairs(of: auth.userId)
+    }
+
+    public func keypair(_ name: String, _ auth: AuthContext) throws -> Keypair {
+        _ = try Policy.requireProjectReader(auth)
+        guard let keypair = try store.keypair(name, of: auth.userId) else {
+            throw NimbusError.notFound("Keypair \(name) not found for user \(auth.userId)")
+        }
+        return keypair
+    }
+
+    public func deleteKeypair(_ name: String, _ auth: AuthContext) throws {
+        _ = try Policy.requireProjectMember(auth)
+        guard try store.deleteKeypair(name, of: auth.userId) else {
+            throw NimbusError.notFound("Keypair \(name) not found for user \(auth.userId)")
+        }
+    }
+}
