@@ -114,8 +114,9 @@ public struct ComputeService: Sendable {
         if image.minDisk > flavor.disk, flavor.disk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
         let nics = try nicSources(request.networks ?? [.network("private")], count: request.maxCount, auth)
         try checkMetadataQuota(request.metadata, project: project)
-        if let keyName = request.keyName, try store.keypair(keyName, of: auth.userId) == nil {
-            throw NimbusError.badRequest("Invalid key_name provided.")
+        let keypair = try request.keyName.map { name in
+            guard let keypair = try store.keypair(name, of: auth.userId) else { throw NimbusError.badRequest("Invalid key_name provided.") }
+            return keypair
         }
         let count = try instanceCount(request, flavor: flavor, project: project)
         var servers: [Server] = []
@@ -125,6 +126,7 @@ public struct ComputeService: Sendable {
                 imageId: image.id, flavor: flavor, now: Date())
             server.metadata = request.metadata
             server.keyName = request.keyName
+            server.keyData = keypair?.publicKey
             server.userData = request.userData
             server.configDrive = request.configDrive
             server.preservedPortIds = nics.compactMap { if case .port(let port) = $0 { port.id } else { nil } }
@@ -253,9 +255,17 @@ public struct ComputeService: Sendable {
     func launch(_ server: Server, image: Image, cdrom: String?) async throws {
         let paths = paths(server.id)
         let rootDisk: VMSpecBuilder.RootDisk = cdrom.map { .blank(sizeGiB: server.disk, iso: $0) } ?? .overlay(base: "", format: "qcow2")
+        var configDrive: String?
+        if ConfigDrive.wanted(server, image: image) {
+            let nics = try networks.ports(deviceID: server.id.rawValue).map {
+                ConfigDrive.NIC(mac: $0.macAddress, networkID: $0.networkId.rawValue, portID: $0.id.rawValue)
+            }
+            try ConfigDrive(server: server, nics: nics).write(to: paths.configDrive)
+            configDrive = paths.configDrive
+        }
         let spec = try VMSpecBuilder(accelerator: accelerator).spec(
             for: server, image: image, rootDisk: rootDisk, rescue: try await rescueMedia(server, paths: paths),
-            nics: try nicPlans(server.id), paths: paths)
+            configDrive: configDrive, nics: try nicPlans(server.id), paths: paths)
         try await supervisor.start(server.id, spec: spec, paths: paths)
     }
 

@@ -16,6 +16,7 @@ public struct InstancePaths: Sendable {
     public var disk: String { directory.appendingPathComponent("disk.qcow2").path }
     /// The overlay a disk image is rescued from (an ISO is attached as it is).
     public var rescueDisk: String { directory.appendingPathComponent("rescue.qcow2").path }
+    public var configDrive: String { directory.appendingPathComponent("config.iso").path }
     public var consoleLog: String { directory.appendingPathComponent("console.log").path }
     public var qmpLog: String { directory.appendingPathComponent("qmp.log").path }
     public var pidFile: String { directory.appendingPathComponent("qemu.pid").path }

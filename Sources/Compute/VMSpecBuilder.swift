@@ -37,7 +37,8 @@ struct VMSpecBuilder {
     }
 
     func spec(
-        for server: Server, image: Image, rootDisk: RootDisk, rescue: RescueMedia? = nil, nics plans: [NICPlan], paths: InstancePaths
+        for server: Server, image: Image, rootDisk: RootDisk, rescue: RescueMedia? = nil, configDrive: String? = nil,
+        nics plans: [NICPlan], paths: InstancePaths
     ) throws -> VMSpec {
         let properties = image.properties
         let diskBus = try bus(properties["hw_disk_bus"], default: .virtio, name: "hw_disk_bus")
@@ -58,6 +59,10 @@ struct VMSpecBuilder {
             // Disk first, CD second: the firmware falls through the blank disk to
             // the installer, and after the install a reboot lands on the disk.
             drives.append(Drive(id: "cd0", kind: .cdrom, bus: cdromBus, file: iso, format: "raw", readOnly: true, bootIndex: first + 1))
+        }
+        if let configDrive {
+            // Never booted from: no boot index.
+            drives.append(Drive(id: "config0", kind: .cdrom, bus: cdromBus, file: configDrive, format: "raw", readOnly: true))
         }
         let firmware: VMSpec.Firmware
         switch properties["hw_firmware_type"] ?? "bios" {

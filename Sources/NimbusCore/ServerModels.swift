@@ -57,6 +57,9 @@ public struct Server: Sendable, Codable, Equatable {
     public var fault: ServerFault?
     public var metadata: [String: String]
     public var keyName: String?
+    /// The key pair's public key as it was at create time (Nova's key_data):
+    /// deleting the key pair later does not take it from the server.
+    public var keyData: String?
     public var userData: String?
     public var configDrive: Bool
     /// The installer ISO attached as a CD; nil once ejected or for disk images.
@@ -89,6 +92,7 @@ public struct Server: Sendable, Codable, Equatable {
         self.fault = nil
         self.metadata = [:]
         self.keyName = nil
+        self.keyData = nil
         self.userData = nil
         self.configDrive = false
         self.cdromImageId = nil

@@ -67,6 +67,11 @@ extension Store {
                 t.add(column: "preserved_port_ids", .jsonText).notNull().defaults(to: "[]")
             }
         }
+        migrator.registerMigration("v4-servers-key-data") { db in
+            try db.alter(table: "server") { t in
+                t.add(column: "key_data", .text)
+            }
+        }
     }
 }
 
