@@ -77,7 +77,14 @@ public struct ConsoleController: Sendable {
                 }
             }
         }
-        router.add(middleware: FileMiddleware(noVNCDirectory, urlBasePath: "/console/novnc", searchForIndexHtml: false))
+        if FileManager.default.fileExists(atPath: noVNCDirectory + "/vnc.html") {
+            router.add(middleware: FileMiddleware(noVNCDirectory, urlBasePath: "/console/novnc", searchForIndexHtml: false))
+        } else {
+            let missing = noVNCDirectory
+            router.get("console/novnc/**") { _, _ -> Response in
+                throw NimbusError.notFound("noVNC is not installed in \(missing): install Debian's novnc package, or set NIMBUS_NOVNC_DIR to a copy of noVNC.")
+            }
+        }
     }
 
     /// A valid, unused token of the right kind upgrades; anything else is a

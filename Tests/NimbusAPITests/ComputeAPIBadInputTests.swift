@@ -126,3 +126,16 @@ struct KeypairAPITests {
         }
     }
 }
+
+@Suite("noVNC pages in process")
+struct NoVNCPageTests {
+    @Test("without noVNC installed, its pages are a 404 that says what to install")
+    func missingNoVNC() async throws {
+        let cloud = try TestCloud(noVNCDirectory: "/nonexistent/novnc")
+        try await cloud.withClient { client in
+            let response = try await client.execute(uri: "/console/novnc/vnc.html?path=x", method: .get)
+            #expect(response.status == .notFound)
+            #expect(String(buffer: response.body).contains("novnc package"), "\(String(buffer: response.body))")
+        }
+    }
+}

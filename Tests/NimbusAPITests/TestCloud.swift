@@ -13,8 +13,10 @@ struct TestCloud {
     static let adminPassword = "api-test-admin"
     let configuration: NimbusConfiguration
     let services: NimbusServer.Services
+    let noVNCDirectory: String
 
-    init() throws {
+    init(noVNCDirectory: String = NimbusConfiguration.defaultNoVNCDirectory) throws {
+        self.noVNCDirectory = noVNCDirectory
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-api-\(UUID().uuidString)")
         // Few hash rounds: these tests exercise the API, not the KDF's cost.
         configuration = NimbusConfiguration(
@@ -30,7 +32,7 @@ struct TestCloud {
             supervisor: InstanceSupervisor(), dataDirectory: configuration.dataDirectory, accelerator: .tcg)
         let router = NimbusRouter.build(
             identity: services.identity, images: services.images, flavors: services.flavors, compute: compute,
-            networks: services.networks, baseURL: configuration.baseURL)
+            networks: services.networks, baseURL: configuration.baseURL, noVNCDirectory: noVNCDirectory)
         try await Application(router: router).test(.router, body)
         try? FileManager.default.removeItem(at: configuration.dataDirectory)
     }
