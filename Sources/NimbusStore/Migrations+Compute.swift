@@ -88,3 +88,19 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    static func registerKeypairMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v1-keypairs") { db in
+            try db.create(table: "keypair") { t in
+                t.column("user_id", .text).notNull().references("user", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("type", .text).notNull()
+                t.column("public_key", .text).notNull()
+                t.column("fingerprint", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.primaryKey(["user_id", "name"])
+            }
+        }
+    }
+}

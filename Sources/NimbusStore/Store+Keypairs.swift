@@ -4,20 +4,6 @@ import NimbusCore
 extension Keypair: SnakeCaseRecord { public static let databaseTableName = "keypair" }
 
 extension Store {
-    static func registerKeypairMigrations(_ migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v1-keypairs") { db in
-            try db.create(table: "keypair") { t in
-                t.column("user_id", .text).notNull().references("user", onDelete: .cascade)
-                t.column("name", .text).notNull()
-                t.column("type", .text).notNull()
-                t.column("public_key", .text).notNull()
-                t.column("fingerprint", .text).notNull()
-                t.column("created_at", .datetime).notNull()
-                t.primaryKey(["user_id", "name"])
-            }
-        }
-    }
-
     /// Inserts a key pair after `check` has accepted how many the user has,
     /// in one transaction; a name the user already has is a conflict.
     public func insert(_ keypair: Keypair, check: (Int) throws -> Void) throws {
