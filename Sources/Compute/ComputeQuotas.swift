@@ -25,8 +25,12 @@ extension ComputeService {
     }
 
     func checkMetadataQuota(_ metadata: [String: String], project: ProjectID) throws {
-        let allowed = try quotas.limits(of: project)["metadata_items"] ?? -1
-        if allowed >= 0, metadata.count > allowed {
+        try Self.checkMetadata(metadata, limits: try quotas.limits(of: project))
+    }
+
+    /// Nova's refusal (403) for more metadata items than the limit allows.
+    static func checkMetadata(_ metadata: [String: String], limits: [String: Int]) throws {
+        if let allowed = limits["metadata_items"], allowed >= 0, metadata.count > allowed {
             throw NimbusError(.overLimit, "Quota exceeded for metadata_items: Maximum number of metadata items exceeds \(allowed)")
         }
     }

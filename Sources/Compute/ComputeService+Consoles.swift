@@ -7,11 +7,8 @@ import NimbusCore
 extension ComputeService {
     /// A token for a console of a running server the caller may change.
     public func consoleToken(_ id: String, kind: ConsoleKind, _ auth: AuthContext) async throws -> String {
-        let server = try server(id, auth)
-        guard Policy.mayModify(owner: server.projectId, auth) else {
-            throw NimbusError.forbidden("Policy doesn't allow os_compute_api:os-remote-consoles to be performed.")
-        }
-        guard [.active, .rescued, .paused].contains(server.vmState), await supervisor.isRunning(server.id) else {
+        let server = try runningForConsole(id, auth)
+        guard await supervisor.isRunning(server.id) else {
             throw NimbusError.conflict("Instance \(server.id) is not ready yet: it is \(server.status).")
         }
         return consoles.issue(kind, for: server.id)

@@ -23,9 +23,7 @@ extension ComputeService {
         let limits = try quotas.limits(of: server.projectId)
         guard let updated = try store.updateServer(id: server.id, { stored in
             let merged = replace ? items : stored.metadata.merging(items) { $1 }
-            if let allowed = limits["metadata_items"], allowed >= 0, merged.count > allowed {
-                throw NimbusError(.overLimit, "Quota exceeded for metadata_items: Maximum number of metadata items exceeds \(allowed)")
-            }
+            try Self.checkMetadata(merged, limits: limits)
             stored.metadata = merged
         }) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
         return updated.metadata

@@ -43,8 +43,7 @@ public struct ProjectQuotas: Sendable {
 
     /// A project's limits. Members read their own project's; admins any.
     public func limits(of project: String, _ auth: AuthContext) throws -> [String: Int] {
-        let project = try readable(project, auth)
-        return defaults.merging(try store.quotaOverrides(service, project: project)) { $1 }
+        try limits(of: try readable(project, auth))
     }
 
     public func usage(of project: String, _ auth: AuthContext) throws -> QuotaUsage {

@@ -24,11 +24,7 @@ struct ServerWorkflowTests {
         let ports = try #require(try openstack.json("port", "list", "--server", id) as? [[String: Any]])
         #expect(ports.count == 1)
 
-        var console = ""
-        for _ in 0..<120 where !console.contains("Install to /dev/vda?") {
-            console = try openstack.succeed("console", "log", "show", "my-instance")
-            try await Task.sleep(for: .seconds(1))
-        }
+        let console = try await openstack.waitForConsole("my-instance", toShow: "Install to /dev/vda?", seconds: 120)
         #expect(console.contains("Install to /dev/vda?"), "console log:\n\(console.suffix(2000))")
         let qemuBefore = try qemuProcess(of: id).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(!qemuBefore.isEmpty, "no QEMU process for the server")
