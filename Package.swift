@@ -114,7 +114,7 @@ let package = Package(
         ),
         .executableTarget(name: "nimbus", dependencies: ["NimbusCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         .testTarget(name: "ImageFormatsTests", dependencies: ["ImageFormats"], swiftSettings: strict),
-        .testTarget(name: "ComputeTests", dependencies: ["Compute", "NimbusCore"], swiftSettings: strict),
+        .testTarget(name: "ComputeTests", dependencies: ["Compute", "Networking", "NimbusCore"], swiftSettings: strict),
         .testTarget(name: "QEMUTests", dependencies: ["QEMU"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(
             name: "QMPTests",

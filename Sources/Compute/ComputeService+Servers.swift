@@ -69,8 +69,9 @@ extension ComputeService {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
-    /// At start-up: a server whose QEMU still runs is adopted and ACTIVE;
-    /// one whose QEMU is gone is SHUTOFF. Nothing is deleted.
+    /// At start-up: a server whose QEMU still runs is adopted and ACTIVE,
+    /// with its forwards brought up to date; one whose QEMU is gone is
+    /// SHUTOFF. Nothing is deleted.
     public func reconcile() async {
         let servers = (try? store.servers()) ?? []
         let live: Set<VMState> = [.active, .building, .paused, .rescued]
@@ -87,6 +88,8 @@ extension ComputeService {
                 stored.taskState = nil
             }
             logger.info("reconciled server", metadata: ["server.id": "\(server.id)", "running": "\(alive)"])
+            // Access may have changed while Nimbus was down.
+            if alive { await applyForwards(server.id) }
         }
     }
 }

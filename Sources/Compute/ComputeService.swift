@@ -38,6 +38,8 @@ public struct ComputeService: Sendable {
         self.runtimeDirectory = InstancePaths.runtimeDirectory(for: dataDirectory)
         self.accelerator = accelerator
         self.quotas = .compute(store)
+        let compute = self
+        networks.accessChanges.observe { compute.refreshForwards($0) }
     }
 
     func paths(_ id: ServerID) -> InstancePaths {
@@ -58,6 +60,8 @@ public struct ComputeService: Sendable {
         public var networks: [NetworkRequest]?
         public var minCount = 1
         public var maxCount = 1
+        /// Security groups by name (or id) for every new port; nil: the project's default group.
+        public var securityGroups: [String]?
         public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, networks: [NetworkRequest]? = nil) {
             self.networks = networks
             self.name = name
@@ -113,6 +117,11 @@ public struct ComputeService: Sendable {
         if image.minRam > flavor.ram { throw NimbusError.badRequest("Flavor's memory is too small for requested image.") }
         if image.minDisk > flavor.disk, flavor.disk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
         let nics = try nicSources(request.networks ?? [.network("private")], count: request.maxCount, auth)
+        let groups = try request.securityGroups.map { names in
+            do { return try networks.securityGroupIds(names, project: project) } catch let error as NimbusError where error.code == .notFound {
+                throw NimbusError.badRequest("Unable to find security_group with name or id '\(names.joined(separator: ", "))'")
+            }
+        }
         try checkMetadataQuota(request.metadata, project: project)
         let keypair = try request.keyName.map { name in
             guard let keypair = try store.keypair(name, of: auth.userId) else { throw NimbusError.badRequest("Invalid key_name provided.") }
@@ -130,7 +139,7 @@ public struct ComputeService: Sendable {
             server.userData = request.userData
             server.configDrive = request.configDrive
             server.preservedPortIds = nics.compactMap { if case .port(let port) = $0 { port.id } else { nil } }
-            try record(server, flavor: flavor, nics: nics, auth)
+            try record(server, flavor: flavor, nics: nics, securityGroups: groups, auth)
             servers.append(server)
             let recorded = server
             operations.enqueue(server.id) { await spawn(recorded, image: image, auth: auth) }
@@ -188,7 +197,7 @@ public struct ComputeService: Sendable {
 
     /// Records one server within the quota (checked again in the insert's
     /// transaction, so parallel requests cannot overshoot) and gives it its ports.
-    func record(_ server: Server, flavor: Flavor, nics: [NICSource], _ auth: AuthContext) throws {
+    func record(_ server: Server, flavor: Flavor, nics: [NICSource], securityGroups: [SecurityGroupID]?, _ auth: AuthContext) throws {
         let limits = try quotas.limits(of: server.projectId)
         try store.insert(server) { usage in
             if let excess = ProjectQuotas.excess(Self.demand(of: flavor, count: 1), usage: usage, limits: limits) {
@@ -199,7 +208,9 @@ public struct ComputeService: Sendable {
             for nic in nics {
                 switch nic {
                 case .network(let network, let fixedIP):
-                    _ = try networks.allocatePort(network: network.id, fixedIP: fixedIP, deviceID: server.id.rawValue, project: server.projectId)
+                    _ = try networks.allocatePort(
+                        network: network.id, fixedIP: fixedIP, deviceID: server.id.rawValue, securityGroups: securityGroups,
+                        project: server.projectId)
                 case .port(let port):
                     _ = try networks.attachPort(port.id.rawValue, deviceID: server.id.rawValue, auth)
                 }
@@ -267,6 +278,7 @@ public struct ComputeService: Sendable {
             for: server, image: image, rootDisk: rootDisk, rescue: try await rescueMedia(server, paths: paths),
             configDrive: configDrive, nics: try nicPlans(server.id), paths: paths)
         try await supervisor.start(server.id, spec: spec, paths: paths)
+        await applyForwards(server.id)
     }
 
     /// Each port of the server as QEMU needs it: the subnet's range and
@@ -274,16 +286,30 @@ public struct ComputeService: Sendable {
     func nicPlans(_ id: ServerID) throws -> [VMSpecBuilder.NICPlan] {
         try networks.ports(deviceID: id.rawValue).compactMap { port in
             guard let fixed = port.fixedIPs.first, let subnet = try networks.subnet(id: fixed.subnetId) else { return nil }
-            return VMSpecBuilder.NICPlan(mac: port.macAddress, cidr: subnet.cidr, gateway: subnet.gatewayIP, address: fixed.ipAddress)
+            return VMSpecBuilder.NICPlan(portId: port.id, mac: port.macAddress, cidr: subnet.cidr, gateway: subnet.gatewayIP, address: fixed.ipAddress)
         }
     }
 
-    /// Addresses by network name, for rendering a server.
-    public func addresses(_ server: Server) -> [String: [(address: String, mac: String)]] {
-        var result: [String: [(address: String, mac: String)]] = [:]
+    /// One address of a server: a port's fixed IP, or a floating IP forwarding to one.
+    public struct ServerAddress: Sendable {
+        public var address: String
+        public var mac: String
+        public var floating: Bool
+    }
+
+    /// Addresses by network name, for rendering a server: each port's fixed
+    /// IPs, each followed by its floating IP, as Nova lists them.
+    public func addresses(_ server: Server) -> [String: [ServerAddress]] {
+        var result: [String: [ServerAddress]] = [:]
+        let floatingIPs = (try? networks.floatingIPs(deviceID: server.id.rawValue)) ?? []
         for port in (try? networks.ports(deviceID: server.id.rawValue)) ?? [] {
             let name = (try? networks.network(id: port.networkId))??.name ?? port.networkId.rawValue
-            result[name, default: []] += port.fixedIPs.map { ($0.ipAddress, port.macAddress) }
+            for fixed in port.fixedIPs {
+                result[name, default: []].append(ServerAddress(address: fixed.ipAddress, mac: port.macAddress, floating: false))
+                for floating in floatingIPs where floating.portId == port.id && floating.fixedIpAddress == fixed.ipAddress {
+                    result[name, default: []].append(ServerAddress(address: floating.floatingIpAddress, mac: port.macAddress, floating: true))
+                }
+            }
         }
         return result
     }

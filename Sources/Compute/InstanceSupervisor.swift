@@ -3,6 +3,7 @@ import Logging
 import NimbusCore
 import QEMU
 import QMP
+import Networking
 
 /// Owns the running VMs: launches them, holds their serial consoles and QMP
 /// connections, and stops them. One QMP connection per VM stays open (QEMU
@@ -171,6 +172,30 @@ public actor InstanceSupervisor {
             try await qmp.execute(.sendKey(chord.map { .qcode($0) }, holdTime: 50))
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// Makes the host forwards of each user-mode NIC exactly `wanted` (by
+    /// netdev id): reads what QEMU has, removes what is not wanted, adds what
+    /// is missing. Returns the forwards QEMU refused, with its words, so one
+    /// address in use does not keep the others from working.
+    func setForwards(_ id: ServerID, _ wanted: [String: Set<AccessForward>]) async throws -> [(AccessForward, String)] {
+        let qmp = try monitor(id)
+        let current = UserNetForwards.parse(try await qmp.humanMonitor("info usernet"))
+        var refused: [(AccessForward, String)] = []
+        for (netdev, forwards) in wanted {
+            let have = current[netdev] ?? []
+            for stale in have.subtracting(forwards) {
+                try await qmp.humanMonitor(UserNetForwards.removeCommand(netdev, stale))
+            }
+            for missing in forwards.subtracting(have) {
+                do {
+                    try await qmp.humanMonitor(UserNetForwards.addCommand(netdev, missing))
+                } catch QMPError.humanMonitorFailed(_, let output) {
+                    refused.append((missing, output))
+                }
+            }
+        }
+        return refused
     }
 
     public func isRunning(_ id: ServerID) -> Bool {

@@ -30,6 +30,7 @@ struct VMSpecBuilder {
 
     /// One NIC: a port's MAC and fixed IP, and its subnet.
     struct NICPlan {
+        var portId: PortID
         var mac: String
         var cidr: String
         var gateway: String?
@@ -79,7 +80,7 @@ struct VMSpecBuilder {
         // QEMU's gateway until access rules open it.
         let nics = plans.enumerated().map { index, plan in
             NIC(
-                id: "net\(index)", model: model, mac: plan.mac, network: plan.cidr,
+                id: Self.netdevID(index), model: model, mac: plan.mac, network: plan.cidr,
                 gateway: plan.gateway ?? Self.firstHost(plan.cidr), dhcpStart: plan.address,
                 hostname: Self.hostname(server.name), restrict: true)
         }
@@ -89,6 +90,9 @@ struct VMSpecBuilder {
             nics: nics, sockets: VMSpec.Sockets(qmp: paths.qmpSocket, serial: paths.serialSocket, vnc: paths.vncSocket),
             pidFile: paths.pidFile, startPaused: true)
     }
+
+    /// The QEMU netdev id of the server's `index`th NIC, in port order.
+    static func netdevID(_ index: Int) -> String { "net\(index)" }
 
     func bus(_ value: String?, default fallback: Drive.Bus, name: String) throws -> Drive.Bus {
         guard let value else { return fallback }

@@ -29,6 +29,22 @@ enum Fault {
         make(.notFound, "PortNotFound", "Port \(id) could not be found.")
     }
 
+    static func securityGroupNotFound(_ id: String) -> NimbusError {
+        make(.notFound, "SecurityGroupNotFound", "Security group \(id) does not exist")
+    }
+
+    static func securityGroupRuleNotFound(_ id: String) -> NimbusError {
+        make(.notFound, "SecurityGroupRuleNotFound", "Security group rule \(id) does not exist")
+    }
+
+    static func floatingIPNotFound(_ id: String) -> NimbusError {
+        make(.notFound, "FloatingIPNotFound", "Floating IP \(id) could not be found")
+    }
+
+    static func portForwardingNotFound(_ id: String) -> NimbusError {
+        make(.notFound, "PortForwardingNotFound", "Port Forwarding \(id) could not be found.")
+    }
+
     /// A value Neutron's attribute validation would refuse.
     static func invalid(_ attribute: String, _ reason: String) -> NimbusError {
         make(.badRequest, "HTTPBadRequest", "Invalid input for \(attribute). Reason: \(reason).")

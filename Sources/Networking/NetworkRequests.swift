@@ -92,6 +92,8 @@ extension NetworkService {
         public var deviceOwner = ""
         public var bindingHostId: String?
         public var bindingVnicType: String?
+        /// nil: the project's default group (none for `network:` owners).
+        public var securityGroups: [String]?
         public var projectId: String?
         public init(networkId: String) {
             self.networkId = networkId
@@ -110,6 +112,82 @@ extension NetworkService {
         public var deviceOwner: String?
         public var bindingHostId: String?
         public var bindingVnicType: String?
+        /// Replaces the port's groups.
+        public var securityGroups: [String]?
         public init() {}
+    }
+}
+
+extension NetworkService {
+    /// POST /security-groups.
+    public struct SecurityGroupDraft: Sendable {
+        public var name = ""
+        public var description = ""
+        public var stateful = true
+        public var projectId: String?
+        public init() {}
+    }
+
+    /// PUT /security-groups/{id}: nil leaves a field as it is.
+    public struct SecurityGroupChanges: Sendable {
+        public var name: String?
+        public var description: String?
+        public init() {}
+    }
+
+    /// POST /security-group-rules. Text as the client sent it; the service checks it.
+    public struct SecurityGroupRuleDraft: Sendable {
+        public var securityGroupId: String
+        public var direction: String
+        public var ethertype = "IPv4"
+        public var `protocol`: String?
+        public var portRangeMin: Int?
+        public var portRangeMax: Int?
+        public var remoteIpPrefix: String?
+        public var remoteGroupId: String?
+        public var description = ""
+        public var projectId: String?
+        public init(securityGroupId: String, direction: String) {
+            self.securityGroupId = securityGroupId
+            self.direction = direction
+        }
+    }
+
+    /// POST /floatingips.
+    public struct FloatingIPDraft: Sendable {
+        public var floatingNetworkId: String
+        public var floatingIpAddress: String?
+        public var portId: String?
+        public var fixedIpAddress: String?
+        public var description = ""
+        public var projectId: String?
+        public init(floatingNetworkId: String) {
+            self.floatingNetworkId = floatingNetworkId
+        }
+    }
+
+    /// PUT /floatingips/{id}. `association` is nil when the body leaves the
+    /// port alone, `.some(nil)` to disassociate, `.some(port)` to associate.
+    public struct FloatingIPChanges: Sendable {
+        public var association: (portId: String, fixedIpAddress: String?)??
+        public var description: String?
+        public init() {}
+    }
+
+    /// POST /floatingips/{id}/port_forwardings.
+    public struct PortForwardingDraft: Sendable {
+        public var internalPortId: String
+        public var internalIpAddress: String
+        public var internalPort: Int
+        public var externalPort: Int
+        public var `protocol`: String
+        public var description = ""
+        public init(internalPortId: String, internalIpAddress: String, internalPort: Int, externalPort: Int, protocol: String) {
+            self.internalPortId = internalPortId
+            self.internalIpAddress = internalIpAddress
+            self.internalPort = internalPort
+            self.externalPort = externalPort
+            self.protocol = `protocol`
+        }
     }
 }

@@ -42,12 +42,13 @@ extension NetworkService {
     /// the user's rights with `usableNetwork`.
     public func allocatePort(
         network: NetworkID, fixedIP: String? = nil, deviceID: String, deviceOwner: String = NetworkPort.computeOwner,
-        project: ProjectID
+        securityGroups: [SecurityGroupID]? = nil, project: ProjectID
     ) throws -> NetworkPort {
         let requests = fixedIP.map { [FixedIPRequest(ipAddress: $0)] }
-        let port = NetworkPort(
+        var port = NetworkPort(
             id: .generate(), networkId: network, projectId: project, macAddress: Self.randomMAC(), deviceId: deviceID,
             deviceOwner: deviceOwner, now: Date())
+        port.securityGroupIds = try securityGroups ?? [defaultSecurityGroup(of: project).id]
         try checkQuota("port", project: project)
         let created = try store.insertPort(port) { port, book in
             try Self.assignMAC(&port, requested: nil, book)

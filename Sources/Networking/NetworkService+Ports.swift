@@ -23,6 +23,9 @@ extension NetworkService {
         let requestedMAC = try draft.macAddress.map(Self.mac)
         if let requestedMAC { port.macAddress = requestedMAC }
         if let host = draft.bindingHostId { port.bindingHostId = try Self.text(host, "binding:host_id") }
+        if !(draft.deviceOwner.hasPrefix("network:") && draft.securityGroups == nil) {
+            port.securityGroupIds = try securityGroupIds(draft.securityGroups, project: owner)
+        }
         try checkQuota("port", project: owner)
         let created = try store.insertPort(port) { port, book in
             try Self.assignMAC(&port, requested: requestedMAC, book)
@@ -91,6 +94,7 @@ extension NetworkService {
         let deviceId = try changes.deviceId.map { try Self.text($0, "device_id") }
         let deviceOwner = try changes.deviceOwner.map { try Self.text($0, "device_owner") }
         let host = try changes.bindingHostId.map { try Self.text($0, "binding:host_id") }
+        let groups = try changes.securityGroups.map { try securityGroupIds($0, project: current.projectId) }
         let updated = try store.updatePort(id: current.id) { port, book in
             if let requestedMAC, requestedMAC != port.macAddress {
                 guard port.deviceId.isEmpty else {
@@ -109,10 +113,14 @@ extension NetworkService {
             if let deviceId { port.deviceId = deviceId }
             if let deviceOwner { port.deviceOwner = deviceOwner }
             if let host { port.bindingHostId = host }
+            if let groups { port.securityGroupIds = groups }
             port.revisionNumber += 1
             port.updatedAt = Date()
         }
         guard let updated else { throw Fault.portNotFound(id) }
+        if updated.securityGroupIds != current.securityGroupIds || updated.fixedIPs != current.fixedIPs {
+            accessChanges.changed(deviceIDs: [updated.deviceId])
+        }
         return updated
     }
 
@@ -201,6 +209,7 @@ extension NetworkService {
         case "binding:host_id": [port.bindingHostId]
         case "binding:vnic_type": [port.bindingVnicType]
         case "revision_number": ["\(port.revisionNumber)"]
+        case "security_groups": port.securityGroupIds.map(\.rawValue)
         default: nil
         }
     }

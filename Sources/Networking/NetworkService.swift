@@ -11,6 +11,8 @@ public struct NetworkService: Sendable {
     let logger = Logger(label: "nimbus.network")
     /// Neutron's per-project quotas.
     public let quotas: ProjectQuotas
+    /// Which servers' forwards to recompute after a change of access.
+    public let accessChanges = AccessChanges()
 
     public init(store: Store) {
         self.store = store

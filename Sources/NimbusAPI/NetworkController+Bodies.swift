@@ -29,7 +29,19 @@ struct NeutronBody {
                    "subnetpool_id", "tags", "revision_number", "created_at", "updated_at"],
         "port": ["id", "name", "description", "network_id", "tenant_id", "project_id", "mac_address", "fixed_ips", "device_id",
                  "device_owner", "admin_state_up", "status", "security_groups", "binding:host_id", "binding:vnic_type",
-                 "binding:vif_type", "binding:vif_details", "binding:profile", "tags", "revision_number", "created_at", "updated_at"],
+                 "binding:vif_type", "binding:vif_details", "binding:profile", "tags", "revision_number", "created_at", "updated_at",
+                 "port_security_enabled"],
+        "security_group": ["id", "name", "description", "tenant_id", "project_id", "stateful", "shared", "security_group_rules",
+                           "tags", "revision_number", "created_at", "updated_at"],
+        "security_group_rule": ["id", "security_group_id", "tenant_id", "project_id", "direction", "ethertype", "protocol",
+                                "port_range_min", "port_range_max", "remote_ip_prefix", "remote_group_id",
+                                "remote_address_group_id", "normalized_cidr", "description", "tags", "revision_number",
+                                "created_at", "updated_at"],
+        "floatingip": ["id", "floating_ip_address", "floating_network_id", "router_id", "port_id", "fixed_ip_address", "status",
+                       "tenant_id", "project_id", "description", "port_forwardings", "qos_policy_id", "tags", "revision_number",
+                       "created_at", "updated_at", "subnet_id", "dns_name", "dns_domain"],
+        "port_forwarding": ["id", "floatingip_id", "internal_port_id", "internal_ip_address", "internal_port", "external_port",
+                            "protocol", "description", "internal_port_range", "external_port_range"],
     ]
 
     /// Refuses attributes outside `allowed`: unknown ones as Neutron words it, known ones as read-only.

@@ -79,8 +79,9 @@ extension NeutronBody {
     func portDraft() throws -> NetworkService.PortDraft {
         try check(allowed: [
             "name", "description", "network_id", "admin_state_up", "mac_address", "fixed_ips", "device_id", "device_owner",
-            "project_id", "tenant_id", "binding:host_id", "binding:vnic_type",
+            "project_id", "tenant_id", "binding:host_id", "binding:vnic_type", "security_groups", "port_security_enabled",
         ])
+        try requirePortSecurity()
         guard let network = try string("network_id") else {
             throw NimbusError.badRequest("Failed to parse request. Required attribute 'network_id' not specified")
         }
@@ -94,6 +95,7 @@ extension NeutronBody {
         if let owner = try string("device_owner") { draft.deviceOwner = owner }
         draft.bindingHostId = try string("binding:host_id")
         draft.bindingVnicType = try string("binding:vnic_type")
+        draft.securityGroups = try attributes["security_groups"] == .null ? [] : strings("security_groups")
         draft.projectId = try project()
         return draft
     }
@@ -101,8 +103,9 @@ extension NeutronBody {
     func portChanges() throws -> NetworkService.PortChanges {
         try check(allowed: [
             "name", "description", "admin_state_up", "mac_address", "fixed_ips", "device_id", "device_owner",
-            "binding:host_id", "binding:vnic_type",
+            "binding:host_id", "binding:vnic_type", "security_groups", "port_security_enabled",
         ])
+        try requirePortSecurity()
         var changes = NetworkService.PortChanges()
         changes.name = try string("name")
         changes.description = try string("description")
@@ -113,7 +116,119 @@ extension NeutronBody {
         changes.deviceOwner = try string("device_owner")
         changes.bindingHostId = try string("binding:host_id")
         changes.bindingVnicType = try string("binding:vnic_type")
+        changes.securityGroups = try strings("security_groups")
         return changes
+    }
+
+    /// Every Nimbus port is filtered by its security groups; turning that off is not offered.
+    func requirePortSecurity() throws {
+        if try bool("port_security_enabled") == false {
+            throw NimbusError.badRequest("Invalid input for port_security_enabled. Reason: Nimbus ports always apply their security groups.")
+        }
+    }
+
+    func securityGroupDraft() throws -> NetworkService.SecurityGroupDraft {
+        try check(allowed: ["name", "description", "stateful", "project_id", "tenant_id"])
+        var draft = NetworkService.SecurityGroupDraft()
+        if let name = try string("name") { draft.name = name }
+        if let description = try string("description") { draft.description = description }
+        if let stateful = try bool("stateful") { draft.stateful = stateful }
+        draft.projectId = try project()
+        return draft
+    }
+
+    func securityGroupChanges() throws -> NetworkService.SecurityGroupChanges {
+        try check(allowed: ["name", "description"])
+        var changes = NetworkService.SecurityGroupChanges()
+        changes.name = try string("name")
+        changes.description = try string("description")
+        return changes
+    }
+
+    func securityGroupRuleDraft() throws -> NetworkService.SecurityGroupRuleDraft {
+        try check(allowed: [
+            "security_group_id", "direction", "ethertype", "protocol", "port_range_min", "port_range_max",
+            "remote_ip_prefix", "remote_group_id", "remote_address_group_id", "description", "project_id", "tenant_id",
+        ])
+        guard let group = try string("security_group_id") else {
+            throw NimbusError.badRequest("Failed to parse request. Required attribute 'security_group_id' not specified")
+        }
+        guard let direction = try string("direction") else {
+            throw NimbusError.badRequest("Failed to parse request. Required attribute 'direction' not specified")
+        }
+        if let addressGroup = attributes["remote_address_group_id"], addressGroup != .null {
+            throw NimbusError.badRequest("Invalid input for remote_address_group_id. Reason: address groups are not supported.")
+        }
+        var draft = NetworkService.SecurityGroupRuleDraft(securityGroupId: group, direction: direction)
+        if let ethertype = try string("ethertype") { draft.ethertype = ethertype }
+        draft.protocol = try attributes["protocol"] == .null ? nil : protocolText()
+        draft.portRangeMin = try attributes["port_range_min"] == .null ? nil : int("port_range_min")
+        draft.portRangeMax = try attributes["port_range_max"] == .null ? nil : int("port_range_max")
+        draft.remoteIpPrefix = try attributes["remote_ip_prefix"] == .null ? nil : string("remote_ip_prefix")
+        draft.remoteGroupId = try attributes["remote_group_id"] == .null ? nil : string("remote_group_id")
+        if let description = try string("description") { draft.description = description }
+        draft.projectId = try project()
+        return draft
+    }
+
+    /// `protocol` is a name or a number, and clients send numbers either way.
+    func protocolText() throws -> String? {
+        switch attributes["protocol"] {
+        case .number(let number)?: return String(Int(number))
+        default: return try string("protocol")
+        }
+    }
+
+    func floatingIPDraft() throws -> NetworkService.FloatingIPDraft {
+        try check(allowed: [
+            "floating_network_id", "floating_ip_address", "port_id", "fixed_ip_address", "description", "project_id",
+            "tenant_id", "subnet_id",
+        ])
+        guard let network = try string("floating_network_id") else {
+            throw NimbusError.badRequest("Failed to parse request. Required attribute 'floating_network_id' not specified")
+        }
+        var draft = NetworkService.FloatingIPDraft(floatingNetworkId: network)
+        draft.floatingIpAddress = try attributes["floating_ip_address"] == .null ? nil : string("floating_ip_address")
+        draft.portId = try attributes["port_id"] == .null ? nil : string("port_id")
+        draft.fixedIpAddress = try attributes["fixed_ip_address"] == .null ? nil : string("fixed_ip_address")
+        if let description = try string("description") { draft.description = description }
+        draft.projectId = try project()
+        return draft
+    }
+
+    /// `port_id` null disassociates; a port id associates; absent leaves the association.
+    func floatingIPChanges() throws -> NetworkService.FloatingIPChanges {
+        try check(allowed: ["port_id", "fixed_ip_address", "description"])
+        var changes = NetworkService.FloatingIPChanges()
+        switch attributes["port_id"] {
+        case nil:
+            if attributes["fixed_ip_address"] != nil {
+                throw NimbusError.badRequest("Invalid input for fixed_ip_address. Reason: a fixed IP is given together with a port_id.")
+            }
+        case .null?: changes.association = .some(nil)
+        default:
+            let port = try string("port_id") ?? ""
+            let fixed = try attributes["fixed_ip_address"] == .null ? nil : string("fixed_ip_address")
+            changes.association = .some((port, fixed))
+        }
+        changes.description = try string("description")
+        return changes
+    }
+
+    func portForwardingDraft() throws -> NetworkService.PortForwardingDraft {
+        try check(allowed: ["internal_port_id", "internal_ip_address", "internal_port", "external_port", "protocol", "description"])
+        func required<T>(_ key: String, _ read: (String) throws -> T?) throws -> T {
+            guard let value = try read(key) else {
+                throw NimbusError.badRequest("Failed to parse request. Required attribute '\(key)' not specified")
+            }
+            return value
+        }
+        var draft = NetworkService.PortForwardingDraft(
+            internalPortId: try required("internal_port_id", string), internalIpAddress: try required("internal_ip_address", string),
+            internalPort: try required("internal_port", int), externalPort: try required("external_port", int),
+            protocol: try required("protocol", string))
+        if let description = try string("description") { draft.description = description }
+        return draft
     }
 
     // MARK: Attributes with structure

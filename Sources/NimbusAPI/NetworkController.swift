@@ -4,7 +4,8 @@ import Networking
 import NimbusCore
 import OpenStackAPI
 
-/// Neutron v2.0 under /network: discovery, extensions, networks, subnets, ports.
+/// Neutron v2.0 under /network: discovery, extensions, networks, subnets, ports,
+/// and (in NetworkController+Access.swift) security groups and floating IPs.
 struct NetworkController {
     let networks: NetworkService
     let baseURL: String
@@ -28,6 +29,8 @@ struct NetworkController {
         addNetworks(to: v2)
         addSubnets(to: v2)
         addPorts(to: v2)
+        addSecurityGroups(to: v2)
+        addFloatingIPs(to: v2)
         QuotaRoutes.addNeutron(networks.quotas, to: v2)
     }
 
@@ -37,7 +40,10 @@ struct NetworkController {
 
     /// GET /v2.0: the collections, as Neutron lists them.
     var resources: [String: JSONValue] {
-        let names = [("network", "networks"), ("subnet", "subnets"), ("port", "ports")]
+        let names = [
+            ("network", "networks"), ("subnet", "subnets"), ("port", "ports"), ("security_group", "security-groups"),
+            ("security_group_rule", "security-group-rules"), ("floatingip", "floatingips"),
+        ]
         return ["resources": .array(names.map { name, collection in
             ["name": .string(name), "collection": .string(collection),
              "links": [["href": .string("\(baseURL)/network/v2.0/\(collection)"), "rel": "self"]]]

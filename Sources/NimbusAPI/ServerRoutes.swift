@@ -27,7 +27,8 @@ struct ServerRoutes {
             return try JSONMessages.response([
                 "server": [
                     "id": .string(server.id.rawValue), "links": Nova.links("servers/\(server.id)", baseURL: baseURL),
-                    "OS-DCF:diskConfig": "MANUAL", "security_groups": [["name": "default"]],
+                    "OS-DCF:diskConfig": "MANUAL",
+                    "security_groups": .array(compute.securityGroupNames(server).map { ["name": .string($0)] }),
                 ],
             ] as [String: JSONValue], status: .accepted)
         }
@@ -117,6 +118,16 @@ struct ServerRoutes {
                 return Response(status: .accepted)
             case "lock", "unlock":
                 try compute.setLocked(action == "lock", id, context.auth)
+                return Response(status: .accepted)
+            case "addSecurityGroup", "removeSecurityGroup":
+                guard case .object(let object) = argument, let name = object["name"]?.stringValue, !name.isEmpty else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute \(action): 'name' is a required property.")
+                }
+                if action == "addSecurityGroup" {
+                    try compute.addSecurityGroup(id, name: name, context.auth)
+                } else {
+                    try compute.removeSecurityGroup(id, name: name, context.auth)
+                }
                 return Response(status: .accepted)
             case "createImage":
                 guard case .object(let object) = argument, let name = object["name"]?.stringValue,
@@ -218,10 +229,13 @@ struct ServerRoutes {
     func render(_ server: Server, _ auth: AuthContext) -> [String: JSONValue] {
         let addresses = compute.addresses(server).mapValues { entries -> JSONValue in
             .array(entries.map { entry in
-                ["version": 4, "addr": .string(entry.address), "OS-EXT-IPS:type": "fixed", "OS-EXT-IPS-MAC:mac_addr": .string(entry.mac)]
+                ["version": 4, "addr": .string(entry.address), "OS-EXT-IPS:type": entry.floating ? "floating" : "fixed",
+                 "OS-EXT-IPS-MAC:mac_addr": .string(entry.mac)]
             })
         }
-        return Nova.server(server, baseURL: baseURL, admin: Policy.isAdmin(auth), addresses: addresses)
+        return Nova.server(
+            server, baseURL: baseURL, admin: Policy.isAdmin(auth), addresses: addresses,
+            securityGroups: compute.securityGroupNames(server))
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext, detail: Bool) throws -> Response {
@@ -309,7 +323,9 @@ struct ServerRoutes {
         }
         var networks: [ComputeService.NetworkRequest]?
         switch server["networks"] {
-        case nil, .null?, .string("auto")?: networks = nil
+        // The openstack client sends [] without --nic; Nova then picks the
+        // network available to the project, as "auto" does.
+        case nil, .null?, .string("auto")?, .array([])?: networks = nil
         case .string("none")?: networks = []
         case .array(let items)?:
             var requested: [ComputeService.NetworkRequest] = []
@@ -339,6 +355,18 @@ struct ServerRoutes {
                 throw NimbusError.badRequest("Invalid input for field/attribute \(key). Value: \(value). It must be an integer of at least 1.")
             }
             return number
+        }
+        switch server["security_groups"] {
+        case nil: break
+        case .array(let items)?:
+            request.securityGroups = try items.map { item in
+                guard case .object(let group) = item, let name = group["name"]?.stringValue, !name.isEmpty else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute security_groups: each entry must be an object with a 'name'.")
+                }
+                return name
+            }
+        case let other?:
+            throw NimbusError.badRequest("Invalid input for field/attribute security_groups. Value: \(other). It must be an array.")
         }
         request.minCount = try count("min_count") ?? 1
         request.maxCount = try count("max_count") ?? request.minCount

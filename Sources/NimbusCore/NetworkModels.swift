@@ -164,6 +164,9 @@ public struct NetworkPort: Sendable, Equatable {
     public var macAddress: String
     /// Derived from the address allocations when read from the store; written with them.
     public var fixedIPs: [FixedIP]
+    /// The security groups that decide what reaches the port, in the order
+    /// they were given. Derived from the bindings when read from the store; written with them.
+    public var securityGroupIds: [SecurityGroupID]
     /// The server (or other device) using the port; "" when unbound.
     public var deviceId: String
     public var deviceOwner: String
@@ -188,6 +191,7 @@ public struct NetworkPort: Sendable, Equatable {
         self.description = description
         self.macAddress = macAddress
         self.fixedIPs = []
+        self.securityGroupIds = []
         self.deviceId = deviceId
         self.deviceOwner = deviceOwner
         self.adminStateUp = adminStateUp

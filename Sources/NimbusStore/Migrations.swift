@@ -11,6 +11,7 @@ extension Store {
         registerServerMigrations(&migrator)
         registerQuotaMigrations(&migrator)
         registerKeypairMigrations(&migrator)
+        registerAccessMigrations(&migrator)
         return migrator
     }
 

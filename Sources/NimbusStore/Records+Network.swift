@@ -12,6 +12,12 @@ extension SubnetID: DatabaseValueConvertible {}
 extension PortID: DatabaseValueConvertible {}
 extension NetworkStatus: DatabaseValueConvertible {}
 extension PortStatus: DatabaseValueConvertible {}
+extension SecurityGroupID: DatabaseValueConvertible {}
+extension SecurityGroupRuleID: DatabaseValueConvertible {}
+extension FloatingIPID: DatabaseValueConvertible {}
+extension PortForwardingID: DatabaseValueConvertible {}
+extension RuleDirection: DatabaseValueConvertible {}
+extension ForwardProtocol: DatabaseValueConvertible {}
 
 extension Network: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "network"
@@ -128,6 +134,18 @@ struct IPAllocationRecord: Codable, FetchableRecord, PersistableRecord {
 
     enum CodingKeys: String, CodingKey {
         case networkId = "network_id", portId = "port_id", subnetId = "subnet_id", ipAddress = "ip_address"
+    }
+}
+
+/// A port's use of a security group: a row of `portSecurityGroup`.
+struct PortSecurityGroupRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "portSecurityGroup"
+    var portId: PortID
+    var securityGroupId: SecurityGroupID
+    var position: Int
+
+    enum CodingKeys: String, CodingKey {
+        case portId = "port_id", securityGroupId = "security_group_id", position
     }
 }
 

@@ -133,6 +133,7 @@ extension Store {
             try allocate(&port, book)
             try port.insert(db)
             try Self.writeAllocations(of: port, db)
+            try Self.writeSecurityGroups(of: port, db)
             return port
         }
     }
@@ -158,12 +159,16 @@ extension Store {
             guard var port = try Self.ports(db, NetworkPort.filter(key: id.rawValue)).first,
                   let book = try Self.addressBook(db, network: port.networkId, excluding: port.id)
             else { return nil }
-            let before = port.fixedIPs
+            let before = port
             try change(&port, book)
             try port.update(db)
-            if port.fixedIPs != before {
+            if port.fixedIPs != before.fixedIPs {
                 try IPAllocationRecord.filter(Column("port_id") == id).deleteAll(db)
                 try Self.writeAllocations(of: port, db)
+            }
+            if port.securityGroupIds != before.securityGroupIds {
+                try PortSecurityGroupRecord.filter(Column("port_id") == id).deleteAll(db)
+                try Self.writeSecurityGroups(of: port, db)
             }
             return port
         }
@@ -224,16 +229,25 @@ extension Store {
         }
     }
 
-    /// Ports with their fixed IPs, in creation order (and each port's addresses in the order they were given).
+    static func writeSecurityGroups(of port: NetworkPort, _ db: Database) throws {
+        for (position, group) in port.securityGroupIds.enumerated() {
+            try PortSecurityGroupRecord(portId: port.id, securityGroupId: group, position: position).insert(db)
+        }
+    }
+
+    /// Ports with their fixed IPs and security groups, in creation order (and each port's addresses in the order they were given).
     static func ports(_ db: Database, _ request: QueryInterfaceRequest<NetworkPort>) throws -> [NetworkPort] {
         let ports = try request.order(Column.rowID).fetchAll(db)
         guard !ports.isEmpty else { return [] }
         let ids = ports.map(\.id)
         let rows = try IPAllocationRecord.filter(ids.contains(Column("port_id"))).order(Column.rowID).fetchAll(db)
         let byPort = Dictionary(grouping: rows, by: \.portId)
+        let bindings = try PortSecurityGroupRecord.filter(ids.contains(Column("port_id"))).order(Column("position")).fetchAll(db)
+        let groupsByPort = Dictionary(grouping: bindings, by: \.portId)
         return ports.map { port in
             var port = port
             port.fixedIPs = (byPort[port.id] ?? []).map { FixedIP(subnetId: $0.subnetId, ipAddress: $0.ipAddress) }
+            port.securityGroupIds = (groupsByPort[port.id] ?? []).map(\.securityGroupId)
             return port
         }
     }

@@ -58,8 +58,12 @@ extension Store {
             return ["instances": row?[0] ?? 0, "cores": row?[1] ?? 0, "ram": row?[2] ?? 0]
         case .network:
             var usage: QuotaUsage = [:]
-            for table in ["network", "subnet", "port"] {
-                usage[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE project_id = ?", arguments: [project]) ?? 0
+            let tables = [
+                ("network", "network"), ("subnet", "subnet"), ("port", "port"), ("floatingip", "floatingIP"),
+                ("security_group", "securityGroup"), ("security_group_rule", "securityGroupRule"),
+            ]
+            for (resource, table) in tables {
+                usage[resource] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE project_id = ?", arguments: [project]) ?? 0
             }
             return usage
         }

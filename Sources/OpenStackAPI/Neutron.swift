@@ -48,8 +48,7 @@ public enum Neutron {
         ]
     }
 
-    /// A port. `security_groups` is always empty until security groups exist;
-    /// `binding:vif_type` says whether a host has bound the port.
+    /// A port. `binding:vif_type` says whether a host has bound the port.
     public static func port(_ port: NetworkPort) -> [String: JSONValue] {
         [
             "id": .string(port.id.rawValue),
@@ -64,7 +63,8 @@ public enum Neutron {
             "device_owner": .string(port.deviceOwner),
             "admin_state_up": .bool(port.adminStateUp),
             "status": .string(port.status.rawValue),
-            "security_groups": [],
+            "security_groups": .array(port.securityGroupIds.map { .string($0.rawValue) }),
+            "port_security_enabled": true,
             "binding:host_id": .string(port.bindingHostId),
             "binding:vnic_type": .string(port.bindingVnicType),
             "binding:vif_type": .string(port.bindingHostId.isEmpty ? "unbound" : "other"),
@@ -74,6 +74,84 @@ public enum Neutron {
             "revision_number": .number(Double(port.revisionNumber)),
             "created_at": .string(Timestamps.iso8601(port.createdAt)),
             "updated_at": .string(Timestamps.iso8601(port.updatedAt)),
+        ]
+    }
+
+    /// A security group with its rules, as Neutron shows it.
+    public static func securityGroup(_ group: SecurityGroup, rules: [SecurityGroupRule]) -> [String: JSONValue] {
+        [
+            "id": .string(group.id.rawValue),
+            "name": .string(group.name),
+            "description": .string(group.description),
+            "tenant_id": .string(group.projectId.rawValue),
+            "project_id": .string(group.projectId.rawValue),
+            "stateful": .bool(group.stateful),
+            "shared": false,
+            "security_group_rules": .array(rules.map { .object(securityGroupRule($0)) }),
+            "tags": [],
+            "revision_number": JSONValue(group.revisionNumber),
+            "created_at": .string(Timestamps.iso8601(group.createdAt)),
+            "updated_at": .string(Timestamps.iso8601(group.updatedAt)),
+        ]
+    }
+
+    public static func securityGroupRule(_ rule: SecurityGroupRule) -> [String: JSONValue] {
+        let optional: (String?) -> JSONValue = { $0.map(JSONValue.string) ?? .null }
+        let number: (Int?) -> JSONValue = { $0.map { JSONValue($0) } ?? .null }
+        return [
+            "id": .string(rule.id.rawValue),
+            "security_group_id": .string(rule.securityGroupId.rawValue),
+            "tenant_id": .string(rule.projectId.rawValue),
+            "project_id": .string(rule.projectId.rawValue),
+            "direction": .string(rule.direction.rawValue),
+            "ethertype": .string(rule.ethertype),
+            "protocol": optional(rule.protocol),
+            "port_range_min": number(rule.portRangeMin),
+            "port_range_max": number(rule.portRangeMax),
+            "remote_ip_prefix": optional(rule.remoteIpPrefix),
+            "remote_group_id": optional(rule.remoteGroupId?.rawValue),
+            "remote_address_group_id": .null,
+            "normalized_cidr": optional(rule.remoteIpPrefix),
+            "description": .string(rule.description),
+            "tags": [],
+            "revision_number": JSONValue(rule.revisionNumber),
+            "created_at": .string(Timestamps.iso8601(rule.createdAt)),
+            "updated_at": .string(Timestamps.iso8601(rule.updatedAt)),
+        ]
+    }
+
+    /// A floating IP: ACTIVE while associated with a port, DOWN otherwise.
+    public static func floatingIP(_ floatingIP: FloatingIP, forwardings: [PortForwarding] = []) -> [String: JSONValue] {
+        [
+            "id": .string(floatingIP.id.rawValue),
+            "floating_ip_address": .string(floatingIP.floatingIpAddress),
+            "floating_network_id": .string(floatingIP.floatingNetworkId.rawValue),
+            "router_id": .null,
+            "port_id": floatingIP.portId.map { JSONValue.string($0.rawValue) } ?? JSONValue.null,
+            "fixed_ip_address": floatingIP.fixedIpAddress.map { JSONValue.string($0) } ?? JSONValue.null,
+            "status": .string(floatingIP.portId == nil ? "DOWN" : "ACTIVE"),
+            "tenant_id": .string(floatingIP.projectId.rawValue),
+            "project_id": .string(floatingIP.projectId.rawValue),
+            "description": .string(floatingIP.description),
+            "port_forwardings": .array(forwardings.map { .object(portForwarding($0)) }),
+            "qos_policy_id": .null,
+            "tags": [],
+            "revision_number": JSONValue(floatingIP.revisionNumber),
+            "created_at": .string(Timestamps.iso8601(floatingIP.createdAt)),
+            "updated_at": .string(Timestamps.iso8601(floatingIP.updatedAt)),
+        ]
+    }
+
+    public static func portForwarding(_ forwarding: PortForwarding) -> [String: JSONValue] {
+        [
+            "id": .string(forwarding.id.rawValue),
+            "floatingip_id": .string(forwarding.floatingipId.rawValue),
+            "internal_port_id": .string(forwarding.internalPortId.rawValue),
+            "internal_ip_address": .string(forwarding.internalIpAddress),
+            "internal_port": JSONValue(forwarding.internalPort),
+            "external_port": JSONValue(forwarding.externalPort),
+            "protocol": .string(forwarding.protocol.rawValue),
+            "description": .string(forwarding.description),
         ]
     }
 
@@ -90,6 +168,13 @@ public enum Neutron {
         ("pagination", "Pagination support", "Extension that indicates that pagination is enabled."),
         ("quotas", "Quota management support", "Expose functions for quotas management per project."),
         ("quota_details", "Quota details management support", "Expose functions for quotas usage statistics per project."),
+        ("security-group", "security-group", "The security groups extension."),
+        ("port-security", "Port Security", "Provides port security."),
+        ("stateful-security-group", "Stateful security group", "Indicates if the security group is stateful or not."),
+        ("floating-ip-port-forwarding", "Floating IP Port Forwarding",
+         "Allows forwarding of a floating IP's ports to internal ports of a port's fixed IP."),
+        ("expose-port-forwarding-in-fip", "Expose port forwardings in a floating IP",
+         "Exposes the port forwardings of a floating IP in its representation."),
     ]
 
     public static func `extension`(_ entry: (alias: String, name: String, description: String)) -> [String: JSONValue] {

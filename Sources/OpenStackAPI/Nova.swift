@@ -32,7 +32,9 @@ public enum Nova {
 
 extension Nova {
     /// A server as Nova renders it at microversion 2.1; `admin` adds the OS-EXT-SRV-ATTR fields.
-    public static func server(_ server: Server, baseURL: String, admin: Bool, addresses: [String: JSONValue] = [:]) -> [String: JSONValue] {
+    public static func server(
+        _ server: Server, baseURL: String, admin: Bool, addresses: [String: JSONValue] = [:], securityGroups: [String] = []
+    ) -> [String: JSONValue] {
         func date(_ value: Date?) -> JSONValue { value.map { .string(Timestamps.iso8601($0)) } ?? .null }
         var body: [String: JSONValue] = [
             "id": .string(server.id.rawValue),
@@ -58,7 +60,7 @@ extension Nova {
             "OS-SRV-USG:launched_at": date(server.launchedAt),
             "OS-SRV-USG:terminated_at": .null,
             "key_name": server.keyName.map(JSONValue.string) ?? .null,
-            "security_groups": [["name": "default"]],
+            "security_groups": .array(securityGroups.map { ["name": .string($0)] }),
             "config_drive": server.configDrive ? "True" : "",
             "os-extended-volumes:volumes_attached": [],
         ]

@@ -55,7 +55,14 @@ struct NetworkAPIBadInputTests {
             BadCreate(testDescription: "a port with a bad MAC", collection: "ports", body: #"{"port": {"network_id": "NET", "mac_address": "fa:16:3e:zz:00:01"}}"#),
             BadCreate(testDescription: "a port with a multicast MAC", collection: "ports", body: #"{"port": {"network_id": "NET", "mac_address": "01:00:5e:00:00:01"}}"#),
             BadCreate(testDescription: "fixed_ips not a list", collection: "ports", body: #"{"port": {"network_id": "NET", "fixed_ips": "10.70.0.5"}}"#),
-            BadCreate(testDescription: "a port with an unknown attribute", collection: "ports", body: #"{"port": {"network_id": "NET", "security_groups": []}}"#),
+            BadCreate(testDescription: "a port with an unknown attribute", collection: "ports", body: #"{"port": {"network_id": "NET", "allowed_address_pairs": []}}"#),
+            BadCreate(testDescription: "a port with a security group that does not exist", collection: "ports", body: #"{"port": {"network_id": "NET", "security_groups": ["3f1e0a7e-0000-4000-8000-000000000000"]}}"#, status: .notFound, type: "SecurityGroupNotFound"),
+            BadCreate(testDescription: "a port without port security", collection: "ports", body: #"{"port": {"network_id": "NET", "port_security_enabled": false}}"#),
+            BadCreate(testDescription: "a floating IP from a network that is not external", collection: "floatingips", body: #"{"floatingip": {"floating_network_id": "NET"}}"#),
+            BadCreate(testDescription: "a floating IP without network", collection: "floatingips", body: #"{"floatingip": {}}"#),
+            BadCreate(testDescription: "a security group named default", collection: "security-groups", body: #"{"security_group": {"name": "default"}}"#, status: .conflict, type: "SecurityGroupDefaultAlreadyExists"),
+            BadCreate(testDescription: "a security group with an unknown attribute", collection: "security-groups", body: #"{"security_group": {"name": "x", "rules": []}}"#),
+            BadCreate(testDescription: "a rule for a group that does not exist", collection: "security-group-rules", body: #"{"security_group_rule": {"security_group_id": "3f1e0a7e-0000-4000-8000-000000000000", "direction": "ingress"}}"#, status: .notFound, type: "SecurityGroupNotFound"),
             BadCreate(testDescription: "a direct VNIC", collection: "ports", body: #"{"port": {"network_id": "NET", "binding:vnic_type": "direct"}}"#),
         ]
     }

@@ -42,7 +42,9 @@ extension Caller {
     func listResources(_ collection: String, _ query: String = "", sourceLocation: SourceLocation = #_sourceLocation) async throws -> [[String: Any]] {
         let response = try await neutron(.get, collection + (query.isEmpty ? "" : "?" + query))
         try #require(response.status == .ok, "list \(collection)?\(query) gave \(response.status): \(response.text)", sourceLocation: sourceLocation)
-        return try #require(try response.object()[collection] as? [[String: Any]], sourceLocation: sourceLocation)
+        // The path is security-groups, the key security_groups.
+        let key = collection.replacingOccurrences(of: "-", with: "_")
+        return try #require(try response.object()[key] as? [[String: Any]], sourceLocation: sourceLocation)
     }
 
     func names(_ collection: String, _ query: String = "") async throws -> Set<String> {
