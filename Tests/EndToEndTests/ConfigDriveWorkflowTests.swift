@@ -25,20 +25,7 @@ struct ConfigDriveWorkflowTests {
         #expect(shown["config_drive"] as? String == "True" && shown["key_name"] as? String == "mykey", "\(shown)")
         try await openstack.waitForConsole("web-server", toShow: "Install to /dev/vda?")
 
-        let console = try #require(try openstack.json("console", "url", "show", "--serial", "web-server") as? [String: Any])
-        let client = SerialWebSocketClient(url: try #require(console["url"] as? String))
-        defer { client.close() }
-        client.type("maybe\r")
-        #expect(try await client.waitFor("Please answer yes or no."))
-        client.type("yes\r")
-        #expect(try await client.waitFor("Hostname [nimbus-demo]:"))
-        client.type("typed-at-install\r")
-        #expect(try await client.waitFor("SSH public key for root"))
-        client.type("\r")
-        #expect(try await client.waitFor("Eject the installation disc now?", seconds: 120), "\(client.text.suffix(1500))")
-        client.type("yes\r")
-        #expect(try await client.waitFor("Press Enter to reboot."))
-        client.type("\r")
+        try await openstack.installDemoOS("web-server", hostname: "typed-at-install")
 
         // The installed system, booted from the disk, finds the config drive.
         let log = try await openstack.waitForConsole("web-server", toShow: "user-data-ran on web-server", seconds: 180)

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import HTTPTypes
 import HummingbirdWSClient
 import Logging
@@ -78,5 +79,27 @@ final class SerialWebSocketClient: Sendable {
     func close() {
         typing.finish()
         task.cancel()
+    }
+}
+
+extension OpenStackClient {
+    /// Answers the demo installer of `server` through its serial console
+    /// websocket, as a person would: install to the disk with `hostname` and
+    /// root's SSH `key` (none when empty), let the installer eject its disc,
+    /// and reboot into the installed system.
+    func installDemoOS(_ server: String, hostname: String, key: String = "") async throws {
+        let console = try #require(try json("console", "url", "show", "--serial", server) as? [String: Any])
+        let client = SerialWebSocketClient(url: try #require(console["url"] as? String))
+        defer { client.close() }
+        client.type("yes\r")
+        #expect(try await client.waitFor("Hostname [nimbus-demo]:"), "\(client.text.suffix(1000))")
+        client.type("\(hostname)\r")
+        #expect(try await client.waitFor("SSH public key for root"), "\(client.text.suffix(1000))")
+        client.type("\(key)\r")
+        #expect(try await client.waitFor("Eject the installation disc now?", seconds: 120), "\(client.text.suffix(1500))")
+        client.type("yes\r")
+        #expect(try await client.waitFor("Press Enter to reboot."), "\(client.text.suffix(1000))")
+        client.type("\r")
+        #expect(try await client.waitFor("Rebooting..."), "\(client.text.suffix(1000))")
     }
 }

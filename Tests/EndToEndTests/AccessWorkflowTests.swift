@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+/// Step 6 of the workflow: the installed system reached over SSH through a
+/// floating IP, with a key pair's key, as an OpenStack user reaches it.
+@Suite("SSH through a floating IP with the real openstack client", .serialized)
+struct AccessWorkflowTests {
+    @Test("""
+        install the demo OS with a key pair's key; through a floating IP ssh prints the hostname typed at \
+        install; the guest reaches nothing on the host; other projects cannot use it; removed, the floating IP refuses
+        """)
+    func sshThroughFloatingIP() async throws {
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        let work = nimbus.dataDirectory.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let keyFile = work.appendingPathComponent("mykey.pem")
+        try openstack.succeed("keypair", "create", "mykey").write(to: keyFile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
+        let publicKey = try openstack.succeed("keypair", "show", "--public-key", "mykey").trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try openstack.succeed("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22", "default")
+
+        try await openstack.bootInstaller("my-instance")
+        try await openstack.installDemoOS("my-instance", hostname: "typed-at-install", key: publicKey)
+        let booted = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname typed-at-install", seconds: 180)
+        #expect(booted.contains("is up: hostname typed-at-install"), "\(booted.suffix(1500))")
+
+        let address = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(address.hasPrefix("127.10.0."))
+        _ = try openstack.succeed("server", "add", "floating", "ip", "my-instance", address)
+        let addresses = try openstack.succeed("server", "show", "my-instance", "-f", "value", "-c", "addresses")
+        #expect(addresses.contains(address), "the server lists its floating IP: \(addresses)")
+
+        func ssh(_ command: String) throws -> CommandResult {
+            try run(URL(fileURLWithPath: "/usr/bin/ssh"), [
+                "-i", keyFile.path, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+                "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "root@\(address)", command,
+            ])
+        }
+        var hostname = try ssh("hostname")
+        for _ in 0..<30 where !hostname.succeeded {
+            try await Task.sleep(for: .seconds(2))
+            hostname = try ssh("hostname")
+        }
+        #expect(hostname.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "typed-at-install", "ssh: \(hostname.stderr)")
+
+        // From inside the guest: its own SSH server answers (so the probe
+        // works), while the host, through the gateway, is out of reach on
+        // Nimbus's port and on any other. (127.10.0.x inside a guest is the
+        // guest's own loopback, so no guest can name another's floating IP.)
+        let port = URL(string: nimbus.baseURL)?.port ?? 0
+        let probes = try ssh("""
+            for target in "127.0.0.1 22" "10.0.0.1 \(port)" "10.0.0.1 22" "10.0.0.1 80"; do
+                if nc -w 3 $target </dev/null >/dev/null 2>&1; then echo "reached $target"; else echo "blocked $target"; fi
+            done
+            """)
+        #expect(probes.succeeded, "\(probes.stderr)")
+        #expect(probes.stdout.contains("reached 127.0.0.1 22"), "\(probes.stdout)")
+        for target in ["10.0.0.1 \(port)", "10.0.0.1 22", "10.0.0.1 80"] {
+            #expect(probes.stdout.contains("blocked \(target)"), "the guest reached \(target) on the host: \(probes.stdout)")
+        }
+
+        // Another project can neither take the floating IP nor give it its ports.
+        let bob = try openstack.newMember()
+        let bobsPort = try bob.succeed("port", "create", "--network", "private", "bobs-port", "-f", "value", "-c", "id")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let take = try bob("floating", "ip", "set", "--port", bobsPort, address)
+        #expect(!take.succeeded, "project B used project A's floating IP")
+        let bobsAddress = try bob.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let give = try bob("server", "add", "floating", "ip", "my-instance", bobsAddress)
+        #expect(!give.succeeded && give.stderr.contains("No Server found"), "\(give.stderr)")
+        let instancePort = try openstack.succeed("port", "list", "--server", "my-instance", "-f", "value", "-c", "ID")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let direct = try bob("floating", "ip", "set", "--port", instancePort, bobsAddress)
+        #expect(!direct.succeeded && direct.stderr.contains("No Port found"), "project A's port is invisible to B: \(direct.stderr)")
+
+        _ = try openstack.succeed("server", "remove", "floating", "ip", "my-instance", address)
+        let refused = try ssh("hostname")
+        #expect(!refused.succeeded && refused.stderr.contains("Connection refused"), "after removal: \(refused.stdout) \(refused.stderr)")
+        _ = try openstack.succeed("server", "delete", "--wait", "my-instance")
+    }
+}
