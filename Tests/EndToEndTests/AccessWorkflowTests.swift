@@ -7,7 +7,8 @@ import Testing
 struct AccessWorkflowTests {
     @Test("""
         install the demo OS with a key pair's key; through a floating IP ssh prints the hostname typed at \
-        install; the guest reaches nothing on the host; other projects cannot use it; removed, the floating IP refuses
+        install; rules and port forwardings apply live; the guest reaches nothing on the host; other projects cannot \
+        use it; removed, the floating IP refuses
         """)
     func sshThroughFloatingIP() async throws {
         let nimbus = try await NimbusProcess()
@@ -61,6 +62,31 @@ struct AccessWorkflowTests {
             #expect(probes.stdout.contains("blocked \(target)"), "the guest reached \(target) on the host: \(probes.stdout)")
         }
 
+        // Rules change the forwards live: without the SSH rule the port closes, with it it opens again.
+        let rule = try openstack.succeed("security", "group", "rule", "list", "default", "--protocol", "tcp", "-f", "value", "-c", "ID")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try openstack.succeed("security", "group", "rule", "delete", rule)
+        let closed = try ssh("hostname")
+        #expect(!closed.succeeded && closed.stderr.contains("Connection refused"), "without the rule: \(closed.stderr)")
+        _ = try openstack.succeed("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22", "default")
+        #expect(try ssh("hostname").succeeded, "the rule is back")
+
+        // A port forwarding reaches the same guest port from a high port of another floating IP.
+        let second = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let instancePort = try openstack.succeed("port", "list", "--server", "my-instance", "-f", "value", "-c", "ID")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let fixed = try openstack.succeed("port", "show", instancePort, "-f", "json", "-c", "fixed_ips")
+        let fixedIP = try #require(fixed.firstMatch(of: /10\.0\.0\.\d+/).map { String($0.output) })
+        _ = try openstack.succeed(
+            "floating", "ip", "port", "forwarding", "create", "--internal-ip-address", fixedIP, "--port", instancePort,
+            "--internal-protocol-port", "22", "--external-protocol-port", "2222", "--protocol", "tcp", second)
+        let forwarded = try run(URL(fileURLWithPath: "/usr/bin/ssh"), [
+            "-i", keyFile.path, "-p", "2222", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "BatchMode=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "root@\(second)", "hostname",
+        ])
+        #expect(forwarded.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "typed-at-install", "port 2222: \(forwarded.stderr)")
+
         // Another project can neither take the floating IP nor give it its ports.
         let bob = try openstack.newMember()
         let bobsPort = try bob.succeed("port", "create", "--network", "private", "bobs-port", "-f", "value", "-c", "id")
@@ -71,8 +97,6 @@ struct AccessWorkflowTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let give = try bob("server", "add", "floating", "ip", "my-instance", bobsAddress)
         #expect(!give.succeeded && give.stderr.contains("No Server found"), "\(give.stderr)")
-        let instancePort = try openstack.succeed("port", "list", "--server", "my-instance", "-f", "value", "-c", "ID")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
         let direct = try bob("floating", "ip", "set", "--port", instancePort, bobsAddress)
         #expect(!direct.succeeded && direct.stderr.contains("No Port found"), "project A's port is invisible to B: \(direct.stderr)")
 
