@@ -44,11 +44,7 @@ extension NetworkService {
 
     /// A floating IP the caller can see: its project's (an admin's: any); anything else is 404.
     public func floatingIP(_ id: String, _ auth: AuthContext) throws -> FloatingIP {
-        _ = try Policy.requireProjectReader(auth)
-        guard let fipID = FloatingIPID.parse(id), let floatingIP = try store.floatingIP(id: fipID),
-              Self.mayRead(owner: floatingIP.projectId, auth)
-        else { throw Fault.floatingIPNotFound(id) }
-        return floatingIP
+        try projectResource(id, auth, fetch: store.floatingIP(id:), owner: \.projectId, notFound: Fault.floatingIPNotFound)
     }
 
     public func floatingIPs(_ query: ListQuery, _ auth: AuthContext) throws -> [FloatingIP] {

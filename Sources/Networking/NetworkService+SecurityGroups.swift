@@ -50,11 +50,7 @@ extension NetworkService {
 
     /// A group the caller can see; anything else is 404.
     public func securityGroup(_ id: String, _ auth: AuthContext) throws -> SecurityGroup {
-        _ = try Policy.requireProjectReader(auth)
-        guard let groupID = SecurityGroupID.parse(id), let group = try store.securityGroup(id: groupID),
-              Self.mayRead(owner: group.projectId, auth)
-        else { throw Fault.securityGroupNotFound(id) }
-        return group
+        try projectResource(id, auth, fetch: store.securityGroup(id:), owner: \.projectId, notFound: Fault.securityGroupNotFound)
     }
 
     public func securityGroups(_ query: ListQuery, _ auth: AuthContext) throws -> [SecurityGroup] {
@@ -106,9 +102,19 @@ extension NetworkService {
         return group
     }
 
-    /// Groups and rules are their project's alone; Neutron has no shared groups by default.
+    /// Groups, rules and floating IPs are their project's alone (Neutron shares none by default).
     static func mayRead(owner: ProjectID, _ auth: AuthContext) -> Bool {
         Policy.isAdmin(auth) || (Policy.isReader(auth) && auth.projectId == owner)
+    }
+
+    /// A resource of one project, by id, when the caller may see it; anything else is `notFound`.
+    func projectResource<ID: UUIDIdentifier, Resource>(
+        _ id: String, _ auth: AuthContext, fetch: (ID) throws -> Resource?, owner: (Resource) -> ProjectID,
+        notFound: (String) -> NimbusError
+    ) throws -> Resource {
+        _ = try Policy.requireProjectReader(auth)
+        guard let parsed = ID.parse(id), let found = try fetch(parsed), Self.mayRead(owner: owner(found), auth) else { throw notFound(id) }
+        return found
     }
 
     static func securityGroupField(_ group: SecurityGroup, _ key: String) -> [String]? {
@@ -147,11 +153,7 @@ extension NetworkService {
     }
 
     public func securityGroupRule(_ id: String, _ auth: AuthContext) throws -> SecurityGroupRule {
-        _ = try Policy.requireProjectReader(auth)
-        guard let ruleID = SecurityGroupRuleID.parse(id), let rule = try store.securityGroupRule(id: ruleID),
-              Self.mayRead(owner: rule.projectId, auth)
-        else { throw Fault.securityGroupRuleNotFound(id) }
-        return rule
+        try projectResource(id, auth, fetch: store.securityGroupRule(id:), owner: \.projectId, notFound: Fault.securityGroupRuleNotFound)
     }
 
     public func securityGroupRules(_ query: ListQuery, _ auth: AuthContext) throws -> [SecurityGroupRule] {
