@@ -94,9 +94,14 @@ public struct NetworkService: Sendable {
     }
 
     /// Deletes a network and its subnets; refused while ports other than
-    /// Neutron's auto-delete ones remain on it, as in Neutron.
+    /// Neutron's auto-delete ones, or floating IPs, remain on it, as in Neutron.
     public func deleteNetwork(_ id: String, _ auth: AuthContext) throws {
         let current = try modifiableNetwork(id, auth)
+        // Floating IPs keep their external network in use (checked before the
+        // delete: only admins make external networks, so a race is theirs).
+        if try store.floatingIPs().contains(where: { $0.floatingNetworkId == current.id }) {
+            throw Fault.networkInUse(current.id)
+        }
         let deleted = try store.deleteNetwork(id: current.id) { network, ports in
             if ports.contains(where: { !Self.autoDeletePortOwners.contains($0.deviceOwner) }) {
                 throw Fault.networkInUse(network.id)

@@ -144,6 +144,8 @@ struct RescueWorkflowTests {
         let created = try #require(try openstack.json("server", "create", "--flavor", "m1.tiny", "--image", "fedora-iso", "--wait", "vm") as? [String: Any])
         let id = try #require(created["id"] as? String)
         let disk = nimbus.dataDirectory.appendingPathComponent("instances/\(id)/disk.qcow2").path
+        // The first boot reaches the installer before the rescue, so the rescue boot is the second prompt.
+        try await openstack.waitForConsole("vm", toShow: "Install to /dev/vda?")
 
         _ = try openstack.succeed("server", "rescue", "--image", "fedora-iso", "vm")
         try await openstack.waitForServer("vm", status: "RESCUE")

@@ -120,8 +120,17 @@ struct AccessAPITests {
             #expect(orphan["port_id"] is NSNull && orphan["fixed_ip_address"] is NSNull, "\(orphan)")
             let forwardings = try await admin.neutron(.get, "floatingips/\(secondID)/port_forwardings").object()["port_forwardings"] as? [Any]
             #expect(forwardings?.isEmpty == true, "forwardings to a deleted port go with it")
+            let publicInUse = try await admin.neutron(.delete, "networks/\(publicNet)")
+            #expect(publicInUse.status == .conflict, "floating IPs keep their network: \(publicInUse.text)")
             #expect(try await admin.neutron(.delete, "floatingips/\(fipID)").status == .noContent)
             #expect(try await admin.neutron(.get, "floatingips/\(fipID)").status == .notFound)
+
+            // The floatingip quota holds: Bob has one, and may have one.
+            let quota = try await admin.neutron(.put, "quotas/\(project)", #"{"quota": {"floatingip": 1}}"#)
+            #expect(quota.status == .ok, "\(quota.text)")
+            let overQuota = try await bob.neutron(.post, "floatingips", #"{"floatingip": {"floating_network_id": "\#(publicNet)"}}"#)
+            #expect(overQuota.status == .conflict)
+            #expect(try overQuota.neutronError().type == "OverQuota")
         }
     }
 }
