@@ -138,6 +138,7 @@ public struct ComputeService: Sendable {
             server.keyData = keypair?.publicKey
             server.userData = request.userData
             server.configDrive = request.configDrive
+                || ConfigDrive.implied(image: image, keyName: request.keyName, userData: request.userData)
             server.preservedPortIds = nics.compactMap { if case .port(let port) = $0 { port.id } else { nil } }
             try record(server, flavor: flavor, nics: nics, securityGroups: groups, auth)
             servers.append(server)

@@ -21,6 +21,15 @@ struct ConfigDrive {
         server.configDrive || image?.properties["img_config_drive"] == "mandatory"
     }
 
+    /// Whether a create implies one without asking. Nimbus has no metadata
+    /// service (QEMU's user-mode network cannot serve 169.254.169.254), so a
+    /// disk image booted with a key pair or user data gets a config drive,
+    /// as under Nova's force_config_drive: that is how a cloud image's
+    /// cloud-init finds its key. An installer ISO gets one only when asked.
+    static func implied(image: Image, keyName: String?, userData: String?) -> Bool {
+        image.diskFormat != "iso" && (keyName != nil || userData != nil)
+    }
+
     var metaData: [String: Any] {
         var data: [String: Any] = [
             "uuid": server.id.rawValue, "name": server.name, "hostname": VMSpecBuilder.hostname(server.name),

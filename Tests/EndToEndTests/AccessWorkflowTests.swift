@@ -7,8 +7,8 @@ import Testing
 struct AccessWorkflowTests {
     @Test("""
         install the demo OS with a key pair's key; through a floating IP ssh prints the hostname typed at \
-        install; rules and port forwardings apply live; the guest reaches nothing on the host; other projects cannot \
-        use it; removed, the floating IP refuses
+        install; rules and port forwardings apply live; the guest reaches nothing on the host; a snapshot boots with \
+        its own floating IP; other projects cannot use it; removed, the floating IP refuses
         """)
     func sshThroughFloatingIP() async throws {
         let nimbus = try await NimbusProcess()
@@ -33,10 +33,10 @@ struct AccessWorkflowTests {
         let addresses = try openstack.succeed("server", "show", "my-instance", "-f", "value", "-c", "addresses")
         #expect(addresses.contains(address), "the server lists its floating IP: \(addresses)")
 
-        func ssh(_ command: String) throws -> CommandResult {
+        func ssh(_ command: String, to host: String? = nil, port: Int = 22) throws -> CommandResult {
             try run(URL(fileURLWithPath: "/usr/bin/ssh"), [
-                "-i", keyFile.path, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-                "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "root@\(address)", command,
+                "-i", keyFile.path, "-p", "\(port)", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "root@\(host ?? address)", command,
             ])
         }
         var hostname = try ssh("hostname")
@@ -81,11 +81,30 @@ struct AccessWorkflowTests {
         _ = try openstack.succeed(
             "floating", "ip", "port", "forwarding", "create", "--internal-ip-address", fixedIP, "--port", instancePort,
             "--internal-protocol-port", "22", "--external-protocol-port", "2222", "--protocol", "tcp", second)
-        let forwarded = try run(URL(fileURLWithPath: "/usr/bin/ssh"), [
-            "-i", keyFile.path, "-p", "2222", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "BatchMode=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "root@\(second)", "hostname",
-        ])
+        let forwarded = try ssh("hostname", to: second, port: 2222)
         #expect(forwarded.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "typed-at-install", "port 2222: \(forwarded.stderr)")
+
+        // The installed disk as an image boots a second server. A disk image
+        // booted with a key pair gets a config drive unasked (there is no
+        // metadata service), so it takes the server's name as its hostname.
+        // Each floating IP reaches its own server.
+        _ = try openstack.succeed("server", "image", "create", "--name", "installed", "--wait", "my-instance")
+        _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "installed", "--key-name", "mykey", "--wait", "copy")
+        let copy = try #require(try openstack.json("server", "show", "copy") as? [String: Any])
+        #expect(copy["config_drive"] as? String == "True", "\(copy)")
+        let copyLog = try await openstack.waitForConsole("copy", toShow: "is up: hostname copy", seconds: 120)
+        #expect(copyLog.contains("metadata applied from the config drive"), "\(copyLog.suffix(1500))")
+        let copyAddress = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try openstack.succeed("server", "add", "floating", "ip", "copy", copyAddress)
+        var copyHostname = try ssh("hostname", to: copyAddress)
+        for _ in 0..<15 where !copyHostname.succeeded {
+            try await Task.sleep(for: .seconds(2))
+            copyHostname = try ssh("hostname", to: copyAddress)
+        }
+        #expect(copyHostname.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "copy", "\(copyHostname.stderr)")
+        #expect(try ssh("hostname").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "typed-at-install")
+        _ = try openstack.succeed("server", "delete", "--wait", "copy")
 
         // Another project can neither take the floating IP nor give it its ports.
         let bob = try openstack.newMember()
