@@ -11,14 +11,14 @@ extension ComputeService {
 
     /// The names of the server's groups, as Nova shows them.
     public func securityGroupNames(_ server: Server) -> [String] {
-        ((try? networks.securityGroups(deviceID: server.id.rawValue)) ?? []).map(\.name)
+        ((try? networks.securityGroups(deviceID: server.id.rawValue, project: server.projectId)) ?? []).map(\.name)
     }
 
     /// Nova's addSecurityGroup: the group joins every port of the server.
     public func addSecurityGroup(_ id: String, name: String, _ auth: AuthContext) throws {
         let server = try modifiable(id, rule: "os-security-groups:add", auth)
         let group = try securityGroup(named: name, for: server)
-        try networks.setSecurityGroups(deviceID: server.id.rawValue) { groups in
+        try networks.setSecurityGroups(deviceID: server.id.rawValue, project: server.projectId) { groups in
             guard !groups.contains(group) else {
                 throw NimbusError.badRequest("Security group \(name) is already associated with the instance \(server.id)")
             }
@@ -31,7 +31,7 @@ extension ComputeService {
     public func removeSecurityGroup(_ id: String, name: String, _ auth: AuthContext) throws {
         let server = try modifiable(id, rule: "os-security-groups:remove", auth)
         let group = try securityGroup(named: name, for: server)
-        try networks.setSecurityGroups(deviceID: server.id.rawValue) { groups in
+        try networks.setSecurityGroups(deviceID: server.id.rawValue, project: server.projectId) { groups in
             guard groups.contains(group) else {
                 throw NimbusError.badRequest("Security group \(name) not associated with the instance \(server.id)")
             }
@@ -66,23 +66,26 @@ extension ComputeService {
 
     /// Makes the running VM's forwards what the network service says they
     /// should be. Forwards this process cannot bind (ports below 1024 when
-    /// not root) and forwards QEMU refuses are logged with what to do, and
-    /// the others still apply.
+    /// not root) are logged with what to do instead, and the others still
+    /// apply. A forward QEMU refuses is tried again a few times: a floating
+    /// IP moving from another server is free once that server's own refresh
+    /// (on its own queue) has removed it.
     func applyForwards(_ id: ServerID) async {
         guard await supervisor.isRunning(id) else { return }
         do {
-            let byPort = try networks.forwards(deviceID: id.rawValue)
+            guard let server = try store.server(id: id) else { return }
+            let byPort = try networks.forwards(deviceID: id.rawValue, project: server.projectId)
             var wanted: [String: Set<AccessForward>] = [:]
-            for (index, plan) in try nicPlans(id).enumerated() {
+            for (index, plan) in try nicPlans(server).enumerated() {
                 var forwards = Set<AccessForward>()
                 for forward in byPort[plan.portId] ?? [] {
                     guard UserNetForwards.mayBind(forward.hostPort) else {
                         logger.warning("""
                             port \(forward.hostPort) of \(forward.hostAddress) is below 1024 and Nimbus is not root, so it is not \
-                            forwarded; run Nimbus as root, or forward a higher port: openstack floating ip port forwarding create \
-                            --internal-ip-address \(forward.guestAddress) --port \(plan.portId) --internal-protocol-port \
-                            \(forward.guestPort) --external-protocol-port \(forward.hostPort + 10000) --protocol \
-                            \(forward.protocol.rawValue) \(forward.hostAddress)
+                            forwarded; run Nimbus as root, or forward a higher port from a floating IP that is not associated \
+                            with a port: openstack floating ip port forwarding create --internal-ip-address \(forward.guestAddress) \
+                            --port \(plan.portId) --internal-protocol-port \(forward.guestPort) --external-protocol-port \
+                            \(forward.hostPort + 10000) --protocol \(forward.protocol.rawValue) FLOATING_IP
                             """, metadata: ["server.id": "\(id)"])
                         continue
                     }
@@ -90,10 +93,14 @@ extension ComputeService {
                 }
                 wanted[VMSpecBuilder.netdevID(index)] = forwards
             }
-            let refused = try await supervisor.setForwards(id, wanted)
-            for (forward, output) in refused {
+            var refused = try await supervisor.setForwards(id, wanted)
+            for _ in 0..<5 where !refused.isEmpty {
+                try await Task.sleep(for: .milliseconds(200))
+                refused = try await supervisor.setForwards(id, wanted)
+            }
+            for (command, output) in refused {
                 logger.error("forward refused by QEMU (is the address in use?)", metadata: [
-                    "server.id": "\(id)", "forward": "\(forward)", "qemu": "\(output)",
+                    "server.id": "\(id)", "command": "\(command)", "qemu": "\(output)",
                 ])
             }
             logger.info("forwards applied", metadata: [

@@ -52,7 +52,7 @@ extension ComputeService {
         await operations.enqueue(server.id) {
             await supervisor.stop(server.id, paths: paths, grace: .zero)
             paths.remove()
-            _ = try? networks.releasePorts(deviceID: server.id.rawValue, preserving: Set(server.preservedPortIds))
+            _ = try? networks.releasePorts(deviceID: server.id.rawValue, project: server.projectId, preserving: Set(server.preservedPortIds))
             _ = try? store.deleteServer(id: server.id)
             consoles.revoke(server: server.id)
             logger.info("server deleted", metadata: ["server.id": "\(server.id)"])

@@ -218,7 +218,7 @@ public struct ComputeService: Sendable {
             }
         } catch {
             // A refused address (taken, exhausted) refuses the create and leaves nothing.
-            _ = try? networks.releasePorts(deviceID: server.id.rawValue, preserving: Set(server.preservedPortIds))
+            _ = try? networks.releasePorts(deviceID: server.id.rawValue, project: server.projectId, preserving: Set(server.preservedPortIds))
             _ = try? store.deleteServer(id: server.id)
             if let fault = (error as? NimbusError)?.cause as? NeutronFault, fault.type == "OverQuota" {
                 throw NimbusError(.overLimit, "Maximum number of ports exceeded")
@@ -255,7 +255,7 @@ public struct ComputeService: Sendable {
                 stored.launchedAt = Date()
                 stored.cdromImageId = image.diskFormat == "iso" ? image.id : nil
             }
-            try? networks.setPortStatus(deviceID: server.id.rawValue, .active)
+            try? networks.setPortStatus(deviceID: server.id.rawValue, project: server.projectId, .active)
             logger.info("server started", metadata: ["server.id": "\(server.id)"])
         } catch {
             paths.remove()
@@ -269,7 +269,7 @@ public struct ComputeService: Sendable {
         let rootDisk: VMSpecBuilder.RootDisk = cdrom.map { .blank(sizeGiB: server.disk, iso: $0) } ?? .overlay(base: "", format: "qcow2")
         var configDrive: String?
         if ConfigDrive.wanted(server, image: image) {
-            let nics = try networks.ports(deviceID: server.id.rawValue).map {
+            let nics = try networks.ports(deviceID: server.id.rawValue, project: server.projectId).map {
                 ConfigDrive.NIC(mac: $0.macAddress, networkID: $0.networkId.rawValue, portID: $0.id.rawValue)
             }
             try ConfigDrive(server: server, nics: nics).write(to: paths.configDrive)
@@ -277,15 +277,15 @@ public struct ComputeService: Sendable {
         }
         let spec = try VMSpecBuilder(accelerator: accelerator).spec(
             for: server, image: image, rootDisk: rootDisk, rescue: try await rescueMedia(server, paths: paths),
-            configDrive: configDrive, nics: try nicPlans(server.id), paths: paths)
+            configDrive: configDrive, nics: try nicPlans(server), paths: paths)
         try await supervisor.start(server.id, spec: spec, paths: paths)
         await applyForwards(server.id)
     }
 
     /// Each port of the server as QEMU needs it: the subnet's range and
     /// gateway, and the port's fixed IP as the only address DHCP hands out.
-    func nicPlans(_ id: ServerID) throws -> [VMSpecBuilder.NICPlan] {
-        try networks.ports(deviceID: id.rawValue).compactMap { port in
+    func nicPlans(_ server: Server) throws -> [VMSpecBuilder.NICPlan] {
+        try networks.ports(deviceID: server.id.rawValue, project: server.projectId).compactMap { port in
             guard let fixed = port.fixedIPs.first, let subnet = try networks.subnet(id: fixed.subnetId) else { return nil }
             return VMSpecBuilder.NICPlan(portId: port.id, mac: port.macAddress, cidr: subnet.cidr, gateway: subnet.gatewayIP, address: fixed.ipAddress)
         }
@@ -302,8 +302,8 @@ public struct ComputeService: Sendable {
     /// IPs, each followed by its floating IP, as Nova lists them.
     public func addresses(_ server: Server) -> [String: [ServerAddress]] {
         var result: [String: [ServerAddress]] = [:]
-        let floatingIPs = (try? networks.floatingIPs(deviceID: server.id.rawValue)) ?? []
-        for port in (try? networks.ports(deviceID: server.id.rawValue)) ?? [] {
+        let floatingIPs = (try? networks.floatingIPs(deviceID: server.id.rawValue, project: server.projectId)) ?? []
+        for port in (try? networks.ports(deviceID: server.id.rawValue, project: server.projectId)) ?? [] {
             let name = (try? networks.network(id: port.networkId))??.name ?? port.networkId.rawValue
             for fixed in port.fixedIPs {
                 result[name, default: []].append(ServerAddress(address: fixed.ipAddress, mac: port.macAddress, floating: false))

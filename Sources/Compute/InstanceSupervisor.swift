@@ -174,25 +174,28 @@ public actor InstanceSupervisor {
         }
     }
 
-    /// Makes the host forwards of each user-mode NIC exactly `wanted` (by
-    /// netdev id): reads what QEMU has, removes what is not wanted, adds what
-    /// is missing. Returns the forwards QEMU refused, with its words, so one
-    /// address in use does not keep the others from working.
-    func setForwards(_ id: ServerID, _ wanted: [String: Set<AccessForward>]) async throws -> [(AccessForward, String)] {
+    /// Makes the host forwards of the user-mode NICs exactly `wanted` (by
+    /// netdev id; a NIC not named has none): reads what QEMU has, removes
+    /// everything not wanted first (so a forward moving between NICs is free
+    /// when it is added), then adds what is missing. Returns the commands
+    /// QEMU refused, with its words, so one address in use does not keep
+    /// the others from working.
+    func setForwards(_ id: ServerID, _ wanted: [String: Set<AccessForward>]) async throws -> [(String, String)] {
         let qmp = try monitor(id)
         let current = UserNetForwards.parse(try await qmp.humanMonitor("info usernet"))
-        var refused: [(AccessForward, String)] = []
+        var commands: [String] = []
+        for (netdev, have) in current {
+            commands += have.subtracting(wanted[netdev] ?? []).map { UserNetForwards.removeCommand(netdev, $0) }
+        }
         for (netdev, forwards) in wanted {
-            let have = current[netdev] ?? []
-            for stale in have.subtracting(forwards) {
-                try await qmp.humanMonitor(UserNetForwards.removeCommand(netdev, stale))
-            }
-            for missing in forwards.subtracting(have) {
-                do {
-                    try await qmp.humanMonitor(UserNetForwards.addCommand(netdev, missing))
-                } catch QMPError.humanMonitorFailed(_, let output) {
-                    refused.append((missing, output))
-                }
+            commands += forwards.subtracting(current[netdev] ?? []).map { UserNetForwards.addCommand(netdev, $0) }
+        }
+        var refused: [(String, String)] = []
+        for command in commands {
+            do {
+                try await qmp.humanMonitor(command)
+            } catch QMPError.humanMonitorFailed(_, let output) {
+                refused.append((command, output))
             }
         }
         return refused

@@ -9,10 +9,15 @@ import NimbusStore
 /// `usableNetwork(N, auth)` while checking the request (the caller's rights
 /// are checked there, once), then `allocatePort(network:fixedIP:deviceID:…)`
 /// per NIC; for `--nic port-id=P` it is `attachPort(P, deviceID:, auth)`.
-/// When a server is deleted, `releasePorts(deviceID:preserving:)` deletes the
-/// ports Nimbus made and unbinds the ones the user brought. These calls take
-/// no `AuthContext` where the caller already checked, as Nova calls Neutron
-/// with its own service credentials.
+/// When a server is deleted, `releasePorts(deviceID:project:preserving:)`
+/// deletes the ports Nimbus made and unbinds the ones the user brought. These
+/// calls take no `AuthContext` where the caller already checked, as Nova
+/// calls Neutron with its own service credentials.
+///
+/// A server's ports are the ports with its id as `device_id` *in its
+/// project*: anyone may write any `device_id` on their own port, so without
+/// the project another project could slip a NIC, a floating IP or its
+/// security groups into a server (Nova filters by tenant for the same reason).
 extension NetworkService {
     /// The network a server of the caller may have a NIC on: its project's, a
     /// shared one, or any for an admin. By id or by name, as `--nic net-id=` and `--network` take.
@@ -89,9 +94,9 @@ extension NetworkService {
     /// those in `preserving` (the ones the user brought with `--nic port-id=`),
     /// which lose their device and go DOWN. Returns the ports deleted.
     @discardableResult
-    public func releasePorts(deviceID: String, preserving: Set<PortID> = []) throws -> [NetworkPort] {
+    public func releasePorts(deviceID: String, project: ProjectID, preserving: Set<PortID> = []) throws -> [NetworkPort] {
         guard !deviceID.isEmpty else { return [] }
-        let released = try store.releasePorts(deviceID: deviceID, preserving: preserving) { port in
+        let released = try store.releasePorts(deviceID: deviceID, project: project, preserving: preserving) { port in
             port.deviceId = ""
             port.deviceOwner = ""
             port.bindingHostId = ""
@@ -108,9 +113,9 @@ extension NetworkService {
     }
 
     /// ACTIVE while the server runs, DOWN otherwise; `hostID` records where (binding:host_id).
-    public func setPortStatus(deviceID: String, _ status: PortStatus, hostID: String? = nil) throws {
+    public func setPortStatus(deviceID: String, project: ProjectID, _ status: PortStatus, hostID: String? = nil) throws {
         guard !deviceID.isEmpty else { return }
-        _ = try store.updatePorts(deviceID: deviceID) { port in
+        _ = try store.updatePorts(deviceID: deviceID, project: project) { port in
             guard port.status != status || (hostID != nil && port.bindingHostId != hostID) else { return }
             port.status = status
             if let hostID { port.bindingHostId = hostID }
@@ -120,9 +125,9 @@ extension NetworkService {
     }
 
     /// A device's ports, oldest first: a server's NICs in the order they were made.
-    public func ports(deviceID: String) throws -> [NetworkPort] {
+    public func ports(deviceID: String, project: ProjectID) throws -> [NetworkPort] {
         guard !deviceID.isEmpty else { return [] }
-        return try store.ports(deviceID: deviceID)
+        return try store.ports(deviceID: deviceID, project: project)
     }
 
     /// A network by id, without policy: for labelling a server's addresses by network name.

@@ -5,7 +5,7 @@ import NimbusStore
 
 /// Floating IPs and their port forwardings. An association or a forwarding
 /// only records what the user asked for; the compute service turns it into
-/// live forwards on the server's NIC (see `forwards(deviceID:)`).
+/// live forwards on the server's NIC (see `forwards(deviceID:project:)`).
 extension NetworkService {
     // MARK: Floating IPs
 
@@ -168,7 +168,7 @@ extension NetworkService {
             id: .generate(), floatingipId: floatingIP.id, internalPortId: target.port.id, internalIpAddress: target.address,
             internalPort: draft.internalPort, externalPort: draft.externalPort, protocol: proto,
             description: try Self.text(draft.description, "description"))
-        let created = try store.insert(forwarding) { floatingIP, siblings in
+        let created = try store.insert(forwarding) { floatingIP, siblings, toSamePort in
             if let port = floatingIP.portId {
                 throw Fault.make(.conflict, "FloatingIPPortAlreadyAssociated",
                                  "Floating IP \(floatingIP.floatingIpAddress) is associated with port \(port); a floating IP forwards either to one port or by port forwardings.")
@@ -176,6 +176,13 @@ extension NetworkService {
             if siblings.contains(where: { $0.externalPort == forwarding.externalPort && $0.protocol == forwarding.protocol }) {
                 throw Fault.make(.badRequest, "BadRequest",
                                  "Bad port_forwarding request: A duplicate port forwarding entry with same attributes already exists, conflicting values are {'floatingip_id': '\(floatingIP.id)', 'external_port': \(forwarding.externalPort), 'protocol': '\(proto.rawValue)'}.")
+            }
+            if toSamePort.contains(where: {
+                $0.internalIpAddress == forwarding.internalIpAddress && $0.internalPort == forwarding.internalPort
+                    && $0.protocol == forwarding.protocol
+            }) {
+                throw Fault.make(.badRequest, "BadRequest",
+                                 "Bad port_forwarding request: A duplicate port forwarding entry with same attributes already exists, conflicting values are {'internal_ip_address': '\(forwarding.internalIpAddress)', 'internal_port': \(forwarding.internalPort), 'protocol': '\(proto.rawValue)'}.")
             }
         }
         guard let created else { throw Fault.floatingIPNotFound(floatingIPID) }

@@ -24,8 +24,8 @@ extension NetworkService {
     /// associated floating IP's TCP ports that the port's security groups
     /// admit from the host (see `SecurityGroupRules.forwardedTCPPorts`), and
     /// each port forwarding whose internal port the groups admit.
-    public func forwards(deviceID: String) throws -> [PortID: [AccessForward]] {
-        let ports = try store.ports(deviceID: deviceID)
+    public func forwards(deviceID: String, project: ProjectID) throws -> [PortID: [AccessForward]] {
+        let ports = try self.ports(deviceID: deviceID, project: project)
         guard !ports.isEmpty else { return [:] }
         let ids = ports.map(\.id)
         let floatingIPs = try store.floatingIPs(ports: ids)
@@ -55,8 +55,8 @@ extension NetworkService {
     }
 
     /// The floating IPs on a device's ports, for the addresses of a server.
-    public func floatingIPs(deviceID: String) throws -> [FloatingIP] {
-        let ports = try store.ports(deviceID: deviceID).map(\.id)
+    public func floatingIPs(deviceID: String, project: ProjectID) throws -> [FloatingIP] {
+        let ports = try self.ports(deviceID: deviceID, project: project).map(\.id)
         return ports.isEmpty ? [] : try store.floatingIPs(ports: ports)
     }
 }

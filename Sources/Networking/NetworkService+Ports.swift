@@ -118,8 +118,9 @@ extension NetworkService {
             port.updatedAt = Date()
         }
         guard let updated else { throw Fault.portNotFound(id) }
-        if updated.securityGroupIds != current.securityGroupIds || updated.fixedIPs != current.fixedIPs {
-            accessChanges.changed(deviceIDs: [updated.deviceId])
+        if updated.securityGroupIds != current.securityGroupIds || updated.fixedIPs != current.fixedIPs
+            || updated.deviceId != current.deviceId {
+            accessChanges.changed(deviceIDs: [current.deviceId, updated.deviceId])
         }
         return updated
     }
@@ -131,6 +132,8 @@ extension NetworkService {
         }
         guard try store.deletePort(id: current.id) else { throw Fault.portNotFound(id) }
         logger.info("port deleted", metadata: ["port.id": "\(current.id)"])
+        // Its floating IP and forwardings went with it (the keys' actions).
+        accessChanges.changed(deviceIDs: [current.deviceId])
     }
 
     // MARK: Rules

@@ -226,22 +226,30 @@ extension NetworkService {
     }
 
     /// Replaces the groups of every port of a device (Nova's add/remove
-    /// security group on a server), and recomputes its forwards.
-    public func setSecurityGroups(deviceID: String, _ change: (inout [SecurityGroupID]) throws -> Void) throws {
-        for port in try store.ports(deviceID: deviceID) {
-            _ = try store.updatePort(id: port.id) { port, _ in
-                try change(&port.securityGroupIds)
+    /// security group on a server), and recomputes its forwards. `change`
+    /// runs on every port before any is written, so a refusal changes nothing.
+    public func setSecurityGroups(
+        deviceID: String, project: ProjectID, _ change: (inout [SecurityGroupID]) throws -> Void
+    ) throws {
+        let planned = try ports(deviceID: deviceID, project: project).map { port in
+            var groups = port.securityGroupIds
+            try change(&groups)
+            return (port.id, groups)
+        }
+        defer { accessChanges.changed(deviceIDs: [deviceID]) }
+        for (id, groups) in planned {
+            _ = try store.updatePort(id: id) { port, _ in
+                port.securityGroupIds = groups
                 port.revisionNumber += 1
                 port.updatedAt = Date()
             }
         }
-        accessChanges.changed(deviceIDs: [deviceID])
     }
 
     /// The groups of a device's ports, in first-use order: a server's security groups.
-    public func securityGroups(deviceID: String) throws -> [SecurityGroup] {
+    public func securityGroups(deviceID: String, project: ProjectID) throws -> [SecurityGroup] {
         var seen = Set<SecurityGroupID>()
-        let ids = try store.ports(deviceID: deviceID).flatMap(\.securityGroupIds).filter { seen.insert($0).inserted }
+        let ids = try ports(deviceID: deviceID, project: project).flatMap(\.securityGroupIds).filter { seen.insert($0).inserted }
         return try ids.compactMap { try store.securityGroup(id: $0) }
     }
 }

@@ -97,8 +97,9 @@ public struct NetworkService: Sendable {
     /// Neutron's auto-delete ones, or floating IPs, remain on it, as in Neutron.
     public func deleteNetwork(_ id: String, _ auth: AuthContext) throws {
         let current = try modifiableNetwork(id, auth)
-        // Floating IPs keep their external network in use (checked before the
-        // delete: only admins make external networks, so a race is theirs).
+        // Floating IPs keep their external network in use. Checked before the
+        // delete transaction; a floating IP made in between is still stopped
+        // by its key (no cascade), with a less helpful error.
         if try store.floatingIPs().contains(where: { $0.floatingNetworkId == current.id }) {
             throw Fault.networkInUse(current.id)
         }

@@ -83,11 +83,16 @@ enum SecurityGroupRules {
     /// requires it to be of the rule's ethertype.
     static func normalizedPrefix(_ text: String, ethertype: String) throws -> String {
         if text.contains(":") {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            var address = in6_addr()
+            guard parts.count <= 2, inet_pton(AF_INET6, String(parts[0]), &address) == 1,
+                  parts.count == 1 || Int(parts[1]).map({ (0...128).contains($0) }) == true
+            else { throw Fault.invalid("remote_ip_prefix", "'\(text)' is not a valid IP subnet") }
             guard ethertype == "IPv6" else {
                 throw Fault.make(.badRequest, "SecurityGroupRuleParameterConflict",
                                  "Conflicting value ethertype \(ethertype) for CIDR \(text)")
             }
-            return text
+            return parts.count == 1 ? "\(text)/128" : text
         }
         let cidr = text.contains("/") ? text : "\(text)/32"
         guard let subnet = IPv4Subnet(cidr, strict: false) else {

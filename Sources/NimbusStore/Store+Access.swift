@@ -107,7 +107,7 @@ extension Store {
     // MARK: Floating IPs
 
     /// Inserts a floating IP at the address `choose` picks from those taken
-    /// on its network, inside the write transaction. nil when `choose` gives none.
+    /// on its network, inside the write transaction; `choose` throws when none is free.
     public func insert(_ floatingIP: FloatingIP, choose: (_ taken: Set<String>) throws -> String) throws -> FloatingIP {
         try write { db in
             let taken = try String.fetchSet(db, FloatingIP.select(Column("floating_ip_address"))
@@ -162,12 +162,18 @@ extension Store {
 
     // MARK: Port forwardings
 
-    /// Inserts a forwarding after `check` saw its floating IP and that floating
-    /// IP's other forwardings. nil when the floating IP is gone.
-    public func insert(_ forwarding: PortForwarding, check: (FloatingIP, [PortForwarding]) throws -> Void) throws -> PortForwarding? {
+    /// Inserts a forwarding after `check` saw its floating IP, that floating
+    /// IP's other forwardings and the forwardings to the same port, in one
+    /// transaction. nil when the floating IP is gone.
+    public func insert(
+        _ forwarding: PortForwarding,
+        check: (FloatingIP, _ siblings: [PortForwarding], _ toSamePort: [PortForwarding]) throws -> Void
+    ) throws -> PortForwarding? {
         try write { db in
             guard let floatingIP = try FloatingIP.fetchOne(db, key: forwarding.floatingipId.rawValue) else { return nil }
-            try check(floatingIP, try PortForwarding.filter(Column("floatingip_id") == forwarding.floatingipId).fetchAll(db))
+            try check(
+                floatingIP, try PortForwarding.filter(Column("floatingip_id") == forwarding.floatingipId).fetchAll(db),
+                try PortForwarding.filter(Column("internal_port_id") == forwarding.internalPortId).fetchAll(db))
             try forwarding.insert(db)
             return forwarding
         }

@@ -142,12 +142,14 @@ extension Store {
         try read { db in try Self.ports(db, NetworkPort.filter(key: id.rawValue)).first }
     }
 
-    /// Ports, oldest first, optionally only those on one network or of one device.
-    public func ports(network: NetworkID? = nil, deviceID: String? = nil) throws -> [NetworkPort] {
+    /// Ports, oldest first, optionally only those on one network, of one
+    /// device, or of one project.
+    public func ports(network: NetworkID? = nil, deviceID: String? = nil, project: ProjectID? = nil) throws -> [NetworkPort] {
         try read { db in
             var request = NetworkPort.all()
             if let network { request = request.filter(Column("network_id") == network) }
             if let deviceID { request = request.filter(Column("device_id") == deviceID) }
+            if let project { request = request.filter(Column("project_id") == project) }
             return try Self.ports(db, request)
         }
     }
@@ -174,10 +176,10 @@ extension Store {
         }
     }
 
-    /// Applies `change` to every port of a device in one transaction (status changes by the compute service).
-    public func updatePorts(deviceID: String, _ change: (inout NetworkPort) throws -> Void) throws -> [NetworkPort] {
+    /// Applies `change` to every port of a device in a project, in one transaction.
+    public func updatePorts(deviceID: String, project: ProjectID, _ change: (inout NetworkPort) throws -> Void) throws -> [NetworkPort] {
         try write { db in
-            try Self.ports(db, NetworkPort.filter(Column("device_id") == deviceID)).map { port in
+            try Self.ports(db, NetworkPort.filter(Column("device_id") == deviceID && Column("project_id") == project)).map { port in
                 var port = port
                 try change(&port)
                 try port.update(db)
@@ -193,11 +195,13 @@ extension Store {
 
     /// Deletes the device's ports except `preserving`, whose rows `unbind`
     /// changes instead: one transaction, so a server's NICs go all at once.
-    public func releasePorts(deviceID: String, preserving: Set<PortID>, unbind: (inout NetworkPort) -> Void) throws -> (deleted: [NetworkPort], unbound: [NetworkPort]) {
+    public func releasePorts(
+        deviceID: String, project: ProjectID, preserving: Set<PortID>, unbind: (inout NetworkPort) -> Void
+    ) throws -> (deleted: [NetworkPort], unbound: [NetworkPort]) {
         try write { db in
             var deleted: [NetworkPort] = []
             var unbound: [NetworkPort] = []
-            for port in try Self.ports(db, NetworkPort.filter(Column("device_id") == deviceID)) {
+            for port in try Self.ports(db, NetworkPort.filter(Column("device_id") == deviceID && Column("project_id") == project)) {
                 if preserving.contains(port.id) {
                     var port = port
                     unbind(&port)

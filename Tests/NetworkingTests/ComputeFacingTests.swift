@@ -47,13 +47,14 @@ struct ComputeFacingTests {
         }
         #expect(taken?.code == .conflict)
 
-        try networks.setPortStatus(deviceID: "server-1", .active, hostID: "nimbus-host")
-        #expect(try networks.ports(deviceID: "server-1").map(\.status) == [.active, .active])
-        #expect(try networks.ports(deviceID: "server-1").first?.bindingHostId == "nimbus-host")
+        let projectB = ProjectID(rawValue: "project-b")
+        try networks.setPortStatus(deviceID: "server-1", project: projectB, .active, hostID: "nimbus-host")
+        #expect(try networks.ports(deviceID: "server-1", project: projectB).map(\.status) == [.active, .active])
+        #expect(try networks.ports(deviceID: "server-1", project: projectB).first?.bindingHostId == "nimbus-host")
 
-        let deleted = try networks.releasePorts(deviceID: "server-1")
+        let deleted = try networks.releasePorts(deviceID: "server-1", project: projectB)
         #expect(Set(deleted.map(\.id)) == [first.id, second.id])
-        #expect(try networks.ports(deviceID: "server-1").isEmpty)
+        #expect(try networks.ports(deviceID: "server-1", project: projectB).isEmpty)
         #expect(try networks.allocatePort(network: network.id, deviceID: "server-3", project: adminProject).fixedIPs.map(\.ipAddress) == ["10.0.0.10"])
     }
 
@@ -84,12 +85,31 @@ struct ComputeFacingTests {
         #expect(busy?.code == .conflict)
         let made = try networks.allocatePort(network: network.id, deviceID: "server-9", project: ProjectID(rawValue: "project-b"))
 
-        let deleted = try networks.releasePorts(deviceID: "server-9", preserving: [own.id])
+        let deleted = try networks.releasePorts(deviceID: "server-9", project: ProjectID(rawValue: "project-b"), preserving: [own.id])
         #expect(deleted.map(\.id) == [made.id])
         let kept = try #require(try store.port(id: own.id))
         #expect(kept.deviceId == "")
         #expect(kept.deviceOwner == "")
         #expect(kept.status == .down)
         #expect(kept.fixedIPs == own.fixedIPs, "the user's port keeps its address")
+    }
+
+    @Test("a port of another project naming a server as its device is not that server's: no NIC, no forwards, not released")
+    func deviceIDOfAnotherProject() throws {
+        let projectB = ProjectID(rawValue: "project-b")
+        let network = try networks.usableNetwork("private", Self.auth("project-b", ["member"]))
+        let real = try networks.allocatePort(network: network.id, deviceID: "victim", project: projectB)
+        var draft = NetworkService.PortDraft(networkId: network.id.rawValue)
+        draft.deviceId = "victim"
+        draft.deviceOwner = NetworkPort.computeOwner
+        let planted = try networks.createPort(draft, Self.auth("project-c", ["member"]))
+        #expect(planted.deviceId == "victim", "Neutron lets anyone write any device_id on their own port")
+
+        #expect(try networks.ports(deviceID: "victim", project: projectB).map(\.id) == [real.id])
+        #expect(try networks.forwards(deviceID: "victim", project: projectB).keys.sorted { $0.rawValue < $1.rawValue } == [real.id])
+        try networks.setSecurityGroups(deviceID: "victim", project: projectB) { $0 = [] }
+        #expect(try store.port(id: planted.id)?.securityGroupIds.isEmpty == false, "the victim's group change does not touch the planted port")
+        #expect(try networks.releasePorts(deviceID: "victim", project: projectB).map(\.id) == [real.id])
+        #expect(try store.port(id: planted.id) != nil, "deleting the victim does not delete the planted port")
     }
 }

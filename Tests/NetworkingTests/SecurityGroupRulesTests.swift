@@ -34,6 +34,10 @@ struct SecurityGroupRulesTests {
         #expect(try Self.rule(prefix: "10.1.2.3/8").remoteIpPrefix == "10.0.0.0/8", "a prefix is stored as its network")
         #expect(try Self.rule(protocol: "6", 22, 22).protocol == "6")
         #expect(try Self.rule(protocol: "any").protocol == nil)
+        #expect(throws: (any Error).self) { try Self.rule(prefix: "foo:bar", ethertype: "IPv6") }
+        #expect(throws: (any Error).self) { try Self.rule(prefix: "fd00::/129", ethertype: "IPv6") }
+        #expect(try Self.rule(prefix: "::/0", ethertype: "IPv6").remoteIpPrefix == "::/0")
+        #expect(try Self.rule(prefix: "fd00::1", ethertype: "IPv6").remoteIpPrefix == "fd00::1/128")
     }
 
     @Test("a floating IP forwards the TCP ports that ingress rules open to the host")
