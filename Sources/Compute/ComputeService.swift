@@ -302,8 +302,9 @@ public struct ComputeService: Sendable {
     /// IPs, each followed by its floating IP, as Nova lists them.
     public func addresses(_ server: Server) -> [String: [ServerAddress]] {
         var result: [String: [ServerAddress]] = [:]
-        let floatingIPs = (try? networks.floatingIPs(deviceID: server.id.rawValue, project: server.projectId)) ?? []
-        for port in (try? networks.ports(deviceID: server.id.rawValue, project: server.projectId)) ?? [] {
+        let ports = (try? networks.ports(deviceID: server.id.rawValue, project: server.projectId)) ?? []
+        let floatingIPs = (try? networks.floatingIPs(ports: ports)) ?? []
+        for port in ports {
             let name = (try? networks.network(id: port.networkId))??.name ?? port.networkId.rawValue
             for fixed in port.fixedIPs {
                 result[name, default: []].append(ServerAddress(address: fixed.ipAddress, mac: port.macAddress, floating: false))

@@ -95,7 +95,7 @@ extension NetworkService {
 
     public func deleteFloatingIP(_ id: String, _ auth: AuthContext) throws {
         let current = try modifiableFloatingIP(id, rule: "delete_floatingip", auth)
-        let forwardedPorts = try store.portForwardings(floatingIP: current.id).map(\.internalPortId)
+        let forwardedPorts = try store.portForwardings(floatingIPs: [current.id]).map(\.internalPortId)
         guard let deleted = try store.deleteFloatingIP(id: current.id) else { throw Fault.floatingIPNotFound(id) }
         logger.info("floating IP deleted", metadata: ["floatingip.id": "\(deleted.id)", "address": "\(deleted.floatingIpAddress)"])
         try announce(ports: [deleted.portId] + forwardedPorts)
@@ -196,12 +196,18 @@ extension NetworkService {
 
     public func portForwardings(_ floatingIPID: String, _ query: ListQuery, _ auth: AuthContext) throws -> [PortForwarding] {
         let floatingIP = try self.floatingIP(floatingIPID, auth)
-        return try query.apply(to: try store.portForwardings(floatingIP: floatingIP.id), id: \.id.rawValue, Self.forwardingField)
+        return try query.apply(to: try store.portForwardings(floatingIPs: [floatingIP.id]), id: \.id.rawValue, Self.forwardingField)
+    }
+
+    /// The forwardings of floating IPs the caller already holds, in one read: for rendering them.
+    public func portForwardings(of floatingIPs: [FloatingIP]) throws -> [FloatingIPID: [PortForwarding]] {
+        guard !floatingIPs.isEmpty else { return [:] }
+        return Dictionary(grouping: try store.portForwardings(floatingIPs: floatingIPs.map(\.id)), by: \.floatingipId)
     }
 
     public func portForwarding(_ floatingIPID: String, _ id: String, _ auth: AuthContext) throws -> PortForwarding {
         let floatingIP = try self.floatingIP(floatingIPID, auth)
-        guard let found = try store.portForwardings(floatingIP: floatingIP.id).first(where: { $0.id.rawValue == id }) else {
+        guard let found = try store.portForwardings(floatingIPs: [floatingIP.id]).first(where: { $0.id.rawValue == id }) else {
             throw Fault.portForwardingNotFound(id)
         }
         return found

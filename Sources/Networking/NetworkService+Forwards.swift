@@ -30,7 +30,8 @@ extension NetworkService {
         let ids = ports.map(\.id)
         let floatingIPs = try store.floatingIPs(ports: ids)
         let forwardings = try store.portForwardings(ports: ids)
-        let addresses = Dictionary(try store.floatingIPs().map { ($0.id, $0.floatingIpAddress) }, uniquingKeysWith: { first, _ in first })
+        var addresses: [FloatingIPID: String] = [:]
+        for id in Set(forwardings.map(\.floatingipId)) { addresses[id] = try store.floatingIP(id: id)?.floatingIpAddress }
         var result: [PortID: [AccessForward]] = [:]
         for port in ports {
             let rules = try store.securityGroupRules(groups: port.securityGroupIds)
@@ -54,9 +55,8 @@ extension NetworkService {
         return result
     }
 
-    /// The floating IPs on a device's ports, for the addresses of a server.
-    public func floatingIPs(deviceID: String, project: ProjectID) throws -> [FloatingIP] {
-        let ports = try self.ports(deviceID: deviceID, project: project).map(\.id)
-        return ports.isEmpty ? [] : try store.floatingIPs(ports: ports)
+    /// The floating IPs associated with these ports, for the addresses of a server.
+    public func floatingIPs(ports: [NetworkPort]) throws -> [FloatingIP] {
+        ports.isEmpty ? [] : try store.floatingIPs(ports: ports.map(\.id))
     }
 }

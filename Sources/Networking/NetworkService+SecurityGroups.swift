@@ -141,7 +141,7 @@ extension NetworkService {
             rule.remoteGroupId = try securityGroup(remote, auth).id
         }
         try checkQuota("security_group_rule", project: group.projectId)
-        let created = try store.insert(rule) { siblings, _ in
+        let created = try store.insert(rule) { siblings in
             if let same = siblings.first(where: { $0.duplicates(rule) }) {
                 throw Fault.make(.conflict, "SecurityGroupRuleExists", "Security group rule already exists. Rule id is \(same.id).")
             }
@@ -205,14 +205,11 @@ extension NetworkService {
     /// The groups named for a port of `project` (ids, or names as Nova passes
     /// them), or the project's default group when none are named.
     public func securityGroupIds(_ references: [String]?, project: ProjectID) throws -> [SecurityGroupID] {
-        guard let references else { return [try defaultSecurityGroup(of: project).id] }
+        let defaultGroup = try defaultSecurityGroup(of: project)
+        guard let references else { return [defaultGroup.id] }
         let own = try store.securityGroups().filter { $0.projectId == project }
         var ids: [SecurityGroupID] = []
         for reference in references {
-            if reference == "default" || own.contains(where: { $0.isDefault && $0.id.rawValue == reference }) {
-                ids.append(try defaultSecurityGroup(of: project).id)
-                continue
-            }
             let matches = own.filter { $0.id.rawValue == reference || $0.name == reference }
             guard matches.count <= 1 else {
                 throw Fault.make(.conflict, "DuplicateSecurityGroupName",

@@ -113,16 +113,23 @@ enum SecurityGroupRules {
     /// naming a remote group admit only that group's members, never the host.
     static func admit(_ rules: [SecurityGroupRule], protocol: ForwardProtocol, port: Int) -> Bool {
         rules.contains { rule in
-            guard rule.direction == .ingress, rule.ethertype == "IPv4", rule.remoteGroupId == nil else { return false }
-            if let prefix = rule.remoteIpPrefix {
-                guard let subnet = IPv4Subnet(prefix, strict: false), subnet.contains(hostSource) else { return false }
-            }
-            guard let name = rule.protocol else { return true }
-            let number = protocolNumbers[name] ?? Int(name)
-            guard number == (`protocol` == .tcp ? 6 : 17) else { return false }
-            guard let low = rule.portRangeMin, let high = rule.portRangeMax else { return true }
-            return (low...high).contains(port)
+            guard let range = admittedRange(rule, protocol: `protocol`) else { return false }
+            return range.contains(port)
         }
+    }
+
+    /// The ports `rule` lets `protocol` traffic in from the host on (all of
+    /// them for a rule without a range), or nil when it lets none in.
+    static func admittedRange(_ rule: SecurityGroupRule, protocol: ForwardProtocol) -> ClosedRange<Int>? {
+        guard rule.direction == .ingress, rule.ethertype == "IPv4", rule.remoteGroupId == nil else { return nil }
+        if let prefix = rule.remoteIpPrefix {
+            guard let subnet = IPv4Subnet(prefix, strict: false), subnet.contains(hostSource) else { return nil }
+        }
+        if let name = rule.protocol {
+            guard (protocolNumbers[name] ?? Int(name)) == (`protocol` == .tcp ? 6 : 17) else { return nil }
+        }
+        guard let low = rule.portRangeMin, let high = rule.portRangeMax else { return 1...65535 }
+        return low...high
     }
 
     /// Ports forwarded when a rule admits a range too wide to forward port by
@@ -136,10 +143,7 @@ enum SecurityGroupRules {
     /// well-known ones of wider ranges (or of rules with no range); only the
     /// well-known ones when even that comes to more than `maximumRangePorts`.
     static func forwardedTCPPorts(_ rules: [SecurityGroupRule]) -> [Int] {
-        var ranges: [ClosedRange<Int>] = []
-        for rule in rules where admit([rule], protocol: .tcp, port: rule.portRangeMin ?? 1) {
-            if let low = rule.portRangeMin, let high = rule.portRangeMax { ranges.append(low...high) } else { ranges.append(1...65535) }
-        }
+        let ranges = rules.compactMap { admittedRange($0, protocol: .tcp) }
         let wellKnown = Set(wellKnownPorts.filter { port in ranges.contains { $0.contains(port) } })
         var ports = wellKnown
         for range in ranges where range.count <= maximumRangePorts { ports.formUnion(range) }

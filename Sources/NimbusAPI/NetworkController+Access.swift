@@ -55,27 +55,31 @@ extension NetworkController {
     }
 
     func addFloatingIPs(to v2: RouterGroup<AuthenticatedContext>) {
-        @Sendable func render(_ floatingIP: FloatingIP, _ context: AuthenticatedContext) throws -> [String: JSONValue] {
-            Neutron.floatingIP(floatingIP, forwardings: try networks.portForwardings(floatingIP.id.rawValue, .init(), context.auth))
+        @Sendable func render(_ floatingIPs: [FloatingIP]) throws -> [[String: JSONValue]] {
+            let forwardings = try networks.portForwardings(of: floatingIPs)
+            return floatingIPs.map { Neutron.floatingIP($0, forwardings: forwardings[$0.id] ?? []) }
+        }
+        @Sendable func render(_ floatingIP: FloatingIP) throws -> [String: JSONValue] {
+            try render([floatingIP])[0]
         }
         v2.get("floatingips") { request, context in
             let query = try NeutronQuery(request)
             let found = try networks.floatingIPs(query.service, context.auth)
-            return try query.listResponse("floatingips", try found.map { try render($0, context) }, baseURL: baseURL)
+            return try query.listResponse("floatingips", try render(found), baseURL: baseURL)
         }
         v2.post("floatingips") { request, context in
             let body = try await NeutronBody(request, resource: "floatingip")
             let floatingIP = try networks.createFloatingIP(try body.floatingIPDraft(), context.auth)
-            return try JSONMessages.response(["floatingip": .object(try render(floatingIP, context))] as [String: JSONValue], status: .created)
+            return try JSONMessages.response(["floatingip": .object(try render(floatingIP))] as [String: JSONValue], status: .created)
         }
         v2.get("floatingips/{fip}") { request, context in
             let floatingIP = try networks.floatingIP(try context.parameters.require("fip"), context.auth)
-            return try NeutronQuery(request).showResponse("floatingip", try render(floatingIP, context))
+            return try NeutronQuery(request).showResponse("floatingip", try render(floatingIP))
         }
         v2.put("floatingips/{fip}") { request, context in
             let body = try await NeutronBody(request, resource: "floatingip")
             let floatingIP = try networks.updateFloatingIP(try context.parameters.require("fip"), try body.floatingIPChanges(), context.auth)
-            return try JSONMessages.response(["floatingip": .object(try render(floatingIP, context))] as [String: JSONValue])
+            return try JSONMessages.response(["floatingip": .object(try render(floatingIP))] as [String: JSONValue])
         }
         v2.delete("floatingips/{fip}") { _, context in
             try networks.deleteFloatingIP(try context.parameters.require("fip"), context.auth)

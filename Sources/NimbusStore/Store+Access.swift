@@ -66,13 +66,12 @@ extension Store {
 
     // MARK: Rules
 
-    /// Inserts a rule after `check` saw the group's rules and the project's
-    /// rule count in the same transaction. nil when the group is gone.
-    public func insert(_ rule: SecurityGroupRule, check: (_ siblings: [SecurityGroupRule], _ projectRules: Int) throws -> Void) throws -> SecurityGroupRule? {
+    /// Inserts a rule after `check` saw the group's rules in the same
+    /// transaction. nil when the group is gone.
+    public func insert(_ rule: SecurityGroupRule, check: (_ siblings: [SecurityGroupRule]) throws -> Void) throws -> SecurityGroupRule? {
         try write { db in
             guard try SecurityGroup.exists(db, key: rule.securityGroupId.rawValue) else { return nil }
-            let siblings = try SecurityGroupRule.filter(Column("security_group_id") == rule.securityGroupId).fetchAll(db)
-            try check(siblings, try SecurityGroupRule.filter(Column("project_id") == rule.projectId).fetchCount(db))
+            try check(try SecurityGroupRule.filter(Column("security_group_id") == rule.securityGroupId).fetchAll(db))
             try rule.insert(db)
             return rule
         }
@@ -179,11 +178,11 @@ extension Store {
         }
     }
 
-    /// Forwardings, oldest first, of one floating IP, or to any of these ports.
-    public func portForwardings(floatingIP: FloatingIPID? = nil, ports: [PortID]? = nil) throws -> [PortForwarding] {
+    /// Forwardings, oldest first, of these floating IPs, or to any of these ports.
+    public func portForwardings(floatingIPs: [FloatingIPID]? = nil, ports: [PortID]? = nil) throws -> [PortForwarding] {
         try read { db in
             var request = PortForwarding.order(Column.rowID)
-            if let floatingIP { request = request.filter(Column("floatingip_id") == floatingIP) }
+            if let floatingIPs { request = request.filter(floatingIPs.contains(Column("floatingip_id"))) }
             if let ports { request = request.filter(ports.contains(Column("internal_port_id"))) }
             return try request.fetchAll(db)
         }
