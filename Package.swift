@@ -67,6 +67,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -103,7 +104,7 @@ let package = Package(
         .target(
             name: "NimbusCLI",
             dependencies: [
-                "NimbusCore", "NimbusServer",
+                "NimbusCore", "NimbusServer", "OpenStackAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -114,7 +115,11 @@ let package = Package(
         ),
         .executableTarget(name: "nimbus", dependencies: ["NimbusCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
         .testTarget(name: "ImageFormatsTests", dependencies: ["ImageFormats"], swiftSettings: strict),
-        .testTarget(name: "ComputeTests", dependencies: ["Compute", "Networking", "NimbusCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ComputeTests",
+            dependencies: ["Compute", "Networking", "NimbusCore", "NimbusStore", "Images", "Identity", "NimbusServer", "QEMU"],
+            exclude: ["Golden"],
+            swiftSettings: strict),
         .testTarget(name: "QEMUTests", dependencies: ["QEMU"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(
             name: "QMPTests",

@@ -57,8 +57,9 @@ extension ComputeService {
     // MARK: Forwards
 
     /// Recomputes the forwards of these servers, each in its turn with the
-    /// server's other operations (so never against a VM being started or stopped).
-    func refreshForwards(_ deviceIDs: Set<String>) {
+    /// server's other operations (so never against a VM being started or
+    /// stopped). The network service calls it through `AccessChanges`.
+    public func refreshForwards(_ deviceIDs: Set<String>) {
         for id in deviceIDs.compactMap(ServerID.parse) {
             operations.enqueue(id) { await applyForwards(id) }
         }
@@ -71,7 +72,7 @@ extension ComputeService {
     /// IP moving from another server is free once that server's own refresh
     /// (on its own queue) has removed it.
     func applyForwards(_ id: ServerID) async {
-        guard await supervisor.isRunning(id) else { return }
+        guard await runtime.isRunning(id) else { return }
         do {
             guard let server = try store.server(id: id) else { return }
             let byPort = try networks.forwards(deviceID: id.rawValue, project: server.projectId)
@@ -93,10 +94,10 @@ extension ComputeService {
                 }
                 wanted[VMSpecBuilder.netdevID(index)] = forwards
             }
-            var refused = try await supervisor.setForwards(id, wanted)
+            var refused = try await runtime.setForwards(id, wanted)
             for _ in 0..<5 where !refused.isEmpty {
                 try await Task.sleep(for: .milliseconds(200))
-                refused = try await supervisor.setForwards(id, wanted)
+                refused = try await runtime.setForwards(id, wanted)
             }
             for (command, output) in refused {
                 logger.error("forward refused by QEMU (is the address in use?)", metadata: [

@@ -8,7 +8,7 @@ extension ComputeService {
     /// A token for a console of a running server the caller may change.
     public func consoleToken(_ id: String, kind: ConsoleKind, _ auth: AuthContext) async throws -> String {
         let server = try runningForConsole(id, auth)
-        guard await supervisor.isRunning(server.id) else {
+        guard await runtime.isRunning(server.id) else {
             throw NimbusError.conflict("Instance \(server.id) is not ready yet: it is \(server.status).")
         }
         return consoles.issue(kind, for: server.id)
@@ -16,14 +16,14 @@ extension ComputeService {
 
     /// The serial console a redeemed grant opens.
     public func serialConsole(for grant: ConsoleGrants.Grant) async throws -> SerialConsole {
-        do { return try await supervisor.console(grant.server) } catch {
+        do { return try await runtime.console(grant.server) } catch {
             throw NimbusError.conflict("Instance \(grant.server) is not running.")
         }
     }
 
     /// The VNC socket a redeemed grant opens.
     public func vncSocket(for grant: ConsoleGrants.Grant) async throws -> String {
-        guard await supervisor.isRunning(grant.server) else {
+        guard await runtime.isRunning(grant.server) else {
             throw NimbusError.conflict("Instance \(grant.server) is not running.")
         }
         return paths(grant.server).vncSocket
@@ -37,7 +37,7 @@ extension ComputeService {
         let server = try runningForConsole(id, auth)
         let file = paths(server.id).directory.appendingPathComponent("screen-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: file) }
-        do { try await supervisor.screendump(server.id, to: file.path) } catch ComputeError.notRunning {
+        do { try await runtime.screendump(server.id, to: file.path) } catch ComputeError.notRunning {
             throw NimbusError.conflict("Instance \(server.id) is not running.")
         }
         return try Data(contentsOf: file)
@@ -49,7 +49,7 @@ extension ComputeService {
         guard !presses.isEmpty else { throw NimbusError.badRequest("Give keys to press or text to type.") }
         guard presses.count <= 4096 else { throw NimbusError.badRequest("At most 4096 keys at a time.") }
         let server = try runningForConsole(id, auth)
-        do { try await supervisor.press(server.id, presses) } catch ComputeError.notRunning {
+        do { try await runtime.press(server.id, presses) } catch ComputeError.notRunning {
             throw NimbusError.conflict("Instance \(server.id) is not running.")
         }
     }

@@ -36,27 +36,11 @@ extension ComputeService {
         }
     }
 
-    /// Deletes a server: its VM, disks and sockets go, then the record.
+    /// Deletes a server: its VM, disks, sockets and ports go, then the
+    /// record. Queued behind the server's other work: a build under way
+    /// finishes first, and then nothing of it is left.
     public func delete(_ id: String, _ auth: AuthContext) async throws {
-        let server = try server(id, auth)
-        guard Policy.mayModify(owner: server.projectId, auth) else {
-            throw NimbusError.forbidden("Policy doesn't allow os_compute_api:servers:delete to be performed.")
-        }
-        if server.locked, !Policy.isAdmin(auth) {
-            throw NimbusError.conflict("Instance \(server.id) is locked")
-        }
-        _ = try store.updateServer(id: server.id) { $0.taskState = .deleting }
-        // Queued behind the server's other work: a spawn under way finishes
-        // first, and then nothing of it is left.
-        let paths = paths(server.id)
-        await operations.enqueue(server.id) {
-            await supervisor.stop(server.id, paths: paths, grace: .zero)
-            paths.remove()
-            _ = try? networks.releasePorts(deviceID: server.id.rawValue, project: server.projectId, preserving: Set(server.preservedPortIds))
-            _ = try? store.deleteServer(id: server.id)
-            consoles.revoke(server: server.id)
-            logger.info("server deleted", metadata: ["server.id": "\(server.id)"])
-        }.value
+        try await request(.delete, id, rule: "servers:delete", auth).work.value
     }
 
     /// The last `lines` lines of the serial console log (all when nil).
@@ -69,27 +53,15 @@ extension ComputeService {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
-    /// At start-up: a server whose QEMU still runs is adopted and ACTIVE,
-    /// with its forwards brought up to date; one whose QEMU is gone is
-    /// SHUTOFF. Nothing is deleted.
-    public func reconcile() async {
-        let servers = (try? store.servers()) ?? []
-        let live: Set<VMState> = [.active, .building, .paused, .rescued]
-        for server in servers where live.contains(server.vmState) {
-            let alive = await supervisor.adopt(server.id, paths: paths(server.id))
-            _ = try? store.updateServer(id: server.id) { stored in
-                if alive {
-                    stored.powerState = .running
-                    if stored.vmState == .building { stored.vmState = .active }
-                } else {
-                    stored.vmState = stored.vmState == .building ? .error : .stopped
-                    stored.powerState = .shutdown
-                }
-                stored.taskState = nil
-            }
+    /// At start-up: a server whose QEMU still runs is adopted, with its
+    /// forwards brought up to date; one whose QEMU is gone is SHUTOFF (or
+    /// ERROR if it was being built). Work that was under way is over; a
+    /// delete under way is finished. Nothing else is deleted.
+    public func reconcile() async throws {
+        for server in try store.servers() {
+            let alive = await runtime.adopt(server.id, paths: paths(server.id))
+            await deliver(.adopted(alive: alive), to: server.id).value
             logger.info("reconciled server", metadata: ["server.id": "\(server.id)", "running": "\(alive)"])
-            // Access may have changed while Nimbus was down.
-            if alive { await applyForwards(server.id) }
         }
     }
 }

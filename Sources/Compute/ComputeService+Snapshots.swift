@@ -7,75 +7,48 @@ import QEMU
 /// createImage: the installed root disk (never the installer ISO) becomes a
 /// new qcow2 image, the way to turn an install into a reusable golden image.
 extension ComputeService {
-    /// Base image properties that describe one upload, not the OS on the
-    /// disk; a snapshot must not inherit them.
-    static let nonInheritableProperties: Set<String> = [
-        "expected_sha256", "expected_sha512", "img_signature", "img_signature_hash_method",
-        "img_signature_key_type", "img_signature_certificate_uuid", "image_type", "instance_uuid",
-        "base_image_ref", "user_id",
-    ]
-
     /// Records a queued image and copies the disk into it in the background.
-    /// A running guest is copied live (QEMU drive-backup), a stopped one with
-    /// qemu-img; either way the copy is a standalone qcow2 without a backing file.
+    /// The image exists before the task is claimed, so the copy always finds
+    /// it; a refused request removes it again.
     public func createImage(_ id: String, name: String, metadata: [String: String], _ auth: AuthContext) throws -> Image {
         let found = try server(id, auth)
+        guard Policy.mayModify(owner: found.projectId, auth) else {
+            throw NimbusError.forbidden("Policy doesn't allow os_compute_api:servers:createImage to be performed.")
+        }
         try checkMetadataQuota(metadata, project: found.projectId)
-        let server = try claim(id, action: "createImage", from: [.active, .stopped, .paused], task: .imageSnapshot, auth)
-        let image: Image
+        let image = try images.createSnapshot(
+            ImageService.ServerSnapshot(
+                name: name, server: found.id, user: found.userId, baseImage: found.imageId, minDisk: found.disk, metadata: metadata),
+            auth)
         do {
-            image = try images.create(snapshotAttributes(of: server, name: name, metadata: metadata), auth)
+            try request(.createImage(image.id), id, rule: "servers:createImage", auth)
         } catch {
-            finishTask(server.id)
+            do { try images.discardSnapshot(image.id) } catch let cleanup {
+                logger.error("the image of a refused snapshot was not removed", metadata: ["image.id": "\(image.id)", "error": "\(cleanup)"])
+            }
             throw error
         }
-        operations.enqueue(server.id) { await snapshot(server, into: image, auth: auth) }
         return image
     }
 
-    func snapshotAttributes(of server: Server, name: String, metadata: [String: String]) -> [String: JSONValue] {
-        let base = server.imageId.flatMap { try? store.image(id: $0) }
-        var attributes: [String: JSONValue] = [:]
-        for (key, value) in base?.properties ?? [:] where !Self.nonInheritableProperties.contains(key) {
-            attributes[key] = .string(value)
-        }
-        attributes["image_type"] = "snapshot"
-        attributes["instance_uuid"] = .string(server.id.rawValue)
-        attributes["user_id"] = .string(server.userId.rawValue)
-        if let base { attributes["base_image_ref"] = .string(base.id.rawValue) }
-        for (key, value) in metadata { attributes[key] = .string(value) }
-        attributes["name"] = .string(name)
-        attributes["disk_format"] = "qcow2"
-        attributes["container_format"] = "bare"
-        attributes["visibility"] = "private"
-        attributes["min_disk"] = JSONValue(server.disk)
-        attributes["min_ram"] = JSONValue(base?.minRam ?? 0)
-        return attributes
-    }
-
-    func snapshot(_ server: Server, into image: Image, auth: AuthContext) async {
-        let paths = paths(server.id)
-        let copy = paths.directory.appendingPathComponent("snapshot-\(image.id).qcow2")
+    /// Copies the root disk, live or stopped, and uploads it into the image.
+    /// As in Nova, a snapshot that failed leaves no half image behind.
+    func snapshot(_ id: ServerID, into image: ImageID) async -> [Event] {
+        let paths = paths(id)
+        let copy = paths.directory.appendingPathComponent("snapshot-\(image).qcow2")
         defer { try? FileManager.default.removeItem(at: copy) }
         do {
-            if await supervisor.isRunning(server.id) {
-                try await supervisor.backup(server.id, device: Drive.backendID(of: VMSpecBuilder.rootDiskID), to: copy.path)
-            } else {
-                try await imageTool.convert(from: paths.disk, to: copy.path)
-            }
-            _ = try store.updateServer(id: server.id) { $0.taskState = .imageUploading }
-            _ = try await images.upload(image.id.rawValue, body: FileChunks(url: copy), expectation: .init(), auth)
-            logger.info("server snapshot uploaded", metadata: ["server.id": "\(server.id)", "image.id": "\(image.id)"])
+            guard try store.image(id: image) != nil else { return [.imageFinished] }
+            try await runtime.copyDisk(id, device: Drive.backendID(of: VMSpecBuilder.rootDiskID), disk: paths.disk, to: copy.path)
+            _ = await record(.imageCopied, for: id)
+            try await images.storeSnapshot(image, from: copy)
+            logger.info("server snapshot uploaded", metadata: ["server.id": "\(id)", "image.id": "\(image)"])
         } catch {
-            // As Nova does, a snapshot that failed leaves no half image behind.
-            logger.error("server snapshot failed", metadata: ["server.id": "\(server.id)", "error": "\(error)"])
-            try? images.delete(image.id.rawValue, auth)
+            logger.error("server snapshot failed", metadata: ["server.id": "\(id)", "image.id": "\(image)", "error": "\(error)"])
+            do { try images.discardSnapshot(image) } catch {
+                logger.error("a failed snapshot's image was not removed", metadata: ["image.id": "\(image)", "error": "\(error)"])
+            }
         }
-        finishTask(server.id)
-    }
-
-    /// The task is over; the server stays in the state it was in.
-    func finishTask(_ id: ServerID) {
-        _ = try? store.updateServer(id: id) { $0.taskState = nil }
+        return [.imageFinished]
     }
 }

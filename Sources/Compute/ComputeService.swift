@@ -13,11 +13,10 @@ public struct ComputeService: Sendable {
     let images: ImageService
     let flavors: FlavorService
     let networks: NetworkService
-    let supervisor: InstanceSupervisor
+    let runtime: any VMRuntime
     let dataDirectory: URL
     let runtimeDirectory: URL
     let accelerator: VMSpec.Accelerator
-    let imageTool = QEMUImageTool()
     let operations = ServerOperations()
     /// One-time tokens of console URLs.
     public let consoles = ConsoleGrants()
@@ -27,19 +26,17 @@ public struct ComputeService: Sendable {
 
     public init(
         store: Store, images: ImageService, flavors: FlavorService, networks: NetworkService,
-        supervisor: InstanceSupervisor, dataDirectory: URL, accelerator: VMSpec.Accelerator
+        runtime: any VMRuntime, dataDirectory: URL, accelerator: VMSpec.Accelerator
     ) {
         self.store = store
         self.images = images
         self.flavors = flavors
         self.networks = networks
-        self.supervisor = supervisor
+        self.runtime = runtime
         self.dataDirectory = dataDirectory
         self.runtimeDirectory = InstancePaths.runtimeDirectory(for: dataDirectory)
         self.accelerator = accelerator
         self.quotas = .compute(store)
-        let compute = self
-        networks.accessChanges.observe { compute.refreshForwards($0) }
     }
 
     func paths(_ id: ServerID) -> InstancePaths {
@@ -140,10 +137,10 @@ public struct ComputeService: Sendable {
             server.configDrive = request.configDrive
                 || ConfigDrive.implied(image: image, keyName: request.keyName, userData: request.userData)
             server.preservedPortIds = nics.compactMap { if case .port(let port) = $0 { port.id } else { nil } }
+            server.cdromImageId = image.diskFormat == "iso" ? image.id : nil
             try record(server, flavor: flavor, nics: nics, securityGroups: groups, auth)
             servers.append(server)
-            let recorded = server
-            operations.enqueue(server.id) { await spawn(recorded, image: image, auth: auth) }
+            deliver(.scheduled, to: server.id)
         }
         return servers
     }
@@ -218,76 +215,16 @@ public struct ComputeService: Sendable {
             }
         } catch {
             // A refused address (taken, exhausted) refuses the create and leaves nothing.
-            _ = try? networks.releasePorts(deviceID: server.id.rawValue, project: server.projectId, preserving: Set(server.preservedPortIds))
-            _ = try? store.deleteServer(id: server.id)
+            do {
+                _ = try networks.releasePorts(deviceID: server.id.rawValue, project: server.projectId, preserving: Set(server.preservedPortIds))
+                _ = try store.deleteServer(id: server.id)
+            } catch let cleanup {
+                logger.error("a refused create was not undone", metadata: ["server.id": "\(server.id)", "error": "\(cleanup)"])
+            }
             if let fault = (error as? NimbusError)?.cause as? NeutronFault, fault.type == "OverQuota" {
                 throw NimbusError(.overLimit, "Maximum number of ports exceeded")
             }
             throw error
-        }
-    }
-
-    /// Builds the disks and starts the VM; on failure the server is ERROR with
-    /// a fault that says what went wrong, and nothing is left running.
-    func spawn(_ server: Server, image: Image, auth: AuthContext) async {
-        let paths = paths(server.id)
-        do {
-            // A server deleted before its turn came is not started at all.
-            guard let current = try store.server(id: server.id), current.taskState != .deleting else { return }
-            _ = try store.updateServer(id: server.id) { $0.taskState = .spawning }
-            try paths.create()
-            let data = try images.data(image.id.rawValue, auth)
-            if image.diskFormat == "iso" {
-                try await imageTool.createBlank(at: paths.disk, sizeBytes: Int64(server.disk) << 30)
-            } else {
-                let format = image.diskFormat == "qcow2" ? "qcow2" : "raw"
-                let size = server.disk > 0 ? Int64(server.disk) << 30 : nil
-                try await imageTool.createOverlay(at: paths.disk, backingFile: data.url.path, backingFormat: format, sizeBytes: size)
-            }
-            if image.properties["hw_firmware_type"] == "uefi" {
-                try FileManager.default.copyItem(atPath: VMSpecBuilder.ovmfVariables, toPath: paths.uefiVariables)
-            }
-            try await launch(server, image: image, cdrom: image.diskFormat == "iso" ? data.url.path : nil)
-            _ = try store.updateServer(id: server.id) { stored in
-                stored.vmState = .active
-                stored.taskState = nil
-                stored.powerState = .running
-                stored.launchedAt = Date()
-                stored.cdromImageId = image.diskFormat == "iso" ? image.id : nil
-            }
-            try? networks.setPortStatus(deviceID: server.id.rawValue, project: server.projectId, .active)
-            logger.info("server started", metadata: ["server.id": "\(server.id)"])
-        } catch {
-            paths.remove()
-            recordStartFailure(server.id, error, power: .noState)
-        }
-    }
-
-    /// Starts QEMU on the server's existing disk, with `cdrom` (an ISO's blob) in its CD drive.
-    func launch(_ server: Server, image: Image, cdrom: String?) async throws {
-        let paths = paths(server.id)
-        let rootDisk: VMSpecBuilder.RootDisk = cdrom.map { .blank(sizeGiB: server.disk, iso: $0) } ?? .overlay(base: "", format: "qcow2")
-        var configDrive: String?
-        if ConfigDrive.wanted(server, image: image) {
-            let nics = try networks.ports(deviceID: server.id.rawValue, project: server.projectId).map {
-                ConfigDrive.NIC(mac: $0.macAddress, networkID: $0.networkId.rawValue, portID: $0.id.rawValue)
-            }
-            try ConfigDrive(server: server, nics: nics).write(to: paths.configDrive)
-            configDrive = paths.configDrive
-        }
-        let spec = try VMSpecBuilder(accelerator: accelerator).spec(
-            for: server, image: image, rootDisk: rootDisk, rescue: try await rescueMedia(server, paths: paths),
-            configDrive: configDrive, nics: try nicPlans(server), paths: paths)
-        try await supervisor.start(server.id, spec: spec, paths: paths)
-        await applyForwards(server.id)
-    }
-
-    /// Each port of the server as QEMU needs it: the subnet's range and
-    /// gateway, and the port's fixed IP as the only address DHCP hands out.
-    func nicPlans(_ server: Server) throws -> [VMSpecBuilder.NICPlan] {
-        try networks.ports(deviceID: server.id.rawValue, project: server.projectId).compactMap { port in
-            guard let fixed = port.fixedIPs.first, let subnet = try networks.subnet(id: fixed.subnetId) else { return nil }
-            return VMSpecBuilder.NICPlan(portId: port.id, mac: port.macAddress, cidr: subnet.cidr, gateway: subnet.gatewayIP, address: fixed.ipAddress)
         }
     }
 
@@ -316,23 +253,13 @@ public struct ComputeService: Sendable {
         return result
     }
 
-    /// A start that failed leaves an ERROR server with a fault the user can read.
-    func recordStartFailure(_ id: ServerID, _ error: any Error, power: PowerState) {
-        logger.error("server failed to start", metadata: ["server.id": "\(id)", "error": "\(error)"])
-        _ = try? store.updateServer(id: id) { stored in
-            stored.vmState = .error
-            stored.taskState = nil
-            stored.powerState = power
-            stored.fault = ServerFault(code: 500, message: Self.faultMessage(error), created: Date())
-        }
-    }
-
     static func faultMessage(_ error: any Error) -> String {
         switch error {
         case let error as NimbusError: error.message
         case QEMUError.commandFailed(let command, _, let stderr): "\(command) failed: \(stderr)"
         case QEMUError.launchFailed(_, let reason): "QEMU could not be started: \(reason)"
         case ComputeError.snapshotFailed(let reason): "The disk could not be copied: \(reason)"
+        case ComputeError.monitorRefused(let reason): "QEMU refused: \(reason)"
         default: "The virtual machine could not be started."
         }
     }

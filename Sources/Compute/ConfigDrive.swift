@@ -3,8 +3,8 @@ import NimbusCore
 
 /// An OpenStack config drive: an ISO 9660 image labelled `config-2` holding
 /// `openstack/latest/` (and the 2012-08-10 copy older cloud-init reads):
-/// meta_data.json, network_data.json, vendor_data.json and user_data. Written
-/// with xorriso from the server's record each time the VM starts, so it
+/// meta_data.json, network_data.json, vendor_data.json and user_data. Made
+/// by the runtime from the server's record each time the VM starts, so it
 /// always says what the server is now.
 struct ConfigDrive {
     struct NIC {
@@ -53,36 +53,25 @@ struct ConfigDrive {
         return ["links": links, "networks": networks, "services": [[String: Any]]()]
     }
 
-    /// Writes the image to `path`, replacing any earlier one.
-    func write(to path: String) throws {
-        let staging = URL(fileURLWithPath: path + ".d")
-        try? FileManager.default.removeItem(at: staging)
-        defer { try? FileManager.default.removeItem(at: staging) }
+    /// The image's files by path: `openstack/latest/` and the 2012-08-10
+    /// copy, each with meta_data.json, network_data.json, vendor_data.json
+    /// and user_data when there is any.
+    func files() throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let metaData = try JSONSerialization.data(withJSONObject: metaData, options: [.sortedKeys])
+        let networkData = try JSONSerialization.data(withJSONObject: networkData, options: [.sortedKeys])
         for version in ["latest", "2012-08-10"] {
-            let folder = staging.appendingPathComponent("openstack/\(version)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try JSONSerialization.data(withJSONObject: metaData, options: [.sortedKeys]).write(to: folder.appendingPathComponent("meta_data.json"))
-            try JSONSerialization.data(withJSONObject: networkData, options: [.sortedKeys]).write(to: folder.appendingPathComponent("network_data.json"))
-            try Data("{}".utf8).write(to: folder.appendingPathComponent("vendor_data.json"))
+            let folder = "openstack/\(version)/"
+            files[folder + "meta_data.json"] = metaData
+            files[folder + "network_data.json"] = networkData
+            files[folder + "vendor_data.json"] = Data("{}".utf8)
             if let userData = server.userData.flatMap({ Data(base64Encoded: $0) }) {
-                try userData.write(to: folder.appendingPathComponent("user_data"))
+                files[folder + "user_data"] = userData
             }
         }
-        let temporary = path + ".tmp"
-        let xorriso = Process()
-        xorriso.executableURL = URL(fileURLWithPath: "/usr/bin/xorriso")
-        xorriso.arguments = ["-as", "mkisofs", "-quiet", "-V", "config-2", "-r", "-J", "-o", temporary, staging.path]
-        let errors = Pipe()
-        xorriso.standardError = errors
-        xorriso.standardOutput = FileHandle.nullDevice
-        try xorriso.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        xorriso.waitUntilExit()
-        guard xorriso.terminationStatus == 0 else {
-            throw NimbusError(.internalError, "The config drive could not be made: \(String(decoding: message, as: UTF8.self))")
-        }
-        guard rename(temporary, path) == 0 else {
-            throw NimbusError(.internalError, "The config drive could not be put in place at \(path).")
-        }
+        return files
     }
+
+    /// The volume label cloud-init looks for.
+    static let label = "config-2"
 }

@@ -11,6 +11,8 @@ final class ServerOperations: Sendable {
     private struct Queue {
         var tails: [ServerID: (sequence: UInt64, task: Task<Void, Never>)] = [:]
         var sequence: UInt64 = 0
+        /// Once closed (at shutdown), new work is refused.
+        var closed = false
     }
 
     private let queue = Mutex(Queue())
@@ -18,6 +20,7 @@ final class ServerOperations: Sendable {
     @discardableResult
     func enqueue(_ id: ServerID, _ work: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         queue.withLock { queue in
+            guard !queue.closed else { return Task {} }
             queue.sequence += 1
             let sequence = queue.sequence
             let previous = queue.tails[id]?.task
@@ -29,6 +32,29 @@ final class ServerOperations: Sendable {
             queue.tails[id] = (sequence, task)
             return task
         }
+    }
+
+    /// The servers with work queued or under way.
+    var busy: Set<ServerID> {
+        queue.withLock { Set($0.tails.keys) }
+    }
+
+    /// Waits until no work is queued or under way.
+    func idle() async {
+        while let tail = queue.withLock({ $0.tails.values.first?.task }) {
+            await tail.value
+        }
+    }
+
+    /// Refuses new work and waits up to `timeout` for what is under way;
+    /// returns the servers whose work did not finish in time.
+    func drain(timeout: Duration) async -> Set<ServerID> {
+        queue.withLock { $0.closed = true }
+        let deadline = ContinuousClock.now + timeout
+        while !busy.isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return busy
     }
 
     /// Forgets a server's queue once its last piece of work is done.

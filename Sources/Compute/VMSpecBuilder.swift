@@ -14,14 +14,6 @@ struct VMSpecBuilder {
 
     var accelerator: VMSpec.Accelerator
 
-    /// How the root disk comes to be.
-    enum RootDisk {
-        /// An installer ISO: a blank disk of the flavor's size plus the ISO as a read-only CD.
-        case blank(sizeGiB: Int, iso: String)
-        /// A disk image: a qcow2 overlay over the read-only image file.
-        case overlay(base: String, format: String)
-    }
-
     /// What a rescued server boots from, ahead of its own disks (Nova's stable device rescue).
     enum RescueMedia {
         case cdrom(iso: String)
@@ -37,8 +29,11 @@ struct VMSpecBuilder {
         var address: String
     }
 
+    /// The VM for `server`: its root disk, `cdrom` (an ISO's file) in the
+    /// installer's drive, the rescue medium first while rescued, the config
+    /// drive, and one NIC per port.
     func spec(
-        for server: Server, image: Image, rootDisk: RootDisk, rescue: RescueMedia? = nil, configDrive: String? = nil,
+        for server: Server, image: Image, cdrom: String?, rescue: RescueMedia? = nil, configDrive: String? = nil,
         nics plans: [NICPlan], paths: InstancePaths
     ) throws -> VMSpec {
         let properties = image.properties
@@ -56,10 +51,10 @@ struct VMSpecBuilder {
             break
         }
         drives.append(Drive(id: Self.rootDiskID, kind: .disk, bus: diskBus, file: paths.disk, format: "qcow2", bootIndex: first))
-        if case .blank(_, let iso) = rootDisk {
+        if let iso = cdrom {
             // Disk first, CD second: the firmware falls through the blank disk to
             // the installer, and after the install a reboot lands on the disk.
-            drives.append(Drive(id: "cd0", kind: .cdrom, bus: cdromBus, file: iso, format: "raw", readOnly: true, bootIndex: first + 1))
+            drives.append(Drive(id: ServerLifecycle.installerDrive, kind: .cdrom, bus: cdromBus, file: iso, format: "raw", readOnly: true, bootIndex: first + 1))
         }
         if let configDrive {
             // Never booted from: no boot index.

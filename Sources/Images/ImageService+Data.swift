@@ -18,8 +18,14 @@ extension ImageService {
         _ id: String, body: Body, expectation: UploadExpectation, _ auth: AuthContext
     ) async throws -> Image where Body.Element: ByteChunk {
         let current = try modifiable(id, auth)
-        let expectedMD5 = try expectation.md5.map(Self.normalizedMD5)
-        guard let claimed = try store.updateImage(id: current.id, { image in
+        return try await receive(current.id, body: body, expectedMD5: try expectation.md5.map(Self.normalizedMD5))
+    }
+
+    /// The upload itself, once the caller may write the image.
+    func receive<Body: AsyncSequence>(
+        _ id: ImageID, body: Body, expectedMD5: String?
+    ) async throws -> Image where Body.Element: ByteChunk {
+        guard let claimed = try store.updateImage(id: id, { image in
             guard image.diskFormat != nil, image.containerFormat != nil else {
                 throw NimbusError.badRequest("Properties disk_format, container_format must be set prior to saving data.")
             }

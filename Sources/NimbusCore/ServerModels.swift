@@ -6,12 +6,12 @@ public struct ServerID: UUIDIdentifier {
 }
 
 /// Nova's vm_state: what the server is, independent of what it is doing.
-public enum VMState: String, Sendable, Codable {
+public enum VMState: String, Sendable, Codable, CaseIterable {
     case building, active, stopped, paused, rescued, error, deleted
 }
 
 /// Nova's task_state: what the server is doing right now, if anything.
-public enum TaskState: String, Sendable, Codable {
+public enum TaskState: String, Sendable, Codable, CaseIterable {
     case scheduling, spawning
     case rebooting, rebootingHard = "rebooting_hard"
     case poweringOff = "powering-off", poweringOn = "powering-on"
@@ -22,7 +22,7 @@ public enum TaskState: String, Sendable, Codable {
 }
 
 /// Nova's power_state numbers.
-public enum PowerState: Int, Sendable, Codable {
+public enum PowerState: Int, Sendable, Codable, CaseIterable {
     case noState = 0, running = 1, paused = 3, shutdown = 4, crashed = 6
 }
 

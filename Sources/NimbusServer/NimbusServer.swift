@@ -10,6 +10,7 @@ import NimbusAPI
 import NimbusCore
 import NimbusStore
 import QEMU
+import ServiceLifecycle
 
 /// The composition root: opens the data directory, bootstraps, wires the
 /// services to the router, and serves until SIGTERM or SIGINT.
@@ -55,23 +56,40 @@ public struct NimbusServer: Sendable {
             store: store, identity: identity, images: images, flavors: flavors, networks: networks, bootstrap: bootstrap)
     }
 
-    public func run() async throws {
-        let services = try Self.makeServices(configuration)
-        let probe = await AccelerationProbe().run(kernel: ProcessInfo.processInfo.environment["NIMBUS_PROBE_KERNEL"])
-        logger.info("virtual machines use \(probe.accelerator.rawValue.uppercased())", metadata: ["reason": "\(probe.reason)"])
-        let supervisor = InstanceSupervisor()
+    /// Everything `serve` runs, over one data directory: the services, the
+    /// compute service on `runtime` with its supervisor, and the router.
+    /// The tests build the same, with an in-memory runtime.
+    public struct Cloud {
+        public let services: Services
+        public let compute: ComputeService
+        public let supervisor: InstanceSupervisor
+        public let router: Router<NimbusRequestContext>
+    }
+
+    /// Builds the cloud and settles every server against what still runs
+    /// (`reconcile`) before anything is served.
+    public static func makeCloud(
+        _ configuration: NimbusConfiguration, services: Services, runtime: any VMRuntime, accelerator: VMSpec.Accelerator
+    ) async throws -> Cloud {
         let compute = ComputeService(
             store: services.store, images: services.images, flavors: services.flavors, networks: services.networks,
-            supervisor: supervisor,
-            dataDirectory: configuration.dataDirectory, accelerator: probe.accelerator)
-        await supervisor.setEventHandler { id, event in await compute.handle(event, for: id) }
-        await compute.reconcile()
+            runtime: runtime, dataDirectory: configuration.dataDirectory, accelerator: accelerator)
+        services.networks.accessChanges.observe { compute.refreshForwards($0) }
+        try await compute.reconcile()
         let router = NimbusRouter.build(
             identity: services.identity, images: services.images, flavors: services.flavors, compute: compute,
             networks: services.networks, baseURL: configuration.baseURL, noVNCDirectory: configuration.noVNCDirectory)
+        return Cloud(services: services, compute: compute, supervisor: InstanceSupervisor(compute: compute), router: router)
+    }
+
+    public func run() async throws {
+        let probe = await AccelerationProbe().run(kernel: ProcessInfo.processInfo.environment["NIMBUS_PROBE_KERNEL"])
+        logger.info("virtual machines use \(probe.accelerator.rawValue.uppercased())", metadata: ["reason": "\(probe.reason)"])
+        let cloud = try await Self.makeCloud(
+            configuration, services: try Self.makeServices(configuration), runtime: QEMURuntime(), accelerator: probe.accelerator)
         let app = Application(
-            router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            router: cloud.router,
+            server: .http1WebSocketUpgrade(webSocketRouter: cloud.router),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
             onServerRunning: { _ in
                 logger.info("nimbus is serving", metadata: [
@@ -80,6 +98,12 @@ public struct NimbusServer: Sendable {
                 ])
             },
             logger: Logger(label: "nimbus.http"))
-        try await app.runService()
+        // Shut down in reverse order: the API stops taking requests, then the
+        // supervisor lets the work under way finish.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: cloud.supervisor), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
     }
 }

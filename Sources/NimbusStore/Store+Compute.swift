@@ -79,13 +79,18 @@ extension Store {
         }
     }
 
-    /// Read-modify-write of one server in one transaction; nil when it is gone.
+    /// Read-modify-write of one server in one transaction; nil when it is
+    /// gone. A server whose vm_state becomes `deleted` is removed.
     public func updateServer(id: ServerID, _ change: (inout Server) throws -> Void) throws -> Server? {
         try write { db in
             guard var server = try Server.fetchOne(db, key: id.rawValue) else { return nil }
             try change(&server)
             server.updatedAt = Date()
-            try server.update(db)
+            if server.vmState == .deleted {
+                try server.delete(db)
+            } else {
+                try server.update(db)
+            }
             return server
         }
     }

@@ -17,6 +17,8 @@ public enum QMPEventKind: Sendable, Equatable {
     /// A removable drive's tray opened or closed. `device` is the block
     /// backend name (may be empty), `id` the device's qdev id or QOM path.
     case deviceTrayMoved(device: String, id: String, trayOpen: Bool)
+    /// The guest's kernel panicked and told a pvpanic device.
+    case guestPanicked
     /// An event this client does not decode.
     case other(String)
 }
@@ -42,6 +44,8 @@ extension QMPEvent {
                 id: data["id"]?.stringValue ?? "",
                 trayOpen: open
             )
+        case "GUEST_PANICKED":
+            return .guestPanicked
         default:
             return .other(name)
         }

@@ -25,15 +25,11 @@ struct TestCloud {
     }
 
     func withClient(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        // Compute with a supervisor that never gets to launch: these tests
-        // cover what is refused before a VM would start.
-        let compute = ComputeService(
-            store: services.store, images: services.images, flavors: services.flavors, networks: services.networks,
-            supervisor: InstanceSupervisor(), dataDirectory: configuration.dataDirectory, accelerator: .tcg)
-        let router = NimbusRouter.build(
-            identity: services.identity, images: services.images, flavors: services.flavors, compute: compute,
-            networks: services.networks, baseURL: configuration.baseURL, noVNCDirectory: noVNCDirectory)
-        try await Application(router: router).test(.router, body)
+        // The composition root `serve` uses, on a runtime without VMs.
+        var configuration = configuration
+        configuration.noVNCDirectory = noVNCDirectory
+        let cloud = try await NimbusServer.makeCloud(configuration, services: services, runtime: InMemoryRuntime(), accelerator: .tcg)
+        try await Application(router: cloud.router).test(.router, body)
         try? FileManager.default.removeItem(at: configuration.dataDirectory)
     }
 }

@@ -62,6 +62,7 @@ struct QMPMessageTests {
             == .deviceTrayMoved(device: "cd0drv", id: "cd0", trayOpen: true))
         #expect(QMPEvent(name: "DEVICE_TRAY_MOVED", data: ["device": "cd0drv"]).kind == .other("DEVICE_TRAY_MOVED"))
         #expect(QMPEvent(name: "BLOCK_JOB_COMPLETED").kind == .other("BLOCK_JOB_COMPLETED"))
+        #expect(QMPEvent(name: "GUEST_PANICKED", data: ["action": "pause"]).kind == .guestPanicked)
         #expect(QMPEvent(name: "SHUTDOWN").kind == .shutdown(guest: false, reason: nil))
     }
 }

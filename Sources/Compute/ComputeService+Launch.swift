@@ -1,0 +1,113 @@
+import Foundation
+import NimbusCore
+import QEMU
+
+/// Building a server's disks and launching its VM: the work behind the
+/// `build`, `launch` and `restart` effects.
+extension ComputeService {
+    /// Makes the root disk (blank for an installer ISO, an overlay over a
+    /// disk image) and launches the VM. A failed build leaves no files.
+    func build(_ id: ServerID) async -> Event {
+        let paths = paths(id)
+        do {
+            guard let server = try store.server(id: id) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
+            guard let imageID = server.imageId, let image = try store.image(id: imageID), let blob = image.blob else {
+                throw NimbusError.conflict("The image of server \(id) no longer exists.")
+            }
+            try paths.create()
+            let file = try images.blobs.url(for: blob).path
+            if image.diskFormat == "iso" {
+                try await runtime.createDisk(at: paths.disk, .blank(sizeBytes: Int64(server.disk) << 30))
+            } else {
+                try await runtime.createDisk(at: paths.disk, .overlay(
+                    backingFile: file, backingFormat: image.diskFormat == "qcow2" ? "qcow2" : "raw",
+                    sizeBytes: server.disk > 0 ? Int64(server.disk) << 30 : nil))
+            }
+            if image.properties["hw_firmware_type"] == "uefi" {
+                try await runtime.copyFirmwareVariables(to: paths.uefiVariables)
+            }
+            try await start(server, image: image)
+        } catch {
+            paths.remove()
+            return failed(id, error)
+        }
+        do {
+            if let server = try store.server(id: id) {
+                try networks.setPortStatus(deviceID: id.rawValue, project: server.projectId, .active)
+            }
+        } catch {
+            logger.warning("the server's ports were not marked active", metadata: ["server.id": "\(id)", "error": "\(error)"])
+        }
+        logger.info("server started", metadata: ["server.id": "\(id)"])
+        return .launched
+    }
+
+    /// Launches the VM again on its disks, with the installer CD if it is
+    /// still in its drive and the rescue image while rescued.
+    func launch(_ id: ServerID) async -> Event {
+        do {
+            guard let server = try store.server(id: id) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
+            guard let imageID = server.imageId, let image = try store.image(id: imageID) else {
+                throw NimbusError.conflict("The image of server \(id) no longer exists.")
+            }
+            if server.rescueImageId == nil {
+                // The overlay of an earlier rescue goes with the rescue.
+                try? FileManager.default.removeItem(atPath: paths(id).rescueDisk)
+            }
+            try await start(server, image: image)
+            return .launched
+        } catch {
+            return failed(id, error)
+        }
+    }
+
+    private func failed(_ id: ServerID, _ error: any Error) -> Event {
+        logger.error("server failed to start", metadata: ["server.id": "\(id)", "error": "\(error)"])
+        return .launchFailed(Self.faultMessage(error))
+    }
+
+    /// Starts QEMU on the server's existing disk, with what is in its CD drive.
+    func start(_ server: Server, image: Image) async throws {
+        let paths = paths(server.id)
+        let cdrom = try server.cdromImageId.flatMap { try store.image(id: $0)?.blob }.map { try images.blobs.url(for: $0).path }
+        var configDrive: String?
+        if ConfigDrive.wanted(server, image: image) {
+            let nics = try networks.ports(deviceID: server.id.rawValue, project: server.projectId).map {
+                ConfigDrive.NIC(mac: $0.macAddress, networkID: $0.networkId.rawValue, portID: $0.id.rawValue)
+            }
+            try await runtime.writeISO(label: ConfigDrive.label, files: try ConfigDrive(server: server, nics: nics).files(), to: paths.configDrive)
+            configDrive = paths.configDrive
+        }
+        let spec = try VMSpecBuilder(accelerator: accelerator).spec(
+            for: server, image: image, cdrom: cdrom, rescue: try await rescueMedia(server, paths: paths),
+            configDrive: configDrive, nics: try nicPlans(server), paths: paths)
+        try await runtime.start(server.id, spec: spec, paths: paths)
+        await applyForwards(server.id)
+    }
+
+    /// Each port of the server as QEMU needs it: the subnet's range and
+    /// gateway, and the port's fixed IP as the only address DHCP hands out.
+    func nicPlans(_ server: Server) throws -> [VMSpecBuilder.NICPlan] {
+        try networks.ports(deviceID: server.id.rawValue, project: server.projectId).compactMap { port in
+            guard let fixed = port.fixedIPs.first, let subnet = try networks.subnet(id: fixed.subnetId) else { return nil }
+            return VMSpecBuilder.NICPlan(portId: port.id, mac: port.macAddress, cidr: subnet.cidr, gateway: subnet.gatewayIP, address: fixed.ipAddress)
+        }
+    }
+
+    /// The rescue image as a drive: an ISO as it is, a disk image through
+    /// an overlay, so the rescue image's file is never written.
+    func rescueMedia(_ server: Server, paths: InstancePaths) async throws -> VMSpecBuilder.RescueMedia? {
+        guard let id = server.rescueImageId else { return nil }
+        guard let image = try store.image(id: id), let blob = image.blob else {
+            throw NimbusError.conflict("The rescue image \(id) no longer exists.")
+        }
+        let file = try images.blobs.url(for: blob).path
+        if image.diskFormat == "iso" { return .cdrom(iso: file) }
+        if !FileManager.default.fileExists(atPath: paths.rescueDisk) {
+            try await runtime.createDisk(
+                at: paths.rescueDisk,
+                .overlay(backingFile: file, backingFormat: image.diskFormat == "qcow2" ? "qcow2" : "raw", sizeBytes: nil))
+        }
+        return .disk(overlay: paths.rescueDisk)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Identity
+import NimbusCore
+
+extension Server {
+    /// The part of the record the lifecycle decides on.
+    var lifecycle: ServerLifecycle.State {
+        get {
+            ServerLifecycle.State(
+                vmState: vmState, taskState: taskState, powerState: powerState, medium: cdromImageId, rescueImage: rescueImageId)
+        }
+        set {
+            vmState = newValue.vmState
+            taskState = newValue.taskState
+            powerState = newValue.powerState
+            cdromImageId = newValue.medium
+            rescueImageId = newValue.rescueImage
+        }
+    }
+}
+
+/// Where lifecycle events are applied and their effects carried out. Every
+/// change of a server's state goes through `apply`: one transition, one
+/// transaction; a failed write is never ignored.
+extension ComputeService {
+    typealias Event = ServerLifecycle.Event
+    typealias Effect = ServerLifecycle.Effect
+
+    /// Applies `event` to the server's record in one transaction (a server
+    /// that becomes deleted is removed) after `check` accepts the record as
+    /// it is now. Returns the server as recorded and the work to do; nil
+    /// when there is no such server. A refused request is Nova's 409.
+    func apply(
+        _ event: Event, to id: ServerID, check: (Server) throws -> Void = { _ in }
+    ) throws -> (server: Server, effects: [Effect])? {
+        var effects: [Effect] = []
+        let recorded = try store.updateServer(id: id) { server in
+            try check(server)
+            let outcome: ServerLifecycle.Outcome
+            do { outcome = try ServerLifecycle.transition(server.lifecycle, event) } catch let refusal as ServerLifecycle.Refusal {
+                throw NimbusError.conflict(refusal.message(server: server.id))
+            }
+            server.lifecycle = outcome.state
+            if let fault = outcome.fault { server.fault = ServerFault(code: 500, message: fault, created: Date()) }
+            if outcome.launched { server.launchedAt = Date() }
+            effects = outcome.effects
+        }
+        return recorded.map { ($0, effects) }
+    }
+
+    /// Applies an event nobody waits on (a result of work, a guest event).
+    /// A write that fails is logged with the server's id and tried again;
+    /// if it never succeeds, the loss is logged and the next start's
+    /// reconciliation repairs the record.
+    func record(_ event: Event, for id: ServerID) async -> [Effect] {
+        for attempt in 1...3 {
+            do {
+                return try apply(event, to: id)?.effects ?? []
+            } catch {
+                logger.error("a lifecycle change was not recorded", metadata: [
+                    "server.id": "\(id)", "event": "\(event)", "attempt": "\(attempt)", "error": "\(error)",
+                ])
+                try? await Task.sleep(for: .milliseconds(100 * attempt))
+            }
+        }
+        logger.critical("a lifecycle change was lost; it is repaired at the next start", metadata: ["server.id": "\(id)", "event": "\(event)"])
+        return []
+    }
+
+    /// A request through the API: the caller may change the server, the
+    /// server is not locked (admins may act on locked servers), and the
+    /// lifecycle allows it. Its work is queued behind the server's other work.
+    @discardableResult
+    func request(_ event: Event, _ id: String, rule: String, _ auth: AuthContext) throws -> (server: Server, work: Task<Void, Never>) {
+        let found = try server(id, auth)
+        guard Policy.mayModify(owner: found.projectId, auth) else {
+            throw NimbusError.forbidden("Policy doesn't allow os_compute_api:\(rule) to be performed.")
+        }
+        guard let (server, effects) = try apply(event, to: found.id, check: { current in
+            if current.locked, !Policy.isAdmin(auth) { throw NimbusError.conflict("Instance \(current.id) is locked") }
+        }) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
+        return (server, schedule(effects, for: server.id))
+    }
+
+    /// Queues the work of a transition in the server's turn.
+    @discardableResult
+    func schedule(_ effects: [Effect], for id: ServerID) -> Task<Void, Never> {
+        operations.enqueue(id) { await carryOut(effects, for: id) }
+    }
+
+    /// Applies an event in the server's turn, after the work already queued,
+    /// and carries out what it asks for.
+    @discardableResult
+    func deliver(_ event: Event, to id: ServerID) -> Task<Void, Never> {
+        operations.enqueue(id) { await carryOut(await record(event, for: id), for: id) }
+    }
+
+    /// Does each piece of work and records its results, until the server settles.
+    func carryOut(_ effects: [Effect], for id: ServerID) async {
+        var work = effects
+        while !work.isEmpty {
+            let effect = work.removeFirst()
+            for event in await perform(effect, on: id) {
+                work += await record(event, for: id)
+            }
+        }
+    }
+
+    /// One piece of work, and the events that say how it went.
+    func perform(_ effect: Effect, on id: ServerID) async -> [Event] {
+        switch effect {
+        case .build:
+            return [await build(id)]
+        case .launch:
+            return [await launch(id)]
+        case .powerOff(let grace):
+            await runtime.stop(id, paths: paths(id), grace: duration(of: grace, for: id))
+            return [.poweredOff]
+        case .restart(let grace):
+            await runtime.stop(id, paths: paths(id), grace: duration(of: grace, for: id))
+            return [await launch(id)]
+        case .pauseCPUs:
+            do { try await runtime.pause(id) } catch { return [.actionFailed(Self.faultMessage(error))] }
+            return [.cpusPaused]
+        case .resumeCPUs:
+            do { try await runtime.resume(id) } catch { return [.actionFailed(Self.faultMessage(error))] }
+            return [.cpusResumed]
+        case .snapshot(let image):
+            return await snapshot(id, into: image)
+        case .destroy:
+            await destroy(id)
+            return [.destroyed]
+        case .applyForwards:
+            await applyForwards(id)
+            return []
+        }
+    }
+
+    /// How long a guest gets to power off on its own before it is stopped
+    /// hard: the image property os_shutdown_timeout (seconds) as in Nova,
+    /// else Nova's default of 60 s.
+    func duration(of grace: ServerLifecycle.Grace, for id: ServerID) -> Duration {
+        guard grace == .guest else { return .zero }
+        var seconds = 60
+        do {
+            if let imageID = try store.server(id: id)?.imageId, let image = try store.image(id: imageID),
+               let timeout = image.properties["os_shutdown_timeout"].flatMap(Int.init) {
+                seconds = timeout
+            }
+        } catch {
+            logger.warning("the image's shutdown timeout could not be read; using 60 s", metadata: ["server.id": "\(id)", "error": "\(error)"])
+        }
+        return .seconds(max(0, min(seconds, 3600)))
+    }
+
+    /// The VM, its files and its ports go; the record follows with `destroyed`.
+    func destroy(_ id: ServerID) async {
+        let paths = paths(id)
+        await runtime.stop(id, paths: paths, grace: .zero)
+        paths.remove()
+        consoles.revoke(server: id)
+        do {
+            if let server = try store.server(id: id) {
+                _ = try networks.releasePorts(deviceID: id.rawValue, project: server.projectId, preserving: Set(server.preservedPortIds))
+            }
+        } catch {
+            logger.error("the server's ports were not released", metadata: ["server.id": "\(id)", "error": "\(error)"])
+        }
+        logger.info("server deleted", metadata: ["server.id": "\(id)"])
+    }
+}

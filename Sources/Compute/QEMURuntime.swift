@@ -1,0 +1,250 @@
+import Foundation
+import Logging
+import NimbusCore
+import QEMU
+import QMP
+import Networking
+
+/// The VM runtime on QEMU: launches VMs, holds their serial consoles and
+/// QMP connections, and stops them. One QMP connection per VM stays open
+/// (QEMU serves one monitor client at a time), and every command goes
+/// through it. Each VM's QMP events are read by a task of its own and turned
+/// into lifecycle events here, and only here.
+public actor QEMURuntime: VMRuntime {
+    /// A VM that runs: only a running VM has a QMP client and a console.
+    struct RunningVM {
+        var pid: Int32
+        var qmp: QMPClient
+        var console: SerialConsole
+        var events: Task<Void, Never>
+    }
+
+    let launcher = QEMULauncher()
+    let imageTool = QEMUImageTool()
+    let isoTool = ISOImageTool()
+    let logger = Logger(label: "nimbus.compute")
+    var running: [ServerID: RunningVM] = [:]
+    public nonisolated let events: AsyncStream<GuestEvent>
+    private nonisolated let eventSink: AsyncStream<GuestEvent>.Continuation
+
+    public init() {
+        (events, eventSink) = AsyncStream.makeStream(of: GuestEvent.self)
+    }
+
+    /// Launches `spec` paused, attaches the console and monitor, then lets the
+    /// CPUs run. Every finished step is undone when a later one fails.
+    public func start(_ id: ServerID, spec: VMSpec, paths: InstancePaths) async throws {
+        let pid = try await launcher.launch(spec)
+        do {
+            try await attach(id, pid: pid, paths: paths)
+            guard let vm = running[id] else { throw QMPError.disconnected }
+            try await vm.qmp.execute(.cont)
+        } catch {
+            await detach(id)
+            await QEMULauncher.terminate(pid, grace: .seconds(1))
+            throw error
+        }
+    }
+
+    /// Takes over a VM left running by an earlier Nimbus; false when it is not there.
+    public func adopt(_ id: ServerID, paths: InstancePaths) async -> Bool {
+        guard let pid = QEMULauncher.livePid(pidFile: paths.pidFile, marker: paths.qmpSocket) else { return false }
+        do {
+            try await attach(id, pid: pid, paths: paths)
+            return true
+        } catch {
+            logger.warning("a running VM did not answer on its monitor", metadata: ["server.id": "\(id)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    private func attach(_ id: ServerID, pid: Int32, paths: InstancePaths) async throws {
+        let console = SerialConsole(socketPath: paths.serialSocket, logPath: paths.consoleLog)
+        try await console.start()
+        do {
+            let qmp = try await Self.connect(paths: paths)
+            let events = Task { [weak self] in
+                for await event in qmp.events { self?.forward(event, from: id) }
+                // The stream ends when QEMU closes the monitor: the VM is gone.
+                await self?.exited(id, pid: pid)
+            }
+            running[id] = RunningVM(pid: pid, qmp: qmp, console: console, events: events)
+        } catch {
+            console.stop()
+            throw error
+        }
+    }
+
+    /// QEMU creates the socket before it listens: retry refused connections briefly.
+    static func connect(paths: InstancePaths) async throws -> QMPClient {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                return try await QMPClient.connect(
+                    socketPath: paths.qmpSocket, timeout: .seconds(5), commandTimeout: .seconds(10),
+                    log: QMPFileExchangeLog(path: paths.qmpLog))
+            } catch QMPError.connectionFailed where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// The QMP events the lifecycle acts on. A guest's power-off is heard
+    /// as QEMU exiting (`exited`), which follows its SHUTDOWN; STOP and
+    /// RESUME are Nimbus's own pause and unpause.
+    static func lifecycleEvent(_ kind: QMPEventKind) -> ServerLifecycle.Event? {
+        switch kind {
+        case .reset(guest: true, _): .guestReset
+        case .deviceTrayMoved(let device, let id, let open): .trayMoved(drive: id.isEmpty ? device : id, open: open)
+        case .guestPanicked: .guestPanicked
+        default: nil
+        }
+    }
+
+    private nonisolated func forward(_ event: QMPEvent, from id: ServerID) {
+        logger.debug("guest event", metadata: ["server.id": "\(id)", "event": "\(event.name)"])
+        if let lifecycle = Self.lifecycleEvent(event.kind) { eventSink.yield(GuestEvent(server: id, event: lifecycle)) }
+    }
+
+    /// Called when a VM's monitor closes; a stop in progress has detached it already.
+    private func exited(_ id: ServerID, pid: Int32) async {
+        guard let vm = running[id], vm.pid == pid else { return }
+        running[id] = nil
+        vm.console.stop()
+        await vm.qmp.close()
+        eventSink.yield(GuestEvent(server: id, event: .guestExited))
+    }
+
+    private func detach(_ id: ServerID) async {
+        guard let vm = running.removeValue(forKey: id) else { return }
+        vm.events.cancel()
+        await vm.qmp.close()
+        vm.console.stop()
+    }
+
+    /// The serial console of a running VM, for clients to attach to.
+    public func console(_ id: ServerID) throws -> SerialConsole {
+        guard let vm = running[id] else { throw ComputeError.notRunning }
+        return vm.console
+    }
+
+    /// The monitor of a running VM.
+    private func monitor(_ id: ServerID) throws -> QMPClient {
+        guard let vm = running[id] else { throw ComputeError.notRunning }
+        return vm.qmp
+    }
+
+    public func pause(_ id: ServerID) async throws {
+        try await monitor(id).execute(.stop)
+    }
+
+    public func resume(_ id: ServerID) async throws {
+        try await monitor(id).execute(.cont)
+    }
+
+    /// A running VM's drive `device` is copied as it is now while the guest
+    /// runs on (QMP drive-backup); a stopped VM's `disk` with qemu-img.
+    /// Either way the copy is a standalone qcow2 without a backing file.
+    public func copyDisk(_ id: ServerID, device: String, disk: String, to target: String) async throws {
+        guard isRunning(id), let qmp = running[id]?.qmp else {
+            try await imageTool.convert(from: disk, to: target)
+            return
+        }
+        let job = "snapshot-\(UInt32.random(in: 0...UInt32.max))"
+        try await qmp.execute(.driveBackup(jobID: job, device: device, target: target))
+        while true {
+            try await Task.sleep(for: .milliseconds(200))
+            guard let state = try await qmp.execute(.queryBlockJobs).first(where: { $0.device == job }) else {
+                throw ComputeError.snapshotFailed("the copy job disappeared")
+            }
+            guard state.status == "concluded" else { continue }
+            do { try await qmp.execute(.blockJobDismiss(id: job)) } catch {
+                logger.warning("a finished copy job was not dismissed", metadata: ["server.id": "\(id)", "error": "\(error)"])
+            }
+            if let error = state.error { throw ComputeError.snapshotFailed(error) }
+            return
+        }
+    }
+
+    public func screendump(_ id: ServerID, to path: String) async throws {
+        try await monitor(id).execute(.screendump(filename: path))
+    }
+
+    /// Presses each chord (keys held together) in turn, as a person would type.
+    public func press(_ id: ServerID, _ chords: [[String]]) async throws {
+        let qmp = try monitor(id)
+        for chord in chords {
+            try await qmp.execute(.sendKey(chord.map { .qcode($0) }, holdTime: 50))
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Makes the host forwards of the user-mode NICs exactly `wanted` (by
+    /// netdev id; a NIC not named has none): reads what QEMU has, removes
+    /// everything not wanted first (so a forward moving between NICs is free
+    /// when it is added), then adds what is missing. Returns the commands
+    /// QEMU refused, with its words, so one address in use does not keep
+    /// the others from working.
+    public func setForwards(_ id: ServerID, _ wanted: [String: Set<AccessForward>]) async throws -> [(String, String)] {
+        let qmp = try monitor(id)
+        let current = UserNetForwards.parse(try await qmp.humanMonitor("info usernet"))
+        var commands: [String] = []
+        for (netdev, have) in current {
+            commands += have.subtracting(wanted[netdev] ?? []).map { UserNetForwards.removeCommand(netdev, $0) }
+        }
+        for (netdev, forwards) in wanted {
+            commands += forwards.subtracting(current[netdev] ?? []).map { UserNetForwards.addCommand(netdev, $0) }
+        }
+        var refused: [(String, String)] = []
+        for command in commands {
+            do {
+                try await qmp.humanMonitor(command)
+            } catch QMPError.humanMonitorFailed(_, let output) {
+                refused.append((command, output))
+            }
+        }
+        return refused
+    }
+
+    public func isRunning(_ id: ServerID) -> Bool {
+        guard let vm = running[id] else { return false }
+        return QEMULauncher.isAlive(vm.pid)
+    }
+
+    /// Stops QEMU: an ACPI power-off the guest may honour within `grace`,
+    /// then `quit`, then SIGTERM and SIGKILL.
+    public func stop(_ id: ServerID, paths: InstancePaths, grace: Duration) async {
+        let pid = running[id]?.pid ?? QEMULauncher.livePid(pidFile: paths.pidFile, marker: paths.qmpSocket)
+        if let qmp = running[id]?.qmp, let pid {
+            if grace > .zero {
+                _ = try? await qmp.execute(.systemPowerdown)
+                let deadline = ContinuousClock.now + grace
+                while QEMULauncher.isAlive(pid), ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            if QEMULauncher.isAlive(pid) { _ = try? await qmp.execute(.quit, timeout: .seconds(2)) }
+        }
+        await detach(id)
+        if let pid { await QEMULauncher.terminate(pid, grace: .seconds(3)) }
+    }
+
+    // MARK: Disks
+
+    public nonisolated func createDisk(at path: String, _ source: DiskSource) async throws {
+        switch source {
+        case .blank(let size): try await imageTool.createBlank(at: path, sizeBytes: size)
+        case .overlay(let backing, let format, let size):
+            try await imageTool.createOverlay(at: path, backingFile: backing, backingFormat: format, sizeBytes: size)
+        }
+    }
+
+    public nonisolated func writeISO(label: String, files: [String: Data], to path: String) async throws {
+        try await isoTool.write(label: label, files: files, to: path)
+    }
+
+    public nonisolated func copyFirmwareVariables(to path: String) async throws {
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.copyItem(atPath: VMSpecBuilder.ovmfVariables, toPath: path)
+    }
+}

@@ -1,0 +1,335 @@
+import NimbusCore
+
+/// A server's lifecycle as data and one pure function: what a server is
+/// (Nova's vm_state, task_state and power_state, and what is in its drives),
+/// the events that move it (API requests, results of the runtime's work,
+/// what the guest did), and what must happen next (effects, which the
+/// compute service carries out and whose results come back as events).
+///
+/// Nothing here does I/O, so every (state, event) pair is tested in a table;
+/// `ComputeService.apply` is the one place a transition is written.
+public enum ServerLifecycle {
+    /// The part of a server the lifecycle decides on.
+    public struct State: Sendable, Equatable, Hashable {
+        public var vmState: VMState
+        public var taskState: TaskState?
+        public var powerState: PowerState
+        /// The installer ISO in the installer's CD drive; nil once ejected.
+        public var medium: ImageID?
+        /// While rescued (or being rescued): the image booted first.
+        public var rescueImage: ImageID?
+
+        public init(
+            vmState: VMState, taskState: TaskState? = nil, powerState: PowerState, medium: ImageID? = nil,
+            rescueImage: ImageID? = nil
+        ) {
+            self.vmState = vmState
+            self.taskState = taskState
+            self.powerState = powerState
+            self.medium = medium
+            self.rescueImage = rescueImage
+        }
+    }
+
+    /// How long a guest is given to power off by itself before it is stopped hard.
+    public enum Grace: Sendable, Equatable, Hashable {
+        /// At once (a hard reboot, a delete).
+        case none
+        /// The image's os_shutdown_timeout (Nova's default: 60 s).
+        case guest
+    }
+
+    public enum Event: Sendable, Equatable, Hashable {
+        // Requests, through the API. Refused with Nova's 409 when the state does not allow them.
+        case start, stop, pause, unpause, unrescue, delete
+        case reboot(hard: Bool)
+        case rescue(image: ImageID)
+        case createImage(ImageID)
+
+        // Results of the work effects asked for.
+        /// A new server's turn came: it is being built now.
+        case scheduled
+        /// The VM runs (after a build, start, reboot, rescue or unrescue).
+        case launched
+        /// The VM could not be started; the words are the server's fault.
+        case launchFailed(String)
+        /// A stop finished: QEMU is gone.
+        case poweredOff
+        case cpusPaused, cpusResumed
+        /// A quick monitor command (pause, unpause) was refused.
+        case actionFailed(String)
+        /// A snapshot's disk is copied; it is being uploaded.
+        case imageCopied
+        /// A snapshot is uploaded, or failed (and its image is gone).
+        case imageFinished
+        /// The VM, disks and ports are gone: the record goes too.
+        case destroyed
+        /// At start-up: whether the server's QEMU outlived the last Nimbus.
+        case adopted(alive: Bool)
+
+        // What the guest did, through QMP.
+        /// QEMU went away without being asked (the guest powered off, or QEMU died).
+        case guestExited
+        /// The guest reset (a reboot from inside).
+        case guestReset
+        /// A CD drive's tray opened or closed (the guest ejected, or closed it again).
+        case trayMoved(drive: String, open: Bool)
+        /// The guest's kernel panicked (pvpanic).
+        case guestPanicked
+    }
+
+    /// Work for the compute service; each ends in a result event.
+    public enum Effect: Sendable, Equatable, Hashable {
+        /// Makes the disks and launches the VM: `launched` or `launchFailed`.
+        case build
+        /// Launches the VM on its existing disks: `launched` or `launchFailed`.
+        case launch
+        /// Stops the VM: `poweredOff`.
+        case powerOff(Grace)
+        /// Stops the VM, then launches it again: `launched` or `launchFailed`.
+        case restart(Grace)
+        /// Freezes or thaws the guest's CPUs: `cpusPaused`/`cpusResumed` or `actionFailed`.
+        case pauseCPUs, resumeCPUs
+        /// Copies the root disk into the image and uploads it: `imageCopied`, then `imageFinished`.
+        case snapshot(ImageID)
+        /// Stops the VM and removes its files and ports: `destroyed`.
+        case destroy
+        /// Brings a VM's host forwards up to date (after adoption).
+        case applyForwards
+    }
+
+    /// A transition's result: the state to record, the work to do, and what to note on the record.
+    public struct Outcome: Sendable, Equatable {
+        public var state: State
+        public var effects: [Effect]
+        /// A fault to record, in words for the user.
+        public var fault: String?
+        /// The first launch succeeded (Nova's launched_at).
+        public var launched: Bool
+
+        init(_ state: State, effects: [Effect] = [], fault: String? = nil, launched: Bool = false) {
+            self.state = state
+            self.effects = effects
+            self.fault = fault
+            self.launched = launched
+        }
+    }
+
+    /// A request the state does not allow, in Nova's words.
+    public struct Refusal: Error, Sendable, Equatable {
+        public enum Reason: Sendable, Equatable {
+            case taskState(TaskState)
+            case vmState(VMState)
+        }
+        public var action: String
+        public var reason: Reason
+
+        /// Nova's InstanceInvalidState message.
+        public func message(server: ServerID) -> String {
+            switch reason {
+            case .taskState(let task): "Cannot '\(action)' instance \(server) while it is in task_state \(task.rawValue)"
+            case .vmState(let vm): "Cannot '\(action)' instance \(server) while it is in vm_state \(vm.rawValue)"
+            }
+        }
+    }
+
+    /// The drive the installer ISO sits in.
+    public static let installerDrive = "cd0"
+
+    /// The vm_states each request is allowed from (Nova's check_instance_state),
+    /// with the task it starts and the work it asks for. A request is refused
+    /// while another task is under way.
+    static func request(_ event: Event) -> (action: String, from: Set<VMState>, task: TaskState, effect: Effect)? {
+        switch event {
+        case .start: ("start", [.stopped], .poweringOn, .launch)
+        case .stop: ("stop", [.active, .error], .poweringOff, .powerOff(.guest))
+        case .reboot(hard: false): ("reboot", [.active], .rebooting, .restart(.guest))
+        case .reboot(hard: true): ("reboot", [.active, .stopped, .paused, .error], .rebootingHard, .restart(.none))
+        case .pause: ("pause", [.active], .pausing, .pauseCPUs)
+        case .unpause: ("unpause", [.paused], .unpausing, .resumeCPUs)
+        case .rescue: ("rescue", [.active, .stopped, .error], .rescuing, .restart(.guest))
+        case .unrescue: ("unrescue", [.rescued], .unrescuing, .restart(.none))
+        case .createImage(let image): ("createImage", [.active, .stopped, .paused], .imageSnapshot, .snapshot(image))
+        default: nil
+        }
+    }
+
+    /// The one transition function.
+    public static func transition(_ state: State, _ event: Event) throws(Refusal) -> Outcome {
+        if let request = request(event) {
+            if let task = state.taskState { throw Refusal(action: request.action, reason: .taskState(task)) }
+            guard request.from.contains(state.vmState) else { throw Refusal(action: request.action, reason: .vmState(state.vmState)) }
+            var next = state
+            next.taskState = request.task
+            switch event {
+            case .rescue(let image): next.rescueImage = image
+            // The record says what the VM boots next: no rescue image.
+            case .unrescue: next.rescueImage = nil
+            default: break
+            }
+            return Outcome(next, effects: [request.effect])
+        }
+        return result(state, event)
+    }
+
+    /// Everything but requests: never refused, at most ignored.
+    static func result(_ state: State, _ event: Event) -> Outcome {
+        var next = state
+        let task = state.taskState
+        switch event {
+        case .delete:
+            // Allowed in any state, as in Nova; a second delete adds no work.
+            guard task != .deleting else { return Outcome(state) }
+            next.taskState = .deleting
+            return Outcome(next, effects: [.destroy])
+
+        case .destroyed:
+            next.vmState = .deleted
+            next.taskState = nil
+            next.powerState = .noState
+            return Outcome(next)
+
+        case .scheduled:
+            guard task == .scheduling else { return Outcome(state) }
+            next.taskState = .spawning
+            return Outcome(next, effects: [.build])
+
+        case .launched:
+            if task == .deleting {
+                next.powerState = .running
+                return Outcome(next)
+            }
+            let settled: VMState
+            switch task {
+            case .spawning?, .poweringOn?, .rebooting?, .rebootingHard?, .unrescuing?: settled = .active
+            case .rescuing?: settled = .rescued
+            default: return Outcome(state)
+            }
+            next.vmState = settled
+            next.taskState = nil
+            next.powerState = .running
+            return Outcome(next, launched: task == .spawning)
+
+        case .launchFailed(let reason):
+            switch task {
+            case .spawning?: next.powerState = .noState
+            case .poweringOn?, .rebooting?, .rebootingHard?, .rescuing?, .unrescuing?: next.powerState = .shutdown
+            case .deleting?:
+                next.powerState = .shutdown
+                return Outcome(next)
+            default: return Outcome(state)
+            }
+            next.vmState = .error
+            next.taskState = nil
+            return Outcome(next, fault: reason)
+
+        case .poweredOff:
+            switch task {
+            case .poweringOff?:
+                next.vmState = .stopped
+                next.taskState = nil
+            case .deleting?: break
+            default: return Outcome(state)
+            }
+            next.powerState = .shutdown
+            return Outcome(next)
+
+        case .cpusPaused:
+            guard task == .pausing else { return Outcome(state) }
+            next.vmState = .paused
+            next.taskState = nil
+            next.powerState = .paused
+            return Outcome(next)
+
+        case .cpusResumed:
+            guard task == .unpausing else { return Outcome(state) }
+            next.vmState = .active
+            next.taskState = nil
+            next.powerState = .running
+            return Outcome(next)
+
+        case .actionFailed(let reason):
+            guard task == .pausing || task == .unpausing else { return Outcome(state) }
+            next.taskState = nil
+            return Outcome(next, fault: reason)
+
+        case .imageCopied:
+            guard task == .imageSnapshot else { return Outcome(state) }
+            next.taskState = .imageUploading
+            return Outcome(next)
+
+        case .imageFinished:
+            guard task == .imageSnapshot || task == .imageUploading else { return Outcome(state) }
+            next.taskState = nil
+            return Outcome(next)
+
+        case .adopted(let alive):
+            return adopted(state, alive: alive)
+
+        case .guestExited:
+            // While a task is under way its own work decides (a stop expects
+            // the exit); a snapshot does not touch the VM's life, so it does not.
+            guard task == nil || task == .imageSnapshot || task == .imageUploading else { return Outcome(state) }
+            switch state.vmState {
+            case .active, .paused, .rescued:
+                next.vmState = .stopped
+                // A rescue ends with its VM.
+                next.rescueImage = nil
+            case .error: break
+            case .building, .stopped, .deleted: return Outcome(state)
+            }
+            next.powerState = .shutdown
+            return Outcome(next)
+
+        case .guestReset:
+            return Outcome(state)
+
+        case .trayMoved(let drive, let open):
+            // A guest that opens the installer's tray has ejected the disc:
+            // the record says so, and the next boot has no installer.
+            guard drive == installerDrive, open, state.medium != nil else { return Outcome(state) }
+            next.medium = nil
+            return Outcome(next)
+
+        case .guestPanicked:
+            guard state.vmState != .deleted, state.vmState != .building, task != .deleting else { return Outcome(state) }
+            next.powerState = .crashed
+            return Outcome(next, fault: "The guest operating system crashed (kernel panic).")
+
+        case .start, .stop, .pause, .unpause, .unrescue, .reboot, .rescue, .createImage:
+            // Requests are handled by `transition`.
+            return Outcome(state)
+        }
+    }
+
+    /// At start-up, every server is checked against what still runs. Work
+    /// that was under way when Nimbus stopped is over; a delete is finished.
+    static func adopted(_ state: State, alive: Bool) -> Outcome {
+        var next = state
+        if state.taskState == .deleting { return Outcome(state, effects: [.destroy]) }
+        if state.vmState == .deleted { return Outcome(state) }
+        next.taskState = nil
+        if alive {
+            switch state.taskState {
+            case .rescuing?: next.vmState = .rescued
+            case .unrescuing?, .spawning?, .poweringOn?, .rebooting?, .rebootingHard?: next.vmState = .active
+            default: if state.vmState == .building || state.vmState == .stopped { next.vmState = .active }
+            }
+            next.powerState = next.vmState == .paused ? .paused : .running
+            return Outcome(next, effects: [.applyForwards])
+        }
+        var fault: String?
+        switch state.vmState {
+        case .building:
+            next.vmState = .error
+            fault = "Nimbus stopped while the server was being built."
+        case .active, .paused, .rescued, .stopped:
+            next.vmState = .stopped
+            next.rescueImage = nil
+        case .error, .deleted:
+            break
+        }
+        next.powerState = .shutdown
+        return Outcome(next, fault: fault)
+    }
+}

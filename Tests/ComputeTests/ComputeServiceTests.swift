@@ -1,0 +1,251 @@
+import Foundation
+import Identity
+import NimbusCore
+import Testing
+@testable import Compute
+
+/// The compute service's lifecycle on the in-memory runtime: what a user
+/// sees of create, every action, delete, reconciliation and guest events,
+/// and what the runtime was asked to do.
+@Suite("Compute service on an in-memory runtime")
+struct ComputeServiceTests {
+    @Test("an ISO server gets a blank disk of the flavor's size and the ISO in its CD drive, and runs")
+    func createFromISO() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let iso = try await cloud.image()
+        let server = try await cloud.server(image: iso)
+        #expect(server.status == "ACTIVE")
+        #expect(server.powerState == .running)
+        #expect(server.launchedAt != nil)
+        #expect(server.cdromImageId == iso.id)
+        let disk = try #require(cloud.runtime.withRecord { $0.disks.first })
+        #expect(disk.value == .blank(sizeBytes: 1 << 30))
+        let spec = try #require(cloud.spec(server.id))
+        #expect(spec.driveIDs == ["disk0", "cd0"])
+        #expect(spec.drive("cd0")?.bootIndex == 1)
+        let ports = try cloud.services.networks.ports(deviceID: server.id.rawValue, project: server.projectId)
+        #expect(ports.map(\.status) == [.active])
+    }
+
+    @Test("a start that fails leaves an ERROR server with the reason, and no files")
+    func failedBuild() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let iso = try await cloud.image()
+        let created = try cloud.compute.create(.init(name: "broken", imageRef: iso.id.rawValue, flavorRef: "1"), cloud.admin)[0]
+        cloud.runtime.withRecord { $0.failStart[created.id] = "no space left" }
+        await cloud.settled()
+        let server = try cloud.current(created.id)
+        #expect(server.status == "ERROR")
+        #expect(server.fault?.message.contains("no space left") == true)
+        #expect(!FileManager.default.fileExists(atPath: cloud.compute.paths(created.id).directory.path))
+    }
+
+    @Test("stop, start, soft and hard reboot reach the runtime and settle as Nova's states say")
+    func powerActions() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let server = try await cloud.server(image: try await cloud.image(properties: ["os_shutdown_timeout": "5"]))
+        let id = server.id.rawValue
+
+        try cloud.compute.stop(id, cloud.admin)
+        #expect(try cloud.current(server.id).taskState == .poweringOff)
+        await cloud.settled()
+        #expect(try cloud.current(server.id).status == "SHUTOFF")
+        #expect(cloud.calls().last == "stop \(server.id) graceful")
+
+        let refused = try #require(throws: NimbusError.self) { try cloud.compute.stop(id, cloud.admin) }
+        #expect(refused.code == .conflict)
+        #expect(refused.message == "Cannot 'stop' instance \(server.id) while it is in vm_state stopped")
+
+        try cloud.compute.start(id, cloud.admin)
+        await cloud.settled()
+        #expect(try cloud.current(server.id).status == "ACTIVE")
+
+        try cloud.compute.reboot(id, hard: false, cloud.admin)
+        #expect(try cloud.current(server.id).status == "REBOOT")
+        await cloud.settled()
+        try cloud.compute.reboot(id, hard: true, cloud.admin)
+        #expect(try cloud.current(server.id).status == "HARD_REBOOT")
+        await cloud.settled()
+        #expect(try cloud.current(server.id).status == "ACTIVE")
+        #expect(cloud.calls().filter { $0.hasPrefix("st") }.suffix(4) == [
+            "stop \(server.id) graceful", "start \(server.id)", "stop \(server.id) hard", "start \(server.id)",
+        ])
+    }
+
+    @Test("pause and unpause are done before the answer; a refusal keeps the state and records a fault")
+    func pauseActions() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let server = try await cloud.server(image: try await cloud.image())
+        try await cloud.compute.pause(server.id.rawValue, cloud.admin)
+        #expect(try cloud.current(server.id).status == "PAUSED")
+        #expect(cloud.runtime.withRecord { $0.running[server.id]?.paused } == true)
+        try await cloud.compute.unpause(server.id.rawValue, cloud.admin)
+        #expect(try cloud.current(server.id).status == "ACTIVE")
+
+        cloud.runtime.withRecord { $0.refuseMonitor = true }
+        try await cloud.compute.pause(server.id.rawValue, cloud.admin)
+        let refused = try cloud.current(server.id)
+        #expect(refused.status == "ACTIVE")
+        #expect(refused.taskState == nil)
+        #expect(refused.fault?.message.contains("pause was refused") == true)
+    }
+
+    @Test("rescue boots the rescue image first with the server's disks attached; unrescue boots the disks again")
+    func rescue() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let iso = try await cloud.image()
+        let server = try await cloud.server(image: iso)
+        let password = try cloud.compute.rescue(server.id.rawValue, imageRef: iso.id.rawValue, cloud.admin)
+        #expect(password.count == 12)
+        await cloud.settled()
+        #expect(try cloud.current(server.id).status == "RESCUE")
+        #expect(cloud.spec(server.id)?.driveIDs == ["rescue0", "disk0", "cd0"])
+        #expect(cloud.spec(server.id)?.drive("rescue0")?.bootIndex == 0)
+
+        try cloud.compute.unrescue(server.id.rawValue, cloud.admin)
+        await cloud.settled()
+        let unrescued = try cloud.current(server.id)
+        #expect(unrescued.status == "ACTIVE")
+        #expect(unrescued.rescueImageId == nil)
+        #expect(cloud.spec(server.id)?.driveIDs == ["disk0", "cd0"])
+    }
+
+    @Test("createImage copies the disk live into an active qcow2 image and ends the task")
+    func snapshot() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let iso = try await cloud.image(properties: ["hw_disk_bus": "sata"])
+        let server = try await cloud.server(image: iso)
+        let image = try cloud.compute.createImage(server.id.rawValue, name: "golden", metadata: ["role": "web"], cloud.admin)
+        #expect(try cloud.current(server.id).taskState == .imageSnapshot)
+        await cloud.settled()
+        #expect(try cloud.current(server.id).taskState == nil)
+        let stored = try cloud.services.images.image(image.id.rawValue, cloud.admin)
+        #expect(stored.status == .active)
+        #expect(stored.diskFormat == "qcow2")
+        #expect(stored.properties["hw_disk_bus"] == "sata")
+        #expect(stored.properties["role"] == "web")
+        #expect(stored.properties["instance_uuid"] == server.id.rawValue)
+        #expect(cloud.calls().contains("copy \(server.id) live"))
+
+        // A paused server is copied too; a stopped one from its disk; a refused one leaves no image.
+        try cloud.compute.stop(server.id.rawValue, cloud.admin)
+        await cloud.settled()
+        _ = try cloud.compute.createImage(server.id.rawValue, name: "cold", metadata: [:], cloud.admin)
+        await cloud.settled()
+        try cloud.compute.start(server.id.rawValue, cloud.admin)
+        await cloud.settled()
+        #expect(cloud.calls().contains("copy \(server.id) stopped"))
+        try await cloud.compute.pause(server.id.rawValue, cloud.admin)
+        try await cloud.compute.unpause(server.id.rawValue, cloud.admin)
+        try cloud.compute.reboot(server.id.rawValue, hard: false, cloud.admin)
+        let before = try cloud.services.store.images().count
+        #expect(throws: NimbusError.self) {
+            try cloud.compute.createImage(server.id.rawValue, name: "busy", metadata: [:], cloud.admin)
+        }
+        #expect(try cloud.services.store.images().count == before)
+        await cloud.settled()
+    }
+
+    @Test("a delete during the build waits for it, then leaves nothing: no VM, no files, no ports, no record")
+    func deleteDuringBuild() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let iso = try await cloud.image()
+        let created = try cloud.compute.create(.init(name: "short-lived", imageRef: iso.id.rawValue, flavorRef: "1"), cloud.admin)[0]
+        try await cloud.compute.delete(created.id.rawValue, cloud.admin)
+        #expect(throws: NimbusError.self) { try cloud.current(created.id) }
+        #expect(cloud.runtime.withRecord { $0.running.isEmpty })
+        #expect(cloud.calls().last == "stop \(created.id) hard")
+        #expect(!FileManager.default.fileExists(atPath: cloud.compute.paths(created.id).directory.path))
+        #expect(try cloud.services.networks.ports(deviceID: created.id.rawValue, project: created.projectId).isEmpty)
+    }
+
+    @Test("after a crash, a VM that survived is adopted, one that did not is SHUTOFF, and a delete under way is finished")
+    func reconcileAfterCrash() async throws {
+        let first = try await ComputeHarness()
+        defer { first.removeData() }
+        let iso = try await first.image()
+        let survivor = try await first.server("survivor", image: iso)
+        let victim = try await first.server("victim", image: iso)
+        let doomed = try await first.server("doomed", image: iso)
+        // Nimbus dies while `doomed` is being deleted and `survivor` is rebooting.
+        _ = try first.services.store.updateServer(id: doomed.id) { $0.taskState = .deleting }
+        _ = try first.services.store.updateServer(id: survivor.id) { $0.taskState = .rebooting }
+
+        let runtime = InMemoryRuntime()
+        runtime.withRecord { record in
+            record.survivors = [survivor.id]
+            record.running[survivor.id] = first.runtime.withRecord { $0.running[survivor.id] }
+        }
+        let second = try await ComputeHarness(runtime: runtime, reusing: first)
+        await second.settled()
+        #expect(try second.current(survivor.id).status == "ACTIVE")
+        #expect(try second.current(survivor.id).taskState == nil)
+        #expect(try second.current(victim.id).status == "SHUTOFF")
+        #expect(try second.current(victim.id).powerState == .shutdown)
+        #expect(throws: NimbusError.self) { try second.current(doomed.id) }
+        #expect(runtime.withRecord { $0.calls }.contains("forwards \(survivor.id)"))
+    }
+
+    @Test("a guest that opens its CD tray has ejected the installer: the record says so and the next boot has no CD")
+    func trayOpenClearsMedium() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let supervisor = Task { try await InstanceSupervisor(compute: cloud.compute).run() }
+        defer { supervisor.cancel() }
+        let server = try await cloud.server(image: try await cloud.image())
+        #expect(server.cdromImageId != nil)
+        cloud.runtime.emit(.trayMoved(drive: "cd0", open: true), from: server.id)
+        try await waitFor { try cloud.current(server.id).cdromImageId == nil }
+
+        try cloud.compute.reboot(server.id.rawValue, hard: true, cloud.admin)
+        await cloud.settled()
+        #expect(cloud.spec(server.id)?.driveIDs == ["disk0"])
+
+        // A guest powering off makes the server SHUTOFF.
+        cloud.runtime.emit(.guestExited, from: server.id)
+        try await waitFor { try cloud.current(server.id).status == "SHUTOFF" }
+    }
+
+    @Test("another project's server is not found; a locked server refuses members but not admins")
+    func isolationAndLock() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let server = try await cloud.server(image: try await cloud.image())
+        let id = server.id.rawValue
+        for attempt in [
+            { try cloud.compute.stop(id, cloud.stranger()) },
+            { _ = try cloud.compute.createImage(id, name: "stolen", metadata: [:], cloud.stranger()) },
+        ] as [() throws -> Void] {
+            let error = try #require(throws: NimbusError.self, performing: attempt)
+            #expect(error.code == .notFound)
+        }
+        await #expect(throws: NimbusError.self) { try await cloud.compute.delete(id, cloud.stranger()) }
+
+        try cloud.compute.setLocked(true, id, cloud.admin)
+        let member = ComputeHarness.auth(cloud.services.bootstrap.adminProject, roles: ["member", "reader"], user: "bob")
+        let locked = try #require(throws: NimbusError.self) { try cloud.compute.stop(id, member) }
+        #expect(locked.message == "Instance \(server.id) is locked")
+        try cloud.compute.stop(id, cloud.admin)
+        await cloud.settled()
+        #expect(try cloud.current(server.id).status == "SHUTOFF")
+    }
+
+    /// Polls `condition` for up to five seconds.
+    func waitFor(_ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while try !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("condition not met in time")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import NimbusCore
+import Testing
+@testable import Compute
+
+/// Every (state, event) pair of the server lifecycle against a table that
+/// restates Nova's rules: which requests each vm_state allows, what each
+/// piece of work settles in, and what guest events change.
+@Suite("Server lifecycle")
+struct ServerLifecycleTests {
+    typealias Event = ServerLifecycle.Event
+    typealias State = ServerLifecycle.State
+    typealias Outcome = ServerLifecycle.Outcome
+
+    static let iso = ImageID.generate()
+    static let rescueImage = ImageID.generate()
+    static let snapshotImage = ImageID.generate()
+    static let server = ServerID.generate()
+
+    /// Every state a record can hold.
+    static let states: [State] = VMState.allCases.flatMap { vm in
+        ([nil] + TaskState.allCases).flatMap { task in
+            PowerState.allCases.flatMap { power in
+                [nil, iso].flatMap { medium in
+                    [nil, rescueImage].map { rescue in
+                        State(vmState: vm, taskState: task, powerState: power, medium: medium, rescueImage: rescue)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every event, with each kind of argument.
+    static let events: [Event] = [
+        .start, .stop, .pause, .unpause, .unrescue, .delete, .reboot(hard: false), .reboot(hard: true),
+        .rescue(image: rescueImage), .createImage(snapshotImage),
+        .scheduled, .launched, .launchFailed("no"), .poweredOff, .cpusPaused, .cpusResumed, .actionFailed("refused"),
+        .imageCopied, .imageFinished, .destroyed, .adopted(alive: true), .adopted(alive: false),
+        .guestExited, .guestReset, .trayMoved(drive: "cd0", open: true), .trayMoved(drive: "cd0", open: false),
+        .trayMoved(drive: "config0", open: true), .guestPanicked,
+    ]
+
+    // MARK: The table
+
+    /// Nova's check_instance_state for each request: (action, allowed vm_states, task it starts, work).
+    static let requests: [Event: (String, Set<VMState>, TaskState, ServerLifecycle.Effect)] = [
+        .start: ("start", [.stopped], .poweringOn, .launch),
+        .stop: ("stop", [.active, .error], .poweringOff, .powerOff(.guest)),
+        .reboot(hard: false): ("reboot", [.active], .rebooting, .restart(.guest)),
+        .reboot(hard: true): ("reboot", [.active, .stopped, .paused, .error], .rebootingHard, .restart(.none)),
+        .pause: ("pause", [.active], .pausing, .pauseCPUs),
+        .unpause: ("unpause", [.paused], .unpausing, .resumeCPUs),
+        .rescue(image: rescueImage): ("rescue", [.active, .stopped, .error], .rescuing, .restart(.guest)),
+        .unrescue: ("unrescue", [.rescued], .unrescuing, .restart(.none)),
+        .createImage(snapshotImage): ("createImage", [.active, .stopped, .paused], .imageSnapshot, .snapshot(snapshotImage)),
+    ]
+
+    /// What a finished piece of work settles in, by the task it finishes:
+    /// (vm_state, or nil to keep it; power_state; task_state afterwards; fault).
+    typealias Settled = (vm: VMState?, power: PowerState?, task: TaskState?, fault: String?)
+    static let results: [Event: [TaskState: Settled]] = [
+        .scheduled: [.scheduling: (nil, nil, .spawning, nil)],
+        .launched: [
+            .spawning: (.active, .running, nil, nil), .poweringOn: (.active, .running, nil, nil),
+            .rebooting: (.active, .running, nil, nil), .rebootingHard: (.active, .running, nil, nil),
+            .unrescuing: (.active, .running, nil, nil), .rescuing: (.rescued, .running, nil, nil),
+            .deleting: (nil, .running, .deleting, nil),
+        ],
+        .launchFailed("no"): [
+            .spawning: (.error, .noState, nil, "no"), .poweringOn: (.error, .shutdown, nil, "no"),
+            .rebooting: (.error, .shutdown, nil, "no"), .rebootingHard: (.error, .shutdown, nil, "no"),
+            .rescuing: (.error, .shutdown, nil, "no"), .unrescuing: (.error, .shutdown, nil, "no"),
+            .deleting: (nil, .shutdown, .deleting, nil),
+        ],
+        .poweredOff: [.poweringOff: (.stopped, .shutdown, nil, nil), .deleting: (nil, .shutdown, .deleting, nil)],
+        .cpusPaused: [.pausing: (.paused, .paused, nil, nil)],
+        .cpusResumed: [.unpausing: (.active, .running, nil, nil)],
+        .actionFailed("refused"): [.pausing: (nil, nil, nil, "refused"), .unpausing: (nil, nil, nil, "refused")],
+        .imageCopied: [.imageSnapshot: (nil, nil, .imageUploading, nil)],
+        .imageFinished: [.imageSnapshot: (nil, nil, nil, nil), .imageUploading: (nil, nil, nil, nil)],
+    ]
+
+    /// The expected answer for one pair, built from the tables above and
+    /// the rules for deletes, adoption and guest events written out below.
+    static func expected(_ state: State, _ event: Event) -> Result<Outcome, ServerLifecycle.Refusal> {
+        var next = state
+        if let (action, allowed, task, effect) = requests[event] {
+            if let current = state.taskState { return .failure(.init(action: action, reason: .taskState(current))) }
+            guard allowed.contains(state.vmState) else { return .failure(.init(action: action, reason: .vmState(state.vmState))) }
+            next.taskState = task
+            if case .rescue(let image) = event { next.rescueImage = image }
+            if event == .unrescue { next.rescueImage = nil }
+            return .success(Outcome(next, effects: [effect]))
+        }
+        if let byTask = results[event] {
+            guard let task = state.taskState, let settled = byTask[task] else { return .success(Outcome(state)) }
+            next.vmState = settled.vm ?? state.vmState
+            next.powerState = settled.power ?? state.powerState
+            next.taskState = settled.task
+            return .success(Outcome(
+                next, effects: event == .scheduled ? [.build] : [], fault: settled.fault,
+                launched: event == .launched && task == .spawning))
+        }
+        switch event {
+        case .delete:
+            if state.taskState == .deleting { return .success(Outcome(state)) }
+            next.taskState = .deleting
+            return .success(Outcome(next, effects: [.destroy]))
+        case .destroyed:
+            return .success(Outcome(State(vmState: .deleted, powerState: .noState, medium: state.medium, rescueImage: state.rescueImage)))
+        case .adopted(let alive):
+            return .success(adoption(state, alive: alive))
+        case .guestExited:
+            let quiet: Set<TaskState?> = [nil, .imageSnapshot, .imageUploading]
+            guard quiet.contains(state.taskState) else { return .success(Outcome(state)) }
+            switch state.vmState {
+            case .active, .paused, .rescued:
+                next.vmState = .stopped
+                next.rescueImage = nil
+                next.powerState = .shutdown
+            case .error: next.powerState = .shutdown
+            default: break
+            }
+            return .success(Outcome(next))
+        case .trayMoved(drive: "cd0", open: true):
+            next.medium = nil
+            return .success(Outcome(next))
+        case .guestPanicked:
+            guard ![.deleted, .building].contains(state.vmState), state.taskState != .deleting else { return .success(Outcome(state)) }
+            next.powerState = .crashed
+            return .success(Outcome(next, fault: "The guest operating system crashed (kernel panic)."))
+        default:
+            // A reset, a closed tray, another drive's tray: nothing to record.
+            return .success(Outcome(state))
+        }
+    }
+
+    /// Reconciliation at start-up, written out case by case.
+    static func adoption(_ state: State, alive: Bool) -> Outcome {
+        if state.taskState == .deleting { return Outcome(state, effects: [.destroy]) }
+        if state.vmState == .deleted { return Outcome(state) }
+        var next = state
+        next.taskState = nil
+        if alive {
+            switch (state.taskState, state.vmState) {
+            case (.rescuing?, _): next.vmState = .rescued
+            case (.unrescuing?, _), (.spawning?, _), (.poweringOn?, _), (.rebooting?, _), (.rebootingHard?, _): next.vmState = .active
+            case (_, .building), (_, .stopped): next.vmState = .active
+            default: break
+            }
+            next.powerState = next.vmState == .paused ? .paused : .running
+            return Outcome(next, effects: [.applyForwards])
+        }
+        next.powerState = .shutdown
+        switch state.vmState {
+        case .building:
+            next.vmState = .error
+            return Outcome(next, fault: "Nimbus stopped while the server was being built.")
+        case .active, .paused, .rescued, .stopped:
+            next.vmState = .stopped
+            next.rescueImage = nil
+        default: break
+        }
+        return Outcome(next)
+    }
+
+    // MARK: Tests
+
+    @Test("every (state, event) pair gives what the table says")
+    func everyPair() {
+        var checked = 0
+        var mismatches: [String] = []
+        for state in Self.states {
+            for event in Self.events {
+                let actual: Result<Outcome, ServerLifecycle.Refusal> = Result { () throws(ServerLifecycle.Refusal) in
+                    try ServerLifecycle.transition(state, event)
+                }
+                let expected = Self.expected(state, event)
+                if actual != expected, mismatches.count < 10 {
+                    mismatches.append("\(state) + \(event): \(actual) instead of \(expected)")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked == VMState.allCases.count * (TaskState.allCases.count + 1) * PowerState.allCases.count * 2 * 2 * Self.events.count)
+        #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
+    }
+
+    @Test("a refused request says why in Nova's words")
+    func novaWording() throws {
+        let stopped = State(vmState: .stopped, powerState: .shutdown)
+        let refusal = try #require(throws: ServerLifecycle.Refusal.self) { try ServerLifecycle.transition(stopped, .stop) }
+        #expect(refusal.message(server: Self.server) == "Cannot 'stop' instance \(Self.server) while it is in vm_state stopped")
+        let rebooting = State(vmState: .active, taskState: .rebooting, powerState: .running)
+        let busy = try #require(throws: ServerLifecycle.Refusal.self) { try ServerLifecycle.transition(rebooting, .pause) }
+        #expect(busy.message(server: Self.server) == "Cannot 'pause' instance \(Self.server) while it is in task_state rebooting")
+    }
+
+    @Test("an install from start to snapshot walks the states a user sees")
+    func installWalk() throws {
+        var state = State(vmState: .building, taskState: .scheduling, powerState: .noState, medium: Self.iso)
+        func step(_ event: Event) throws -> [ServerLifecycle.Effect] {
+            let outcome = try ServerLifecycle.transition(state, event)
+            state = outcome.state
+            return outcome.effects
+        }
+        #expect(try step(.scheduled) == [.build])
+        #expect(try step(.launched).isEmpty)
+        #expect(state == State(vmState: .active, powerState: .running, medium: Self.iso))
+        // The installer ejects its own disc, then the user reboots into the installed disk.
+        _ = try step(.trayMoved(drive: "cd0", open: true))
+        #expect(state.medium == nil)
+        #expect(try step(.reboot(hard: false)) == [.restart(.guest)])
+        _ = try step(.launched)
+        #expect(try step(.createImage(Self.snapshotImage)) == [.snapshot(Self.snapshotImage)])
+        _ = try step(.imageCopied)
+        #expect(state.taskState == .imageUploading)
+        _ = try step(.imageFinished)
+        #expect(state == State(vmState: .active, powerState: .running))
+        #expect(try step(.delete) == [.destroy])
+        _ = try step(.destroyed)
+        #expect(state.vmState == .deleted)
+    }
+}
+
+extension ServerLifecycle.Outcome: CustomStringConvertible {
+    public var description: String { "\(state) effects \(effects) fault \(fault ?? "-") launched \(launched)" }
+}

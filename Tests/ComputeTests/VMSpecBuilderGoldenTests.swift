@@ -1,0 +1,97 @@
+import Foundation
+import NimbusCore
+import QEMU
+import Testing
+@testable import Compute
+
+/// What Compute asks QEMU for, from a server, its image and its ports,
+/// checked against golden files: a change in boot order, buses, rescue or
+/// firmware is a reviewable diff. Regenerate with
+/// `NIMBUS_UPDATE_GOLDEN=1 swift test --filter VMSpecBuilderGoldenTests`.
+@Suite("VM specs from servers")
+struct VMSpecBuilderGoldenTests {
+    static let serverID = ServerID(rawValue: "6f1a9e3c-1111-4222-8333-944455556666")
+    static let paths = InstancePaths(
+        server: serverID, dataDirectory: URL(fileURLWithPath: "/d"), runtimeDirectory: URL(fileURLWithPath: "/run/n"))
+    static let iso = "/d/blobs/installer"
+    static let nic = VMSpecBuilder.NICPlan(
+        portId: PortID(rawValue: "port-1"), mac: "fa:16:3e:00:00:01", cidr: "10.0.0.0/24", gateway: "10.0.0.1", address: "10.0.0.5")
+    static let secondNIC = VMSpecBuilder.NICPlan(
+        portId: PortID(rawValue: "port-2"), mac: "fa:16:3e:00:00:02", cidr: "192.168.7.0/24", gateway: nil, address: "192.168.7.20")
+
+    static func server(_ name: String = "My Instance") -> Server {
+        let flavor = Flavor(id: FlavorID(rawValue: "1"), name: "m1.tiny", vcpus: 1, ram: 512, disk: 1, createdAt: Date(timeIntervalSince1970: 0))
+        return Server(
+            id: serverID, name: name, projectId: ProjectID(rawValue: "p"), userId: UserID(rawValue: "u"), imageId: nil,
+            flavor: flavor, now: Date(timeIntervalSince1970: 0))
+    }
+
+    static func image(_ properties: [String: String] = [:]) -> Image {
+        var image = Image(id: ImageID(rawValue: "0b0e0d0c-0000-4000-8000-000000000001"), owner: nil, now: Date(timeIntervalSince1970: 0))
+        image.diskFormat = "iso"
+        image.properties = properties
+        return image
+    }
+
+    struct Case: Sendable {
+        var image: Image
+        var cdrom: String?
+        var rescue: VMSpecBuilder.RescueMedia?
+        var configDrive: String?
+        var nics: [VMSpecBuilder.NICPlan]
+    }
+
+    static let cases: [String: Case] = [
+        // The installer ISO: blank disk first, the CD second, on SeaBIOS.
+        "server-iso-install": Case(image: image(), cdrom: iso, nics: [nic]),
+        // After the installer ejected its disc: the installed disk alone.
+        "server-installed-disk": Case(image: image(), cdrom: nil, nics: [nic]),
+        // Rescued from an ISO: the rescue CD boots first, the server's disk and CD follow.
+        "server-rescue-iso": Case(image: image(), cdrom: iso, rescue: .cdrom(iso: "/d/blobs/rescue"), nics: [nic]),
+        // Rescued from a disk image, through its overlay.
+        "server-rescue-disk": Case(image: image(), rescue: .disk(overlay: paths.rescueDisk), nics: [nic]),
+        // UEFI with the server's own variable store, SATA disk, IDE CD on the pc machine.
+        "server-uefi-pc": Case(
+            image: image(["hw_firmware_type": "uefi", "hw_disk_bus": "sata", "hw_cdrom_bus": "ide", "hw_machine_type": "pc"]),
+            cdrom: iso, nics: [nic]),
+        // A config drive (never booted from) and two NICs, one on a subnet without a gateway, e1000.
+        "server-config-drive-two-nics": Case(
+            image: image(["hw_vif_model": "e1000"]), configDrive: paths.configDrive, nics: [nic, secondNIC]),
+    ]
+
+    @Test("specs match their golden command lines", arguments: cases.keys.sorted())
+    func golden(name: String) throws {
+        let scenario = try #require(Self.cases[name])
+        let spec = try VMSpecBuilder(accelerator: .tcg).spec(
+            for: Self.server(), image: scenario.image, cdrom: scenario.cdrom, rescue: scenario.rescue,
+            configDrive: scenario.configDrive, nics: scenario.nics, paths: Self.paths)
+        let actual = QEMUCommandLine.arguments(for: spec).joined(separator: "\n") + "\n"
+        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name).args")
+        if ProcessInfo.processInfo.environment["NIMBUS_UPDATE_GOLDEN"] == "1" {
+            try actual.write(to: golden, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: golden, encoding: .utf8)
+        #expect(actual == expected, "the QEMU command line for \(name) changed; review it and regenerate the golden file")
+    }
+
+    @Test("image properties Nimbus cannot honour are a 400 that names them", arguments: [
+        ["hw_disk_bus": "floppy"], ["hw_cdrom_bus": "usb"], ["hw_firmware_type": "coreboot"], ["hw_vif_model": "virtio-legacy"],
+        ["hw_machine_type": "q35,accel=kvm"],
+    ])
+    func refusedProperties(_ properties: [String: String]) throws {
+        let error = try #require(throws: NimbusError.self) {
+            try VMSpecBuilder(accelerator: .tcg).spec(
+                for: Self.server(), image: Self.image(properties), cdrom: Self.iso, nics: [Self.nic], paths: Self.paths)
+        }
+        #expect(error.code == .badRequest)
+        #expect(error.message.contains(properties.keys.first!))
+    }
+
+    @Test("hostnames are DNS-safe forms of the server's name")
+    func hostnames() {
+        #expect(VMSpecBuilder.hostname("My Instance") == "my-instance")
+        #expect(VMSpecBuilder.hostname("--web_1--") == "web-1")
+        #expect(VMSpecBuilder.hostname("!!!") == "server")
+        #expect(VMSpecBuilder.hostname(String(repeating: "a", count: 80)).count == 63)
+    }
+}
