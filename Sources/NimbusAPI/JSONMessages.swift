@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Images
 import NimbusCore
+import OpenStackAPI
 
 /// Reading JSON requests and writing JSON responses, with errors a user can act on.
 enum JSONMessages {
@@ -73,9 +74,7 @@ enum JSONMessages {
 
     /// Unknown fields in a strict body are an error, as with Nova's schemas.
     static func refuseUnknown(_ object: [String: JSONValue], allowed: Set<String>, in what: String) throws {
-        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw NimbusError.badRequest("Invalid input for \(what): additional property '\(unknown)' is not allowed.")
-        }
+        try Nova.refuseUnknown(object, allowed: allowed, in: what)
     }
 }
 

@@ -33,11 +33,11 @@ struct ConsoleCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         if log {
-            let output = try await client.action(id, ["os-getConsoleOutput": [String: Any]()])
+            let output = try await client.action(id, .consoleOutput(length: nil))
             FileHandle.standardOutput.write(Data(((output["output"] as? String) ?? "").utf8))
             return
         }
-        let console = try await client.action(id, ["os-getSerialConsole": ["type": "serial"]])
+        let console = try await client.action(id, .legacyConsole(.serial, type: "serial"))
         guard let url = (console["console"] as? [String: Any])?["url"] as? String else {
             throw ValidationError("Nimbus gave no serial console URL for \(server).")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OpenStackAPI
 
 /// `nimbus server ...`: what the openstack client has no command for.
 struct ServerCommand: AsyncParsableCommand {
@@ -42,9 +43,8 @@ struct ServerCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (client, id) = try await ServerCommand.connect(server)
-            var body: [String: Any] = ["keys": keys]
-            if let text { body["text"] = text.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\t", with: "\t") }
-            do { try await client.post(id, "keys", body) } catch { throw ValidationError("\(error)") }
+            let typed = text.map { $0.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "\\t", with: "\t") }
+            do { try await client.post(id, "keys", Nova.SendKeys(keys: keys, text: typed)) } catch { throw ValidationError("\(error)") }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OpenStackAPI
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -24,7 +25,7 @@ struct ComputeClient: Sendable {
         ]
         let base = credentials.authURL.hasSuffix("/") ? String(credentials.authURL.dropLast()) : credentials.authURL
         let url = base.hasSuffix("/v3") ? base + "/auth/tokens" : base + "/v3/auth/tokens"
-        let (response, json) = try await send("POST", url, body: body, token: nil)
+        let (response, json) = try await send("POST", url, body: try JSONSerialization.data(withJSONObject: body), token: nil)
         guard response.statusCode == 201, let token = response.value(forHTTPHeaderField: "X-Subject-Token") else {
             throw Failure(description: "Sign-in at \(url) failed: \(message(json) ?? "HTTP \(response.statusCode)")")
         }
@@ -51,8 +52,9 @@ struct ComputeClient: Sendable {
     }
 
     /// POST /servers/{id}/action, returning the JSON answer.
-    func action(_ server: String, _ body: [String: Any]) async throws -> [String: Any] {
-        let (response, json) = try await Self.send("POST", "\(computeURL)/servers/\(server)/action", body: body, token: token)
+    func action(_ server: String, _ action: Nova.ServerAction) async throws -> [String: Any] {
+        let (response, json) = try await Self.send(
+            "POST", "\(computeURL)/servers/\(server)/action", body: try JSONEncoder().encode(action), token: token)
         guard (200..<300).contains(response.statusCode) else {
             throw Failure(description: message(json) ?? "HTTP \(response.statusCode)")
         }
@@ -60,8 +62,9 @@ struct ComputeClient: Sendable {
     }
 
     /// POST a JSON body to a path under the server, expecting no answer body.
-    func post(_ server: String, _ path: String, _ body: [String: Any]) async throws {
-        let (response, json) = try await Self.send("POST", "\(computeURL)/servers/\(server)/\(path)", body: body, token: token)
+    func post(_ server: String, _ path: String, _ body: some Encodable) async throws {
+        let (response, json) = try await Self.send(
+            "POST", "\(computeURL)/servers/\(server)/\(path)", body: try JSONEncoder().encode(body), token: token)
         guard (200..<300).contains(response.statusCode) else {
             throw Failure(description: message(json) ?? "HTTP \(response.statusCode)")
         }
@@ -91,7 +94,7 @@ struct ComputeClient: Sendable {
         return json["message"] as? String
     }
 
-    static func send(_ method: String, _ url: String, body: [String: Any]?, token: String?) async throws -> (HTTPURLResponse, [String: Any]?) {
+    static func send(_ method: String, _ url: String, body: Data?, token: String?) async throws -> (HTTPURLResponse, [String: Any]?) {
         guard let target = URL(string: url) else { throw Failure(description: "Not a URL: \(url)") }
         var request = URLRequest(url: target)
         request.httpMethod = method
@@ -99,7 +102,7 @@ struct ComputeClient: Sendable {
         if let token { request.setValue(token, forHTTPHeaderField: "X-Auth-Token") }
         if let body {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            request.httpBody = body
         }
         let (data, response) = try await URLSession.shared.data(for: request)
         guard let http = response as? HTTPURLResponse else { throw Failure(description: "No HTTP answer from \(url)") }

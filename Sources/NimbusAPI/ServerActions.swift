@@ -1,0 +1,64 @@
+import Compute
+import Foundation
+import Hummingbird
+import Identity
+import NimbusCore
+import OpenStackAPI
+
+/// `POST /servers/{id}/action`: one small handler per action, each a call
+/// of the compute service with the action's typed arguments.
+struct ServerActions {
+    let compute: ComputeService
+    let baseURL: String
+
+    func perform(_ action: Nova.ServerAction, on id: String, _ auth: AuthContext) async throws -> Response {
+        switch action {
+        case .start: try compute.start(id, auth)
+        case .stop: try compute.stop(id, auth)
+        case .reboot(let hard): try compute.reboot(id, hard: hard, auth)
+        case .pause: try await compute.pause(id, auth)
+        case .unpause: try await compute.unpause(id, auth)
+        case .lock: try compute.setLocked(true, id, auth)
+        case .unlock: try compute.setLocked(false, id, auth)
+        case .addSecurityGroup(let name): try compute.addSecurityGroup(id, name: name, auth)
+        case .removeSecurityGroup(let name): try compute.removeSecurityGroup(id, name: name, auth)
+        case .unrescue: try compute.unrescue(id, auth)
+        case .createImage(let name, let metadata): return try createImage(id, name: name, metadata: metadata, auth)
+        case .rescue(let imageRef, let adminPass): return try rescue(id, imageRef: imageRef, adminPass: adminPass, auth)
+        case .consoleOutput(let length): return try consoleOutput(id, length: length, auth)
+        case .legacyConsole(let kind, let type): return try await legacyConsole(id, kind, type: type, auth)
+        }
+        return Response(status: .accepted)
+    }
+
+    /// Before 2.45 the new image's id travels only in Location.
+    func createImage(_ id: String, name: String, metadata: [String: String], _ auth: AuthContext) throws -> Response {
+        let image = try compute.createImage(id, name: name, metadata: metadata, auth)
+        var response = Response(status: .accepted)
+        response.headers[.location] = "\(baseURL)/image/v2/images/\(image.id)"
+        return response
+    }
+
+    func rescue(_ id: String, imageRef: String?, adminPass: String?, _ auth: AuthContext) throws -> Response {
+        let password = try compute.rescue(id, imageRef: imageRef, auth)
+        return try JSONMessages.response(["adminPass": adminPass ?? password])
+    }
+
+    func consoleOutput(_ id: String, length: Int?, _ auth: AuthContext) throws -> Response {
+        try JSONMessages.response(["output": try compute.consoleOutput(id, lines: length, auth)])
+    }
+
+    /// Nova before 2.6: {"os-getVNCConsole": {"type": "novnc"}} answers {"console": {type, url}}.
+    func legacyConsole(_ id: String, _ kind: Nova.ServerAction.ConsoleProtocol, type: String, _ auth: AuthContext) async throws -> Response {
+        let console: ConsoleKind
+        switch (kind, type) {
+        case (.serial, "serial"): console = .serial
+        case (.vnc, "novnc"): console = .vnc
+        default: throw NimbusError.badRequest("Unsupported console type \(type) for \(kind.rawValue).")
+        }
+        let token = try await compute.consoleToken(id, kind: console, auth)
+        return try JSONMessages.response([
+            "console": ["type": .string(type), "url": .string(ConsoleController.url(for: console, token: token, baseURL: baseURL))],
+        ] as [String: JSONValue])
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+import NimbusCore
+
+/// Nova's server request bodies as types: decoded as strictly as Nova's
+/// schemas at 2.1 (unknown fields refused, with Nova's words), and encoded
+/// by the `nimbus` CLI, so both ends speak one shape.
+extension Nova {
+    /// `POST /servers`.
+    public struct CreateServer: Codable, Sendable, Equatable {
+        public var server: ServerDraft
+
+        public init(server: ServerDraft) { self.server = server }
+
+        public init(from decoder: any Decoder) throws {
+            guard case .object(let body) = try JSONValue(from: decoder), case .object(let server)? = body["server"] else {
+                throw NimbusError.badRequest("Invalid input for field/attribute server: 'server' is a required property.")
+            }
+            self.server = try ServerDraft(json: server)
+        }
+    }
+
+    /// The server in a create request.
+    public struct ServerDraft: Codable, Sendable, Equatable {
+        public var name: String
+        public var imageRef: String
+        public var flavorRef: String
+        public var networks: Networks
+        public var metadata: [String: String]
+        public var keyName: String?
+        /// Base64, as Nova takes it.
+        public var userData: String?
+        public var configDrive: Bool
+        public var minCount: Int
+        public var maxCount: Int
+        /// Groups by name (or id); nil for the project's default group.
+        public var securityGroups: [String]?
+        public var returnReservationId: Bool
+
+        /// `networks`: "auto" (the project's network), "none", or a list of NICs.
+        public enum Networks: Sendable, Equatable {
+            case auto, none
+            case list([NIC])
+        }
+
+        /// One `--nic`: a network (with the fixed IP wanted), or a port.
+        public struct NIC: Sendable, Equatable {
+            public var network: String?
+            public var port: String?
+            public var fixedIP: String?
+            public init(network: String? = nil, port: String? = nil, fixedIP: String? = nil) {
+                self.network = network
+                self.port = port
+                self.fixedIP = fixedIP
+            }
+        }
+
+        public init(
+            name: String, imageRef: String, flavorRef: String, networks: Networks = .auto, metadata: [String: String] = [:],
+            keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, minCount: Int = 1, maxCount: Int = 1,
+            securityGroups: [String]? = nil, returnReservationId: Bool = false
+        ) {
+            self.name = name
+            self.imageRef = imageRef
+            self.flavorRef = flavorRef
+            self.networks = networks
+            self.metadata = metadata
+            self.keyName = keyName
+            self.userData = userData
+            self.configDrive = configDrive
+            self.minCount = minCount
+            self.maxCount = maxCount
+            self.securityGroups = securityGroups
+            self.returnReservationId = returnReservationId
+        }
+
+        static let allowed: Set<String> = [
+            "name", "imageRef", "flavorRef", "networks", "metadata", "key_name", "user_data", "config_drive",
+            "min_count", "max_count", "security_groups", "availability_zone", "adminPass", "OS-DCF:diskConfig",
+            "block_device_mapping_v2", "return_reservation_id",
+        ]
+
+        public init(from decoder: any Decoder) throws {
+            guard case .object(let object) = try JSONValue(from: decoder) else {
+                throw NimbusError.badRequest("Invalid input for field/attribute server: it must be an object.")
+            }
+            try self.init(json: object)
+        }
+
+        init(json fields: [String: JSONValue]) throws {
+            try Nova.refuseUnknown(fields, allowed: Self.allowed, in: "server")
+            guard let name = fields["name"]?.stringValue else {
+                throw NimbusError.badRequest("Invalid input for field/attribute name: 'name' is a required property.")
+            }
+            guard let imageRef = fields["imageRef"]?.stringValue, !imageRef.isEmpty else {
+                throw NimbusError.badRequest("Invalid input for field/attribute imageRef: an image is required (booting from volumes is not supported).")
+            }
+            guard let flavorRef = fields["flavorRef"]?.stringValue ?? fields["flavorRef"]?.intValue.map(String.init) else {
+                throw NimbusError.badRequest("Invalid input for field/attribute flavorRef: 'flavorRef' is a required property.")
+            }
+            self.name = name
+            self.imageRef = imageRef
+            self.flavorRef = flavorRef
+            metadata = try Nova.metadata(fields["metadata"], field: "metadata")
+            keyName = fields["key_name"]?.stringValue
+            userData = fields["user_data"]?.stringValue
+            if let userData, Data(base64Encoded: userData) == nil {
+                throw NimbusError.badRequest("Invalid input for field/attribute user_data: it must be base64-encoded.")
+            }
+            switch fields["config_drive"] {
+            case .bool(let flag)?: configDrive = flag
+            case .string(let text)?: configDrive = ["true", "1", "yes", "t", "on"].contains(text.lowercased())
+            default: configDrive = false
+            }
+            switch fields["networks"] {
+            // The openstack client sends [] without --nic; Nova then picks the
+            // network available to the project, as "auto" does.
+            case nil, .null?, .string("auto")?, .array([])?: networks = .auto
+            case .string("none")?: networks = .none
+            case .array(let items)?:
+                networks = .list(try items.map { item in
+                    guard case .object(let nic) = item else {
+                        throw NimbusError.badRequest("Invalid input for field/attribute networks: each entry must be an object.")
+                    }
+                    if let port = nic["port"]?.stringValue { return NIC(port: port) }
+                    guard let network = nic["uuid"]?.stringValue else {
+                        throw NimbusError.badRequest("Invalid input for field/attribute networks: each entry needs a 'uuid' or a 'port'.")
+                    }
+                    return NIC(network: network, fixedIP: nic["fixed_ip"]?.stringValue)
+                })
+            case let other?:
+                throw NimbusError.badRequest("Invalid input for field/attribute networks. Value: \(other).")
+            }
+            switch fields["security_groups"] {
+            case nil: securityGroups = nil
+            case .array(let items)?:
+                securityGroups = try items.map { item in
+                    guard case .object(let group) = item, let name = group["name"]?.stringValue, !name.isEmpty else {
+                        throw NimbusError.badRequest("Invalid input for field/attribute security_groups: each entry must be an object with a 'name'.")
+                    }
+                    return name
+                }
+            case let other?:
+                throw NimbusError.badRequest("Invalid input for field/attribute security_groups. Value: \(other). It must be an array.")
+            }
+            func count(_ key: String) throws -> Int? {
+                guard let value = fields[key] else { return nil }
+                guard let number = value.intValue ?? value.stringValue.flatMap({ Int($0) }), number >= 1 else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute \(key). Value: \(value). It must be an integer of at least 1.")
+                }
+                return number
+            }
+            minCount = try count("min_count") ?? 1
+            maxCount = try count("max_count") ?? minCount
+            returnReservationId = fields["return_reservation_id"]?.boolValue ?? false
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var object: [String: JSONValue] = [
+                "name": .string(name), "imageRef": .string(imageRef), "flavorRef": .string(flavorRef),
+                "metadata": .object(metadata.mapValues(JSONValue.string)),
+                "min_count": JSONValue(minCount), "max_count": JSONValue(maxCount),
+            ]
+            switch networks {
+            case .auto: object["networks"] = "auto"
+            case .none: object["networks"] = "none"
+            case .list(let nics):
+                object["networks"] = .array(nics.map { nic in
+                    var entry: [String: JSONValue] = [:]
+                    if let network = nic.network { entry["uuid"] = .string(network) }
+                    if let port = nic.port { entry["port"] = .string(port) }
+                    if let fixed = nic.fixedIP { entry["fixed_ip"] = .string(fixed) }
+                    return .object(entry)
+                })
+            }
+            if let keyName { object["key_name"] = .string(keyName) }
+            if let userData { object["user_data"] = .string(userData) }
+            if configDrive { object["config_drive"] = true }
+            if let securityGroups { object["security_groups"] = .array(securityGroups.map { ["name": .string($0)] }) }
+            if returnReservationId { object["return_reservation_id"] = true }
+            try JSONValue.object(object).encode(to: encoder)
+        }
+    }
+
+    /// `PUT /servers/{id}`: what a server update may change.
+    public struct UpdateServer: Codable, Sendable, Equatable {
+        public var name: String?
+
+        public init(name: String?) { self.name = name }
+
+        public init(from decoder: any Decoder) throws {
+            guard case .object(let outer) = try JSONValue(from: decoder), case .object(let changes)? = outer["server"] else {
+                throw NimbusError.badRequest("Invalid input for field/attribute server: 'server' is a required property.")
+            }
+            try Nova.refuseUnknown(changes, allowed: ["name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"], in: "server")
+            switch changes["name"] {
+            case nil: name = nil
+            case .string(let text)?: name = text
+            case let other?: throw NimbusError.badRequest("Invalid input for field/attribute name. Value: \(other). It must be a string.")
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var changes: [String: JSONValue] = [:]
+            if let name { changes["name"] = .string(name) }
+            try JSONValue.object(["server": .object(changes)]).encode(to: encoder)
+        }
+    }
+
+    /// Nova's metadata: an object of strings, keys of 1 to 255 characters, values of at most 255.
+    public static func metadata(_ value: JSONValue?, field: String) throws -> [String: String] {
+        switch value {
+        case nil: return [:]
+        case .object(let object)?:
+            var metadata: [String: String] = [:]
+            for (key, value) in object {
+                guard let text = value.stringValue, !key.isEmpty, key.count <= 255, text.count <= 255 else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute \(field): keys must be 1 to 255 characters and values strings of at most 255.")
+                }
+                metadata[key] = text
+            }
+            return metadata
+        case let other?:
+            throw NimbusError.badRequest("Invalid input for field/attribute \(field). Value: \(other). It must be an object.")
+        }
+    }
+
+    /// Unknown fields in a strict body are an error, as with Nova's schemas.
+    public static func refuseUnknown(_ object: [String: JSONValue], allowed: Set<String>, in what: String) throws {
+        if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw NimbusError.badRequest("Invalid input for \(what): additional property '\(unknown)' is not allowed.")
+        }
+    }
+}
+
