@@ -20,6 +20,10 @@ public final class SerialConsole: Sendable {
     private let clients = Mutex<[UInt64: AsyncStream<[UInt8]>.Continuation]>([:])
     private let nextClient = Atomic<UInt64>(0)
     private let input = Mutex(())
+    /// Keystrokes accepted but not yet written, and the most that may wait.
+    private let queuedInput = Mutex(0)
+    let inputLimit = 1 << 16
+    private let writer = DispatchQueue(label: "nimbus-serial-input")
 
     init(socketPath: String, logPath: String, limit: Int = 1 << 20, clientQueueLimit: Int = 1024) {
         self.socketPath = socketPath
@@ -68,17 +72,43 @@ public final class SerialConsole: Sendable {
         clients.withLock { $0.removeValue(forKey: id) }?.finish()
     }
 
-    /// Types `bytes` into the guest's serial port. Writes are whole and in order.
+    /// Types `bytes` into the guest's serial port. Never blocks: the bytes
+    /// join a bounded queue that a writer of its own drains, in order, as
+    /// fast as the guest reads. A guest that stops reading fills the queue,
+    /// and then `send` refuses more instead of pinning a thread.
     public func send(_ bytes: [UInt8]) throws {
-        try input.withLock { _ in
-            guard let fd = descriptor.withLock({ $0 }) else { throw ComputeError.notRunning }
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-                if written < 0, errno == EINTR { continue }
-                guard written > 0 else { throw ComputeError.notRunning }
-                offset += written
+        guard descriptor.withLock({ $0 != nil }) else { throw ComputeError.notRunning }
+        guard !bytes.isEmpty else { return }
+        let accepted = queuedInput.withLock { queued in
+            guard queued + bytes.count <= inputLimit else { return false }
+            queued += bytes.count
+            return true
+        }
+        guard accepted else { throw ComputeError.consoleInputFull }
+        writer.async { [self] in
+            writeAll(bytes)
+            queuedInput.withLock { $0 -= bytes.count }
+        }
+    }
+
+    /// Writes without blocking; while the guest's side is full, waits for
+    /// room in short polls, and gives up once the console is closed.
+    private func writeAll(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            // Under the input lock: the reader closes the descriptor under
+            // it too, so a write never reaches a reused descriptor.
+            let step: (written: Int, fd: Int32?) = input.withLock { _ in
+                guard let fd = descriptor.withLock({ $0 }) else { return (-1, nil) }
+                let written = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+                return (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : written, fd)
             }
+            guard let fd = step.fd, step.written >= 0 else { return }
+            if step.written == 0 {
+                var waiting = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&waiting, 1, 100)
+            }
+            offset += step.written
         }
     }
 
