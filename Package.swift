@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "ImageFormatsTests", dependencies: ["ImageFormats"], swiftSettings: strict),
         .testTarget(
             name: "ComputeTests",
-            dependencies: ["Compute", "Networking", "NimbusCore", "NimbusStore", "Images", "Identity", "NimbusServer", "QEMU"],
+            dependencies: ["Compute", "Networking", "NimbusCore", "NimbusStore", "Images", "Identity", "NimbusServer", "QEMU", "QMP"],
             exclude: ["Golden"],
             swiftSettings: strict),
         .testTarget(name: "QEMUTests", dependencies: ["QEMU"], exclude: ["Golden"], swiftSettings: strict),

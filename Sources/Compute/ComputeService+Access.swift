@@ -10,8 +10,8 @@ extension ComputeService {
     // MARK: Security groups
 
     /// The names of the server's groups, as Nova shows them.
-    public func securityGroupNames(_ server: Server) -> [String] {
-        ((try? networks.securityGroups(deviceID: server.id.rawValue, project: server.projectId)) ?? []).map(\.name)
+    public func securityGroupNames(_ server: Server) throws -> [String] {
+        try networks.securityGroups(deviceID: server.id.rawValue, project: server.projectId).map(\.name)
     }
 
     /// Nova's addSecurityGroup: the group joins every port of the server.

@@ -69,7 +69,16 @@ extension ComputeService {
     /// Starts QEMU on the server's existing disk, with what is in its CD drive.
     func start(_ server: Server, image: Image) async throws {
         let paths = paths(server.id)
-        let cdrom = try server.cdromImageId.flatMap { try store.image(id: $0)?.blob }.map { try images.blobs.url(for: $0).path }
+        var media: [String: String] = [:]
+        for drive in server.drives {
+            guard let imageID = drive.imageId else { continue }
+            guard let blob = try store.image(id: imageID)?.blob else {
+                // An image deleted while in a drive: the drive boots empty, as a lost disc would.
+                logger.warning("the image in a drive is gone; the drive starts empty", metadata: ["server.id": "\(server.id)", "drive": "\(drive.id)"])
+                continue
+            }
+            media[drive.id] = try images.blobs.url(for: blob).path
+        }
         var configDrive: String?
         if ConfigDrive.wanted(server, image: image) {
             let nics = try networks.ports(deviceID: server.id.rawValue, project: server.projectId).map {
@@ -79,7 +88,7 @@ extension ComputeService {
             configDrive = paths.configDrive
         }
         let spec = try VMSpecBuilder(accelerator: accelerator).spec(
-            for: server, image: image, cdrom: cdrom, rescue: try await rescueMedia(server, paths: paths),
+            for: server, image: image, media: media, rescue: try await rescueMedia(server, paths: paths),
             configDrive: configDrive, nics: try nicPlans(server), paths: paths)
         try await runtime.start(server.id, spec: spec, paths: paths)
         await applyForwards(server.id)

@@ -7,13 +7,13 @@ extension Server {
     var lifecycle: ServerLifecycle.State {
         get {
             ServerLifecycle.State(
-                vmState: vmState, taskState: taskState, powerState: powerState, medium: cdromImageId, rescueImage: rescueImageId)
+                vmState: vmState, taskState: taskState, powerState: powerState, drives: drives, rescueImage: rescueImageId)
         }
         set {
             vmState = newValue.vmState
             taskState = newValue.taskState
             powerState = newValue.powerState
-            cdromImageId = newValue.medium
+            drives = newValue.drives
             rescueImageId = newValue.rescueImage
         }
     }
@@ -38,7 +38,8 @@ extension ComputeService {
             try check(server)
             let outcome: ServerLifecycle.Outcome
             do { outcome = try ServerLifecycle.transition(server.lifecycle, event) } catch let refusal as ServerLifecycle.Refusal {
-                throw NimbusError.conflict(refusal.message(server: server.id))
+                let message = refusal.message(server: server.id)
+                throw refusal.isNotFound ? NimbusError.notFound(message) : NimbusError.conflict(message)
             }
             server.lifecycle = outcome.state
             if let fault = outcome.fault { server.fault = ServerFault(code: 500, message: fault, created: Date()) }
@@ -92,7 +93,32 @@ extension ComputeService {
     /// and carries out what it asks for.
     @discardableResult
     func deliver(_ event: Event, to id: ServerID) -> Task<Void, Never> {
-        operations.enqueue(id) { await carryOut(await record(event, for: id), for: id) }
+        operations.enqueue(id) {
+            guard let event = await confirmed(event, for: id) else { return }
+            await carryOut(await record(event, for: id), for: id)
+        }
+    }
+
+    /// A guest event says "go and look": by the server's turn the VM may
+    /// have changed (a reboot started a new QEMU; an insert opened and closed
+    /// the tray), so what counts is how it is now. nil: the event is stale.
+    func confirmed(_ event: Event, for id: ServerID) async -> Event? {
+        if case .guestExited = event {
+            // A QEMU that exits while a new one already runs is an old one.
+            guard await !runtime.isRunning(id) else {
+                logger.debug("a stale exit is ignored", metadata: ["server.id": "\(id)"])
+                return nil
+            }
+            return event
+        }
+        guard case .trayMoved(let drive, let open) = event else { return event }
+        do {
+            guard let status = try await runtime.driveStatus(id).first(where: { $0.drive == drive }) else { return event }
+            return .trayMoved(drive: drive, open: status.trayOpen)
+        } catch {
+            logger.warning("a tray could not be checked; the event is taken as it came", metadata: ["server.id": "\(id)", "error": "\(error)"])
+            return .trayMoved(drive: drive, open: open)
+        }
     }
 
     /// Does each piece of work and records its results, until the server settles.
@@ -132,6 +158,13 @@ extension ComputeService {
             return [.destroyed]
         case .applyForwards:
             await applyForwards(id)
+            return []
+        case .ejectMedium, .insertMedium:
+            // Asked through the API, a media change runs in `changeMedia`,
+            // which answers its caller; here it follows a guest's eject.
+            do { try await changeMedium(effect, on: id) } catch {
+                logger.error("a drive's medium was not changed", metadata: ["server.id": "\(id)", "effect": "\(effect)", "error": "\(error)"])
+            }
             return []
         }
     }

@@ -137,7 +137,7 @@ public struct ComputeService: Sendable {
             server.configDrive = request.configDrive
                 || ConfigDrive.implied(image: image, keyName: request.keyName, userData: request.userData)
             server.preservedPortIds = nics.compactMap { if case .port(let port) = $0 { port.id } else { nil } }
-            server.cdromImageId = image.diskFormat == "iso" ? image.id : nil
+            if image.diskFormat == "iso" { server.drives = [CDDrive(id: ServerLifecycle.installerDrive, imageId: image.id)] }
             try record(server, flavor: flavor, nics: nics, securityGroups: groups, auth)
             servers.append(server)
             deliver(.scheduled, to: server.id)
@@ -237,12 +237,12 @@ public struct ComputeService: Sendable {
 
     /// Addresses by network name, for rendering a server: each port's fixed
     /// IPs, each followed by its floating IP, as Nova lists them.
-    public func addresses(_ server: Server) -> [String: [ServerAddress]] {
+    public func addresses(_ server: Server) throws -> [String: [ServerAddress]] {
         var result: [String: [ServerAddress]] = [:]
-        let ports = (try? networks.ports(deviceID: server.id.rawValue, project: server.projectId)) ?? []
-        let floatingIPs = (try? networks.floatingIPs(ports: ports)) ?? []
+        let ports = try networks.ports(deviceID: server.id.rawValue, project: server.projectId)
+        let floatingIPs = try networks.floatingIPs(ports: ports)
         for port in ports {
-            let name = (try? networks.network(id: port.networkId))??.name ?? port.networkId.rawValue
+            let name = try networks.network(id: port.networkId)?.name ?? port.networkId.rawValue
             for fixed in port.fixedIPs {
                 result[name, default: []].append(ServerAddress(address: fixed.ipAddress, mac: port.macAddress, floating: false))
                 for floating in floatingIPs where floating.portId == port.id && floating.fixedIpAddress == fixed.ipAddress {

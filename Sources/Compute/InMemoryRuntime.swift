@@ -14,6 +14,11 @@ public final class InMemoryRuntime: VMRuntime {
         public var spec: VMSpec
         public var paused = false
         public var forwards: [String: Set<AccessForward>] = [:]
+        /// What each CD drive holds (a file, or nil), and whether its tray is open.
+        public var media: [String: String?] = [:]
+        public var openTrays: Set<String> = []
+        /// Trays the guest locked.
+        public var lockedTrays: Set<String> = []
     }
 
     public struct Record: Sendable {
@@ -45,9 +50,16 @@ public final class InMemoryRuntime: VMRuntime {
         try record.withLock { try body(&$0) }
     }
 
-    /// The guest did something.
+    /// The guest did something (a tray it opens is open when asked).
     public func emit(_ event: ServerLifecycle.Event, from id: ServerID) {
-        if case .guestExited = event { record.withLock { _ = $0.running.removeValue(forKey: id) } }
+        record.withLock { record in
+            switch event {
+            case .guestExited: record.running[id] = nil
+            case .trayMoved(let drive, let open):
+                if open { record.running[id]?.openTrays.insert(drive) } else { record.running[id]?.openTrays.remove(drive) }
+            default: break
+            }
+        }
         sink.yield(GuestEvent(server: id, event: event))
     }
 
@@ -57,7 +69,9 @@ public final class InMemoryRuntime: VMRuntime {
             if let reason = record.failStart.removeValue(forKey: id) {
                 throw QEMUError.launchFailed(executable: QEMUCommandLine.executable, reason: reason)
             }
-            record.running[id] = VM(spec: spec)
+            var vm = VM(spec: spec)
+            for drive in spec.drives where drive.kind == .cdrom { vm.media[drive.id] = drive.file }
+            record.running[id] = vm
         }
     }
 
@@ -115,6 +129,39 @@ public final class InMemoryRuntime: VMRuntime {
 
     public func console(_ id: ServerID) async throws -> SerialConsole {
         throw ComputeError.notRunning
+    }
+
+    public func driveStatus(_ id: ServerID) async throws -> [DriveStatus] {
+        var statuses: [DriveStatus] = []
+        try monitor(id, "query-block") { vm in
+            statuses = vm.media.keys.sorted().map { drive in
+                DriveStatus(
+                    drive: drive, trayOpen: vm.openTrays.contains(drive), locked: vm.lockedTrays.contains(drive),
+                    hasMedium: vm.media[drive].flatMap { $0 } != nil)
+            }
+        }
+        return statuses
+    }
+
+    public func ejectMedium(_ id: ServerID, drive: String, force: Bool) async throws {
+        try record.withLock { record in
+            record.calls.append("eject \(id) \(drive)\(force ? " force" : "")")
+            guard var vm = record.running[id], vm.media.keys.contains(drive) else { throw ComputeError.notRunning }
+            if vm.lockedTrays.contains(drive), !force { throw ComputeError.monitorRefused("Device '\(drive)' is locked and force was not specified") }
+            vm.media[drive] = .some(nil)
+            vm.openTrays.insert(drive)
+            record.running[id] = vm
+        }
+    }
+
+    public func insertMedium(_ id: ServerID, drive: String, file: String) async throws {
+        try record.withLock { record in
+            record.calls.append("insert \(id) \(drive)")
+            guard var vm = record.running[id], vm.media.keys.contains(drive) else { throw ComputeError.notRunning }
+            vm.media[drive] = file
+            vm.openTrays.remove(drive)
+            record.running[id] = vm
+        }
     }
 
     public func createDisk(at path: String, _ source: DiskSource) async throws {

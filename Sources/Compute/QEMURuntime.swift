@@ -17,6 +17,8 @@ public actor QEMURuntime: VMRuntime {
         var qmp: QMPClient
         var console: SerialConsole
         var events: Task<Void, Never>
+        /// Set once Nimbus asked it to stop: its exit is then no guest event.
+        var stopping = false
     }
 
     let launcher = QEMULauncher()
@@ -95,10 +97,17 @@ public actor QEMURuntime: VMRuntime {
     static func lifecycleEvent(_ kind: QMPEventKind) -> ServerLifecycle.Event? {
         switch kind {
         case .reset(guest: true, _): .guestReset
-        case .deviceTrayMoved(let device, let id, let open): .trayMoved(drive: id.isEmpty ? device : id, open: open)
+        case .deviceTrayMoved(let device, let id, let open): .trayMoved(drive: driveName(backend: device, qdev: id), open: open)
         case .guestPanicked: .guestPanicked
         default: nil
         }
+    }
+
+    /// A drive's id from what QMP names it by: the backend is named after
+    /// the drive ("cd0-drive" for cd0), and qdev may be a QOM path.
+    static func driveName(backend: String, qdev: String) -> String {
+        if backend.hasSuffix("-drive") { return String(backend.dropLast("-drive".count)) }
+        return qdev.split(separator: "/").last.map(String.init) ?? backend
     }
 
     private nonisolated func forward(_ event: QMPEvent, from id: ServerID) {
@@ -112,7 +121,8 @@ public actor QEMURuntime: VMRuntime {
         running[id] = nil
         vm.console.stop()
         await vm.qmp.close()
-        eventSink.yield(GuestEvent(server: id, event: .guestExited))
+        // A VM Nimbus was stopping did what it was asked: no guest event.
+        if !vm.stopping { eventSink.yield(GuestEvent(server: id, event: .guestExited)) }
     }
 
     private func detach(_ id: ServerID) async {
@@ -215,6 +225,7 @@ public actor QEMURuntime: VMRuntime {
     /// then `quit`, then SIGTERM and SIGKILL.
     public func stop(_ id: ServerID, paths: InstancePaths, grace: Duration) async {
         let pid = running[id]?.pid ?? QEMULauncher.livePid(pidFile: paths.pidFile, marker: paths.qmpSocket)
+        running[id]?.stopping = true
         if let qmp = running[id]?.qmp, let pid {
             if grace > .zero {
                 _ = try? await qmp.execute(.systemPowerdown)
@@ -227,6 +238,34 @@ public actor QEMURuntime: VMRuntime {
         }
         await detach(id)
         if let pid { await QEMULauncher.terminate(pid, grace: .seconds(3)) }
+    }
+
+    // MARK: Media
+
+    public func driveStatus(_ id: ServerID) async throws -> [DriveStatus] {
+        try await monitor(id).execute(.queryBlock).filter(\.removable).map { device in
+            DriveStatus(
+                drive: Self.driveName(backend: device.device, qdev: device.qdev ?? ""), trayOpen: device.trayOpen ?? false,
+                locked: device.locked, hasMedium: device.inserted != nil)
+        }
+    }
+
+    public func ejectMedium(_ id: ServerID, drive: String, force: Bool) async throws {
+        let qmp = try monitor(id)
+        do {
+            try await qmp.execute(.eject(id: drive, force: force))
+        } catch QMPError.commandFailed(_, let description) {
+            throw ComputeError.monitorRefused(description)
+        }
+    }
+
+    public func insertMedium(_ id: ServerID, drive: String, file: String) async throws {
+        let qmp = try monitor(id)
+        do {
+            try await qmp.execute(.blockdevChangeMedium(id: drive, filename: file))
+        } catch QMPError.commandFailed(_, let description) {
+            throw ComputeError.monitorRefused(description)
+        }
     }
 
     // MARK: Disks

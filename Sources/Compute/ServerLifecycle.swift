@@ -14,21 +14,25 @@ public enum ServerLifecycle {
         public var vmState: VMState
         public var taskState: TaskState?
         public var powerState: PowerState
-        /// The installer ISO in the installer's CD drive; nil once ejected.
-        public var medium: ImageID?
+        /// The CD drives and what is in them.
+        public var drives: [CDDrive]
         /// While rescued (or being rescued): the image booted first.
         public var rescueImage: ImageID?
 
         public init(
-            vmState: VMState, taskState: TaskState? = nil, powerState: PowerState, medium: ImageID? = nil,
+            vmState: VMState, taskState: TaskState? = nil, powerState: PowerState, drives: [CDDrive] = [],
             rescueImage: ImageID? = nil
         ) {
             self.vmState = vmState
             self.taskState = taskState
             self.powerState = powerState
-            self.medium = medium
+            self.drives = drives
             self.rescueImage = rescueImage
         }
+
+        /// Whether a VM exists to act on now (running or paused); otherwise
+        /// changes are only recorded, for the next start.
+        var isLive: Bool { powerState == .running || powerState == .paused }
     }
 
     /// How long a guest is given to power off by itself before it is stopped hard.
@@ -45,6 +49,10 @@ public enum ServerLifecycle {
         case reboot(hard: Bool)
         case rescue(image: ImageID)
         case createImage(ImageID)
+        /// Takes the medium out of a drive (`force`: even when the guest locked the tray).
+        case eject(drive: String, force: Bool)
+        /// Puts an ISO image into an empty drive.
+        case insert(drive: String, image: ImageID)
 
         // Results of the work effects asked for.
         /// A new server's turn came: it is being built now.
@@ -66,6 +74,8 @@ public enum ServerLifecycle {
         case destroyed
         /// At start-up: whether the server's QEMU outlived the last Nimbus.
         case adopted(alive: Bool)
+        /// A live eject or insert failed: the drive holds `image` again (nil: empty).
+        case mediaChangeFailed(drive: String, image: ImageID?)
 
         // What the guest did, through QMP.
         /// QEMU went away without being asked (the guest powered off, or QEMU died).
@@ -96,6 +106,10 @@ public enum ServerLifecycle {
         case destroy
         /// Brings a VM's host forwards up to date (after adoption).
         case applyForwards
+        /// Takes the medium out of a running VM's drive: nothing, or `mediaChangeFailed`.
+        case ejectMedium(drive: String, force: Bool)
+        /// Puts the image into a running VM's drive: nothing, or `mediaChangeFailed`.
+        case insertMedium(drive: String, image: ImageID)
     }
 
     /// A transition's result: the state to record, the work to do, and what to note on the record.
@@ -120,6 +134,10 @@ public enum ServerLifecycle {
         public enum Reason: Sendable, Equatable {
             case taskState(TaskState)
             case vmState(VMState)
+            /// The server has no drive of this id (a 404).
+            case noSuchDrive(String)
+            case driveEmpty(String)
+            case driveFull(String)
         }
         public var action: String
         public var reason: Reason
@@ -129,7 +147,15 @@ public enum ServerLifecycle {
             switch reason {
             case .taskState(let task): "Cannot '\(action)' instance \(server) while it is in task_state \(task.rawValue)"
             case .vmState(let vm): "Cannot '\(action)' instance \(server) while it is in vm_state \(vm.rawValue)"
+            case .noSuchDrive(let drive): "Instance \(server) has no CD drive \(drive)."
+            case .driveEmpty(let drive): "Cannot '\(action)' instance \(server): drive \(drive) is empty."
+            case .driveFull(let drive): "Cannot '\(action)' instance \(server): drive \(drive) holds a disc; eject it first."
             }
+        }
+
+        /// Whether the refusal means "not found" rather than "not now".
+        public var isNotFound: Bool {
+            if case .noSuchDrive = reason { true } else { false }
         }
     }
 
@@ -156,6 +182,11 @@ public enum ServerLifecycle {
 
     /// The one transition function.
     public static func transition(_ state: State, _ event: Event) throws(Refusal) -> Outcome {
+        switch event {
+        case .eject(let drive, let force): return try media("eject", state, drive: drive, to: nil, effect: .ejectMedium(drive: drive, force: force))
+        case .insert(let drive, let image): return try media("insert", state, drive: drive, to: image, effect: .insertMedium(drive: drive, image: image))
+        default: break
+        }
         if let request = request(event) {
             if let task = state.taskState { throw Refusal(action: request.action, reason: .taskState(task)) }
             guard request.from.contains(state.vmState) else { throw Refusal(action: request.action, reason: .vmState(state.vmState)) }
@@ -170,6 +201,26 @@ public enum ServerLifecycle {
             return Outcome(next, effects: [request.effect])
         }
         return result(state, event)
+    }
+
+    /// States a drive's medium may change in: a VM that runs (changed at
+    /// once) or one that does not (changed for the next start).
+    static let mediaStates: Set<VMState> = [.active, .paused, .rescued, .stopped, .error]
+
+    /// Eject (`image` nil) or insert: the record changes now, and a running
+    /// VM's drive with it.
+    static func media(_ action: String, _ state: State, drive: String, to image: ImageID?, effect: Effect) throws(Refusal) -> Outcome {
+        if let task = state.taskState { throw Refusal(action: action, reason: .taskState(task)) }
+        guard mediaStates.contains(state.vmState) else { throw Refusal(action: action, reason: .vmState(state.vmState)) }
+        guard let index = state.drives.firstIndex(where: { $0.id == drive }) else { throw Refusal(action: action, reason: .noSuchDrive(drive)) }
+        switch (state.drives[index].imageId, image) {
+        case (nil, nil): throw Refusal(action: action, reason: .driveEmpty(drive))
+        case (_?, _?): throw Refusal(action: action, reason: .driveFull(drive))
+        default: break
+        }
+        var next = state
+        next.drives[index].imageId = image
+        return Outcome(next, effects: state.isLive ? [effect] : [])
     }
 
     /// Everything but requests: never refused, at most ignored.
@@ -285,10 +336,18 @@ public enum ServerLifecycle {
             return Outcome(state)
 
         case .trayMoved(let drive, let open):
-            // A guest that opens the installer's tray has ejected the disc:
-            // the record says so, and the next boot has no installer.
-            guard drive == installerDrive, open, state.medium != nil else { return Outcome(state) }
-            next.medium = nil
+            // A guest that opens a tray has ejected the disc: the record says
+            // so, QEMU lets go of it (so closing the tray does not bring it
+            // back), and the next boot cannot land in the installer.
+            guard open, let index = state.drives.firstIndex(where: { $0.id == drive }), state.drives[index].imageId != nil else {
+                return Outcome(state)
+            }
+            next.drives[index].imageId = nil
+            return Outcome(next, effects: state.isLive ? [.ejectMedium(drive: drive, force: true)] : [])
+
+        case .mediaChangeFailed(let drive, let image):
+            guard let index = state.drives.firstIndex(where: { $0.id == drive }) else { return Outcome(state) }
+            next.drives[index].imageId = image
             return Outcome(next)
 
         case .guestPanicked:
@@ -296,7 +355,7 @@ public enum ServerLifecycle {
             next.powerState = .crashed
             return Outcome(next, fault: "The guest operating system crashed (kernel panic).")
 
-        case .start, .stop, .pause, .unpause, .unrescue, .reboot, .rescue, .createImage:
+        case .start, .stop, .pause, .unpause, .unrescue, .reboot, .rescue, .createImage, .eject, .insert:
             // Requests are handled by `transition`.
             return Outcome(state)
         }

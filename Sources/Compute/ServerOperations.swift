@@ -34,6 +34,18 @@ final class ServerOperations: Sendable {
         }
     }
 
+    /// Runs `work` in the server's turn and hands back what it returns or throws.
+    func run<T: Sendable>(_ id: ServerID, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let outcome = Mutex<Result<T, any Error>?>(nil)
+        await enqueue(id) {
+            let result: Result<T, any Error>
+            do { result = .success(try await work()) } catch { result = .failure(error) }
+            outcome.withLock { $0 = result }
+        }.value
+        guard let result = outcome.withLock({ $0 }) else { throw CancellationError() }
+        return try result.get()
+    }
+
     /// The servers with work queued or under way.
     var busy: Set<ServerID> {
         queue.withLock { Set($0.tails.keys) }

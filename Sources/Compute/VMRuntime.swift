@@ -29,6 +29,15 @@ public protocol VMRuntime: Sendable {
     /// The serial console of a running VM.
     func console(_ id: ServerID) async throws -> SerialConsole
 
+    // MARK: Media
+
+    /// The CD drives of a running VM as QEMU sees them.
+    func driveStatus(_ id: ServerID) async throws -> [DriveStatus]
+    /// Opens the tray of `drive` and takes its medium out (`force`: even when the guest locked it).
+    func ejectMedium(_ id: ServerID, drive: String, force: Bool) async throws
+    /// Puts the ISO `file` into `drive`, read-only, and closes the tray.
+    func insertMedium(_ id: ServerID, drive: String, file: String) async throws
+
     // MARK: Disks
 
     /// Creates a root or rescue disk at `path`.
@@ -54,6 +63,20 @@ public struct GuestEvent: Sendable, Equatable {
     public init(server: ServerID, event: ServerLifecycle.Event) {
         self.server = server
         self.event = event
+    }
+}
+
+/// A removable drive of a running VM, as QEMU reports it.
+public struct DriveStatus: Sendable, Equatable {
+    public var drive: String
+    public var trayOpen: Bool
+    public var locked: Bool
+    public var hasMedium: Bool
+    public init(drive: String, trayOpen: Bool, locked: Bool, hasMedium: Bool) {
+        self.drive = drive
+        self.trayOpen = trayOpen
+        self.locked = locked
+        self.hasMedium = hasMedium
     }
 }
 

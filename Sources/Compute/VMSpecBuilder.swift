@@ -29,11 +29,11 @@ struct VMSpecBuilder {
         var address: String
     }
 
-    /// The VM for `server`: its root disk, `cdrom` (an ISO's file) in the
-    /// installer's drive, the rescue medium first while rescued, the config
-    /// drive, and one NIC per port.
+    /// The VM for `server`: its root disk, its CD drives with `media` (the
+    /// ISO file in each drive that holds one), the rescue medium first while
+    /// rescued, the config drive, and one NIC per port.
     func spec(
-        for server: Server, image: Image, cdrom: String?, rescue: RescueMedia? = nil, configDrive: String? = nil,
+        for server: Server, image: Image, media: [String: String] = [:], rescue: RescueMedia? = nil, configDrive: String? = nil,
         nics plans: [NICPlan], paths: InstancePaths
     ) throws -> VMSpec {
         let properties = image.properties
@@ -51,10 +51,13 @@ struct VMSpecBuilder {
             break
         }
         drives.append(Drive(id: Self.rootDiskID, kind: .disk, bus: diskBus, file: paths.disk, format: "qcow2", bootIndex: first))
-        if let iso = cdrom {
-            // Disk first, CD second: the firmware falls through the blank disk to
-            // the installer, and after the install a reboot lands on the disk.
-            drives.append(Drive(id: ServerLifecycle.installerDrive, kind: .cdrom, bus: cdromBus, file: iso, format: "raw", readOnly: true, bootIndex: first + 1))
+        // Disk first, CDs next: the firmware falls through the blank disk to
+        // the installer, and after the install a reboot lands on the disk. A
+        // drive whose disc was ejected is there, empty, for the next one.
+        for (index, drive) in server.drives.enumerated() {
+            drives.append(Drive(
+                id: drive.id, kind: .cdrom, bus: cdromBus, file: media[drive.id], format: "raw", readOnly: true,
+                bootIndex: first + 1 + index))
         }
         if let configDrive {
             // Never booted from: no boot index.

@@ -27,8 +27,22 @@ struct ServerActions {
         case .rescue(let imageRef, let adminPass): return try rescue(id, imageRef: imageRef, adminPass: adminPass, auth)
         case .consoleOutput(let length): return try consoleOutput(id, length: length, auth)
         case .legacyConsole(let kind, let type): return try await legacyConsole(id, kind, type: type, auth)
+        case .eject(let drive, let force):
+            return try JSONMessages.response(Self.mediaList(try await compute.eject(id, drive: drive, force: force, auth)))
+        case .insert(let image, let drive):
+            return try JSONMessages.response(Self.mediaList(try await compute.insert(id, imageRef: image, drive: drive, auth)))
         }
         return Response(status: .accepted)
+    }
+
+    /// A server's drives in Nimbus's media shape.
+    static func mediaList(_ media: [ComputeService.MediaStatus]) -> Nova.MediaList {
+        Nova.MediaList(media: media.map { status in
+            Nova.MediaList.Drive(
+                drive: status.drive, bus: status.bus,
+                image: status.image.map { Nova.MediaList.ImageRef(id: $0.id.rawValue, name: $0.name) },
+                trayOpen: status.trayOpen, locked: status.locked)
+        })
     }
 
     /// Before 2.45 the new image's id travels only in Location.

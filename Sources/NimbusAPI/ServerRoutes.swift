@@ -15,7 +15,7 @@ struct ServerRoutes {
         v21.get("servers/detail") { request, context in try list(request, context, detail: true) }
         v21.get("servers/{id}") { _, context in
             let server = try compute.server(try context.parameters.require("id"), context.auth)
-            return try JSONMessages.response(["server": .object(render(server, context.auth))] as [String: JSONValue])
+            return try JSONMessages.response(["server": .object(try render(server, context.auth))] as [String: JSONValue])
         }
         v21.post("servers") { request, context in
             let body = try await JSONMessages.decode(Nova.CreateServer.self, from: request)
@@ -28,7 +28,7 @@ struct ServerRoutes {
                 "server": [
                     "id": .string(server.id.rawValue), "links": Nova.links("servers/\(server.id)", baseURL: baseURL),
                     "OS-DCF:diskConfig": "MANUAL",
-                    "security_groups": .array(compute.securityGroupNames(server).map { ["name": .string($0)] }),
+                    "security_groups": .array(try compute.securityGroupNames(server).map { ["name": .string($0)] }),
                     // As with rescue, Nova's answer carries a password; Nimbus does not inject it.
                     "adminPass": .string(ComputeService.adminPassword()),
                 ],
@@ -40,9 +40,13 @@ struct ServerRoutes {
             if let name = changes.name {
                 server = try compute.rename(server.id.rawValue, to: name, context.auth)
             }
-            return try JSONMessages.response(["server": .object(render(server, context.auth))] as [String: JSONValue])
+            return try JSONMessages.response(["server": .object(try render(server, context.auth))] as [String: JSONValue])
         }
         addMetadata(to: v21)
+        // Nimbus's own: the CD drives and what is in them (eject and insert are actions).
+        v21.get("servers/{id}/nimbus-media") { _, context in
+            try JSONMessages.response(ServerActions.mediaList(try await compute.media(try context.parameters.require("id"), context.auth)))
+        }
         // Nimbus's own: the screen as PNG, and keys for unattended installs.
         v21.get("servers/{id}/screenshot") { _, context in
             let png = try await compute.screenshot(try context.parameters.require("id"), context.auth)
@@ -118,8 +122,8 @@ struct ServerRoutes {
         }
     }
 
-    func render(_ server: Server, _ auth: AuthContext) -> [String: JSONValue] {
-        let addresses = compute.addresses(server).mapValues { entries -> JSONValue in
+    func render(_ server: Server, _ auth: AuthContext) throws -> [String: JSONValue] {
+        let addresses = try compute.addresses(server).mapValues { entries -> JSONValue in
             .array(entries.map { entry in
                 ["version": 4, "addr": .string(entry.address), "OS-EXT-IPS:type": entry.floating ? "floating" : "fixed",
                  "OS-EXT-IPS-MAC:mac_addr": .string(entry.mac)]
@@ -127,7 +131,7 @@ struct ServerRoutes {
         }
         return Nova.server(
             server, baseURL: baseURL, admin: Policy.isAdmin(auth), addresses: addresses,
-            securityGroups: compute.securityGroupNames(server))
+            securityGroups: try compute.securityGroupNames(server))
     }
 
     func list(_ request: Request, _ context: AuthenticatedContext, detail: Bool) throws -> Response {
@@ -148,8 +152,8 @@ struct ServerRoutes {
             }
         }
         let servers = try compute.servers(query, context.auth)
-        let bodies: [JSONValue] = servers.map { server in
-            detail ? .object(render(server, context.auth))
+        let bodies: [JSONValue] = try servers.map { server in
+            detail ? .object(try render(server, context.auth))
                 : ["id": .string(server.id.rawValue), "name": .string(server.name), "links": Nova.links("servers/\(server.id)", baseURL: baseURL)]
         }
         return try JSONMessages.response(["servers": .array(bodies)] as [String: JSONValue])

@@ -5,8 +5,8 @@ import OpenStackAPI
 /// `nimbus server ...`: what the openstack client has no command for.
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "server", abstract: "Look at a server's screen and type on its keyboard.",
-        subcommands: [Screenshot.self, SendKeys.self])
+        commandName: "server", abstract: "A server's screen, keyboard and CD drives.",
+        subcommands: [Screenshot.self, SendKeys.self, Media.self, Eject.self, Insert.self])
 
     /// Signs in as the openstack client would and finds the server.
     static func connect(_ reference: String) async throws -> (ComputeClient, String) {

@@ -38,6 +38,20 @@ public struct ServerFault: Sendable, Codable, Equatable {
     }
 }
 
+/// A CD drive of a server: it exists from boot, with a medium (an ISO
+/// image) or empty, like a real drive.
+public struct CDDrive: Sendable, Codable, Equatable, Hashable {
+    /// The drive's device id in the guest (`cd0`, `cd1`, ...).
+    public var id: String
+    /// The ISO image in the drive; nil when empty.
+    public var imageId: ImageID?
+
+    public init(id: String, imageId: ImageID?) {
+        self.id = id
+        self.imageId = imageId
+    }
+}
+
 /// A server as stored. The sizes are copied from the flavor at creation,
 /// as Nova does, so deleting or changing a flavor never changes a server.
 public struct Server: Sendable, Codable, Equatable {
@@ -62,8 +76,10 @@ public struct Server: Sendable, Codable, Equatable {
     public var keyData: String?
     public var userData: String?
     public var configDrive: Bool
-    /// The installer ISO attached as a CD; nil once ejected or for disk images.
-    public var cdromImageId: ImageID?
+    /// The server's CD drives and what is in them: the installer ISO's
+    /// drive (`cd0`) for a server built from an ISO. A drive stays when its
+    /// medium is ejected, so another can be inserted.
+    public var drives: [CDDrive]
     /// While rescued: the image booted first, with the server's own disks still attached.
     public var rescueImageId: ImageID?
     /// Ports the user brought (`--nic port-id=`): unbound, not deleted, with the server.
@@ -95,7 +111,7 @@ public struct Server: Sendable, Codable, Equatable {
         self.keyData = nil
         self.userData = nil
         self.configDrive = false
-        self.cdromImageId = nil
+        self.drives = []
         self.rescueImageId = nil
         self.preservedPortIds = []
         self.locked = false

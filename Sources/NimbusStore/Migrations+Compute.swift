@@ -104,3 +104,23 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Registered last: migrations added after others shipped come after them.
+    static func registerDriveMigrations(_ migrator: inout DatabaseMigrator) {
+        // CD drives as a list kept with the server, so media changes are
+        // written with the lifecycle's one write. A server built from an ISO
+        // keeps its installer drive, with the ISO unless it was ejected;
+        // cdrom_image_id is no longer read.
+        migrator.registerMigration("v5-servers-drives") { db in
+            try db.alter(table: "server") { t in
+                t.add(column: "drives", .jsonText).notNull().defaults(to: "[]")
+            }
+            try db.execute(sql: """
+                UPDATE server SET drives = json_array(json_object('id', 'cd0', 'imageId', cdrom_image_id))
+                WHERE cdrom_image_id IS NOT NULL
+                   OR image_id IN (SELECT id FROM image WHERE disk_format = 'iso')
+                """)
+        }
+    }
+}

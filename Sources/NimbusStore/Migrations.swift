@@ -12,6 +12,7 @@ extension Store {
         registerQuotaMigrations(&migrator)
         registerKeypairMigrations(&migrator)
         registerAccessMigrations(&migrator)
+        registerDriveMigrations(&migrator)
         return migrator
     }
 

@@ -16,6 +16,10 @@ extension Nova {
         case consoleOutput(length: Int?)
         /// Nova before 2.6: os-getSerialConsole / os-getVNCConsole with a console type.
         case legacyConsole(ConsoleProtocol, type: String)
+        /// Nimbus's: take the disc out of a CD drive (the installer's when nil).
+        case eject(drive: String?, force: Bool)
+        /// Nimbus's: put an ISO image (id or name) into an empty CD drive.
+        case insert(image: String, drive: String?)
 
         public enum ConsoleProtocol: String, Sendable, Equatable {
             case serial = "os-getSerialConsole"
@@ -39,6 +43,8 @@ extension Nova {
             case .rescue: "rescue"
             case .consoleOutput: "os-getConsoleOutput"
             case .legacyConsole(let kind, _): kind.rawValue
+            case .eject: "nimbus-eject"
+            case .insert: "nimbus-insert"
             }
         }
 
@@ -93,8 +99,28 @@ extension Nova {
                     throw NimbusError.badRequest("Invalid input for field/attribute \(name): 'type' is a required property.")
                 }
                 return .legacyConsole(ConsoleProtocol(rawValue: name) ?? .serial, type: type)
+            case "nimbus-eject":
+                let object = try Self.object(argument, name, allowed: ["drive", "force"])
+                return .eject(drive: object["drive"]?.stringValue, force: object["force"]?.boolValue ?? false)
+            case "nimbus-insert":
+                let object = try Self.object(argument, name, allowed: ["drive", "image"])
+                guard let image = object["image"]?.stringValue, !image.isEmpty else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute nimbus-insert: 'image' is a required property.")
+                }
+                return .insert(image: image, drive: object["drive"]?.stringValue)
             default:
                 throw NimbusError(.notImplemented, "Server action \(name) is not implemented yet.")
+            }
+        }
+
+        /// An action's argument: an object (or null for none) with only `allowed` fields.
+        static func object(_ argument: JSONValue, _ name: String, allowed: Set<String>) throws -> [String: JSONValue] {
+            switch argument {
+            case .null: return [:]
+            case .object(let object):
+                try Nova.refuseUnknown(object, allowed: allowed, in: name)
+                return object
+            default: throw NimbusError.badRequest("Invalid input for field/attribute \(name): it must be an object.")
             }
         }
 
@@ -114,6 +140,10 @@ extension Nova {
             case .consoleOutput(let length):
                 argument = .object(length.map { ["length": JSONValue($0)] } ?? [:])
             case .legacyConsole(_, let type): argument = ["type": .string(type)]
+            case .eject(let drive, let force):
+                argument = .object(["force": .bool(force)].merging(drive.map { ["drive": .string($0)] } ?? [:]) { $1 })
+            case .insert(let image, let drive):
+                argument = .object(["image": .string(image)].merging(drive.map { ["drive": .string($0)] } ?? [:]) { $1 })
             }
             try JSONValue.object([name: argument]).encode(to: encoder)
         }
@@ -175,5 +205,54 @@ extension Nova {
             if let text { body["text"] = .string(text) }
             try JSONValue.object(body).encode(to: encoder)
         }
+    }
+}
+
+extension Nova {
+    /// Nimbus's `GET /servers/{id}/nimbus-media`, and the answer to eject and insert.
+    public struct MediaList: Codable, Sendable, Equatable {
+        public var media: [Drive]
+
+        public struct Drive: Codable, Sendable, Equatable {
+            public var drive: String
+            public var bus: String
+            public var image: ImageRef?
+            public var trayOpen: Bool
+            public var locked: Bool
+
+            public init(drive: String, bus: String, image: ImageRef?, trayOpen: Bool, locked: Bool) {
+                self.drive = drive
+                self.bus = bus
+                self.image = image
+                self.trayOpen = trayOpen
+                self.locked = locked
+            }
+
+            enum CodingKeys: String, CodingKey {
+                case drive, bus, image, locked
+                case trayOpen = "tray_open"
+            }
+
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(drive, forKey: .drive)
+                try container.encode(bus, forKey: .bus)
+                // An empty drive says so: "image": null.
+                try container.encode(image, forKey: .image)
+                try container.encode(trayOpen, forKey: .trayOpen)
+                try container.encode(locked, forKey: .locked)
+            }
+        }
+
+        public struct ImageRef: Codable, Sendable, Equatable {
+            public var id: String
+            public var name: String?
+            public init(id: String, name: String?) {
+                self.id = id
+                self.name = name
+            }
+        }
+
+        public init(media: [Drive]) { self.media = media }
     }
 }

@@ -18,7 +18,7 @@ struct ComputeServiceTests {
         #expect(server.status == "ACTIVE")
         #expect(server.powerState == .running)
         #expect(server.launchedAt != nil)
-        #expect(server.cdromImageId == iso.id)
+        #expect(server.drives == [CDDrive(id: "cd0", imageId: iso.id)])
         let disk = try #require(cloud.runtime.withRecord { $0.disks.first })
         #expect(disk.value == .blank(sizeBytes: 1 << 30))
         let spec = try #require(cloud.spec(server.id))
@@ -200,13 +200,17 @@ struct ComputeServiceTests {
         let supervisor = Task { try await InstanceSupervisor(compute: cloud.compute).run() }
         defer { supervisor.cancel() }
         let server = try await cloud.server(image: try await cloud.image())
-        #expect(server.cdromImageId != nil)
+        #expect(server.drives.first?.imageId != nil)
         cloud.runtime.emit(.trayMoved(drive: "cd0", open: true), from: server.id)
-        try await waitFor { try cloud.current(server.id).cdromImageId == nil }
+        try await waitFor { try cloud.current(server.id).drives == [CDDrive(id: "cd0", imageId: nil)] }
+        await cloud.settled()
+        #expect(cloud.calls().contains("eject \(server.id) cd0 force"), "QEMU lets go of the disc the guest ejected")
 
+        // The drive boots empty, ready for another disc.
         try cloud.compute.reboot(server.id.rawValue, hard: true, cloud.admin)
         await cloud.settled()
-        #expect(cloud.spec(server.id)?.driveIDs == ["disk0"])
+        #expect(cloud.spec(server.id)?.driveIDs == ["disk0", "cd0"])
+        #expect(cloud.spec(server.id)?.drive("cd0")?.file == nil)
 
         // A guest powering off makes the server SHUTOFF.
         cloud.runtime.emit(.guestExited, from: server.id)
@@ -219,13 +223,9 @@ struct ComputeServiceTests {
         defer { cloud.removeData() }
         let server = try await cloud.server(image: try await cloud.image())
         let id = server.id.rawValue
-        for attempt in [
-            { try cloud.compute.stop(id, cloud.stranger()) },
-            { _ = try cloud.compute.createImage(id, name: "stolen", metadata: [:], cloud.stranger()) },
-        ] as [() throws -> Void] {
-            let error = try #require(throws: NimbusError.self, performing: attempt)
-            #expect(error.code == .notFound)
-        }
+        let stop = try #require(await refusal { try cloud.compute.stop(id, cloud.stranger()) })
+        let snapshot = try #require(await refusal { _ = try cloud.compute.createImage(id, name: "stolen", metadata: [:], cloud.stranger()) })
+        #expect(stop.code == .notFound && snapshot.code == .notFound)
         await #expect(throws: NimbusError.self) { try await cloud.compute.delete(id, cloud.stranger()) }
 
         try cloud.compute.setLocked(true, id, cloud.admin)
@@ -235,6 +235,97 @@ struct ComputeServiceTests {
         try cloud.compute.stop(id, cloud.admin)
         await cloud.settled()
         #expect(try cloud.current(server.id).status == "SHUTOFF")
+    }
+
+    @Test("eject and insert change a running VM's drive at once, and a stopped server's for its next start")
+    func ejectAndInsert() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let iso = try await cloud.image()
+        let server = try await cloud.server(image: iso)
+        let id = server.id.rawValue
+
+        let ejected = try await cloud.compute.eject(id, drive: nil, force: false, cloud.admin)
+        #expect(ejected.map(\.drive) == ["cd0"])
+        #expect(ejected[0].image == nil)
+        #expect(ejected[0].trayOpen)
+        #expect(cloud.runtime.withRecord { $0.running[server.id]?.media["cd0"] } == .some(nil))
+
+        let inserted = try await cloud.compute.insert(id, imageRef: "installer", drive: "cd0", cloud.admin)
+        #expect(inserted[0].image?.id == iso.id)
+        #expect(cloud.runtime.withRecord { $0.running[server.id]?.media["cd0"] ?? nil } != nil)
+
+        try cloud.compute.stop(id, cloud.admin)
+        await cloud.settled()
+        let callsBefore = cloud.calls().count
+        _ = try await cloud.compute.eject(id, drive: "cd0", force: false, cloud.admin)
+        #expect(cloud.calls().count == callsBefore, "a stopped server's drive changes in the record only")
+        try cloud.compute.start(id, cloud.admin)
+        await cloud.settled()
+        #expect(cloud.spec(server.id)?.drive("cd0")?.file == nil)
+        #expect(try cloud.current(server.id).drives == [CDDrive(id: "cd0", imageId: nil)])
+    }
+
+    @Test("bad media requests are clear 4xx and change nothing")
+    func badMedia() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let iso = try await cloud.image()
+        let disk = try await cloud.image(iso: false)
+        let server = try await cloud.server(image: iso)
+        let fromDisk = try await cloud.server("from-disk", image: disk)
+        let id = server.id.rawValue
+
+        let full = try #require(await refusal { _ = try await cloud.compute.insert(id, imageRef: iso.id.rawValue, drive: nil, cloud.admin) })
+        #expect(full.code == .conflict && full.message.contains("eject it first"), "\(full.message)")
+        let noDrive = try #require(await refusal { _ = try await cloud.compute.eject(id, drive: "cd7", force: false, cloud.admin) })
+        #expect(noDrive.code == .notFound && noDrive.message.contains("no CD drive cd7"), "\(noDrive.message)")
+        let none = try #require(await refusal { _ = try await cloud.compute.eject(fromDisk.id.rawValue, drive: nil, force: false, cloud.admin) })
+        #expect(none.code == .notFound, "\(none.message)")
+        let stranger = try #require(await refusal { _ = try await cloud.compute.eject(id, drive: nil, force: false, cloud.stranger()) })
+        #expect(stranger.code == .notFound, "\(stranger.message)")
+
+        _ = try await cloud.compute.eject(id, drive: nil, force: false, cloud.admin)
+        let empty = try #require(await refusal { _ = try await cloud.compute.eject(id, drive: nil, force: false, cloud.admin) })
+        #expect(empty.code == .conflict && empty.message.contains("is empty"), "\(empty.message)")
+        let notISO = try #require(await refusal { _ = try await cloud.compute.insert(id, imageRef: disk.id.rawValue, drive: nil, cloud.admin) })
+        #expect(notISO.code == .badRequest && notISO.message.contains("not an ISO"), "\(notISO.message)")
+        let missing = try #require(await refusal { _ = try await cloud.compute.insert(id, imageRef: "no-such-image", drive: nil, cloud.admin) })
+        #expect(missing.code == .badRequest, "\(missing.message)")
+        #expect(try cloud.current(server.id).drives == [CDDrive(id: "cd0", imageId: nil)])
+
+        // A tray the guest locked refuses a plain eject, and the record keeps the disc; force takes it out.
+        _ = try await cloud.compute.insert(id, imageRef: iso.id.rawValue, drive: nil, cloud.admin)
+        cloud.runtime.withRecord { _ = $0.running[server.id]?.lockedTrays.insert("cd0") }
+        let locked = try #require(await refusal { _ = try await cloud.compute.eject(id, drive: nil, force: false, cloud.admin) })
+        #expect(locked.code == .conflict && locked.message.contains("locked"), "\(locked.message)")
+        #expect(try cloud.current(server.id).drives == [CDDrive(id: "cd0", imageId: iso.id)])
+        let forced = try await cloud.compute.eject(id, drive: nil, force: true, cloud.admin)
+        #expect(forced[0].image == nil)
+    }
+
+    @Test("the screen, keys and console URLs need a running server; a stopped one is Nova's 409")
+    func consoles() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let server = try await cloud.server(image: try await cloud.image())
+        let id = server.id.rawValue
+        #expect(try await cloud.compute.screenshot(id, cloud.admin).starts(with: [0x89, 0x50, 0x4e, 0x47]))
+        try await cloud.compute.sendKeys(id, chords: ["ctrl-alt-delete"], text: "y", cloud.admin)
+        #expect(cloud.calls().contains { $0.hasPrefix("press ") && $0.contains(" y ") }, "\(cloud.calls())")
+        #expect(try await cloud.compute.consoleToken(id, kind: .vnc, cloud.admin).count >= 16)
+
+        try cloud.compute.stop(id, cloud.admin)
+        await cloud.settled()
+        let refused = [
+            await refusal { _ = try await cloud.compute.screenshot(id, cloud.admin) },
+            await refusal { try await cloud.compute.sendKeys(id, chords: ["ret"], text: nil, cloud.admin) },
+            await refusal { _ = try await cloud.compute.consoleToken(id, kind: .serial, cloud.admin) },
+        ]
+        for error in refused {
+            #expect(error?.code == .conflict)
+            #expect(error?.message.contains("SHUTOFF") == true, "\(String(describing: error))")
+        }
     }
 
     /// Polls `condition` for up to five seconds.
@@ -247,5 +338,15 @@ struct ComputeServiceTests {
             }
             try await Task.sleep(for: .milliseconds(10))
         }
+    }
+}
+
+/// The NimbusError `body` throws; nil when it throws none.
+func refusal(_ body: () async throws -> Void) async -> NimbusError? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return error as? NimbusError
     }
 }

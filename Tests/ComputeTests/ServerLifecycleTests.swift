@@ -12,6 +12,7 @@ struct ServerLifecycleTests {
     typealias Outcome = ServerLifecycle.Outcome
 
     static let iso = ImageID.generate()
+    static let otherISO = ImageID.generate()
     static let rescueImage = ImageID.generate()
     static let snapshotImage = ImageID.generate()
     static let server = ServerID.generate()
@@ -20,14 +21,17 @@ struct ServerLifecycleTests {
     static let states: [State] = VMState.allCases.flatMap { vm in
         ([nil] + TaskState.allCases).flatMap { task in
             PowerState.allCases.flatMap { power in
-                [nil, iso].flatMap { medium in
+                driveVariants.flatMap { drives in
                     [nil, rescueImage].map { rescue in
-                        State(vmState: vm, taskState: task, powerState: power, medium: medium, rescueImage: rescue)
+                        State(vmState: vm, taskState: task, powerState: power, drives: drives, rescueImage: rescue)
                     }
                 }
             }
         }
     }
+
+    /// No drive (a server from a disk image), the installer's drive with its ISO, and emptied.
+    static let driveVariants: [[CDDrive]] = [[], [CDDrive(id: "cd0", imageId: iso)], [CDDrive(id: "cd0", imageId: nil)]]
 
     /// Every event, with each kind of argument.
     static let events: [Event] = [
@@ -37,6 +41,8 @@ struct ServerLifecycleTests {
         .imageCopied, .imageFinished, .destroyed, .adopted(alive: true), .adopted(alive: false),
         .guestExited, .guestReset, .trayMoved(drive: "cd0", open: true), .trayMoved(drive: "cd0", open: false),
         .trayMoved(drive: "config0", open: true), .guestPanicked,
+        .eject(drive: "cd0", force: false), .eject(drive: "cd1", force: true), .insert(drive: "cd0", image: otherISO),
+        .insert(drive: "cd1", image: otherISO), .mediaChangeFailed(drive: "cd0", image: iso), .mediaChangeFailed(drive: "cd1", image: nil),
     ]
 
     // MARK: The table
@@ -83,6 +89,38 @@ struct ServerLifecycleTests {
     /// the rules for deletes, adoption and guest events written out below.
     static func expected(_ state: State, _ event: Event) -> Result<Outcome, ServerLifecycle.Refusal> {
         var next = state
+        let live = state.powerState == .running || state.powerState == .paused
+        switch event {
+        case .eject(let drive, _), .insert(let drive, _):
+            let action = if case .eject = event { "eject" } else { "insert" }
+            if let task = state.taskState { return .failure(.init(action: action, reason: .taskState(task))) }
+            guard [.active, .paused, .rescued, .stopped, .error].contains(state.vmState) else {
+                return .failure(.init(action: action, reason: .vmState(state.vmState)))
+            }
+            guard let index = state.drives.firstIndex(where: { $0.id == drive }) else {
+                return .failure(.init(action: action, reason: .noSuchDrive(drive)))
+            }
+            switch (event, state.drives[index].imageId) {
+            case (.eject(_, let force), _?):
+                next.drives[index].imageId = nil
+                return .success(Outcome(next, effects: live ? [.ejectMedium(drive: drive, force: force)] : []))
+            case (.eject, nil): return .failure(.init(action: action, reason: .driveEmpty(drive)))
+            case (.insert(_, let image), nil):
+                next.drives[index].imageId = image
+                return .success(Outcome(next, effects: live ? [.insertMedium(drive: drive, image: image)] : []))
+            default: return .failure(.init(action: action, reason: .driveFull(drive)))
+            }
+        case .mediaChangeFailed(let drive, let image):
+            if let index = state.drives.firstIndex(where: { $0.id == drive }) { next.drives[index].imageId = image }
+            return .success(Outcome(next))
+        case .trayMoved(let drive, true):
+            guard let index = state.drives.firstIndex(where: { $0.id == drive }), state.drives[index].imageId != nil else {
+                return .success(Outcome(state))
+            }
+            next.drives[index].imageId = nil
+            return .success(Outcome(next, effects: live ? [.ejectMedium(drive: drive, force: true)] : []))
+        default: break
+        }
         if let (action, allowed, task, effect) = requests[event] {
             if let current = state.taskState { return .failure(.init(action: action, reason: .taskState(current))) }
             guard allowed.contains(state.vmState) else { return .failure(.init(action: action, reason: .vmState(state.vmState))) }
@@ -106,7 +144,7 @@ struct ServerLifecycleTests {
             next.taskState = .deleting
             return .success(Outcome(next, effects: [.destroy]))
         case .destroyed:
-            return .success(Outcome(State(vmState: .deleted, powerState: .noState, medium: state.medium, rescueImage: state.rescueImage)))
+            return .success(Outcome(State(vmState: .deleted, powerState: .noState, drives: state.drives, rescueImage: state.rescueImage)))
         case .adopted(let alive):
             return .success(adoption(state, alive: alive))
         case .guestExited:
@@ -120,9 +158,6 @@ struct ServerLifecycleTests {
             case .error: next.powerState = .shutdown
             default: break
             }
-            return .success(Outcome(next))
-        case .trayMoved(drive: "cd0", open: true):
-            next.medium = nil
             return .success(Outcome(next))
         case .guestPanicked:
             guard ![.deleted, .building].contains(state.vmState), state.taskState != .deleting else { return .success(Outcome(state)) }
@@ -181,7 +216,7 @@ struct ServerLifecycleTests {
                 checked += 1
             }
         }
-        #expect(checked == VMState.allCases.count * (TaskState.allCases.count + 1) * PowerState.allCases.count * 2 * 2 * Self.events.count)
+        #expect(checked == VMState.allCases.count * (TaskState.allCases.count + 1) * PowerState.allCases.count * Self.driveVariants.count * 2 * Self.events.count)
         #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
     }
 
@@ -197,7 +232,8 @@ struct ServerLifecycleTests {
 
     @Test("an install from start to snapshot walks the states a user sees")
     func installWalk() throws {
-        var state = State(vmState: .building, taskState: .scheduling, powerState: .noState, medium: Self.iso)
+        let installer = [CDDrive(id: "cd0", imageId: Self.iso)]
+        var state = State(vmState: .building, taskState: .scheduling, powerState: .noState, drives: installer)
         func step(_ event: Event) throws -> [ServerLifecycle.Effect] {
             let outcome = try ServerLifecycle.transition(state, event)
             state = outcome.state
@@ -205,17 +241,20 @@ struct ServerLifecycleTests {
         }
         #expect(try step(.scheduled) == [.build])
         #expect(try step(.launched).isEmpty)
-        #expect(state == State(vmState: .active, powerState: .running, medium: Self.iso))
-        // The installer ejects its own disc, then the user reboots into the installed disk.
-        _ = try step(.trayMoved(drive: "cd0", open: true))
-        #expect(state.medium == nil)
+        #expect(state == State(vmState: .active, powerState: .running, drives: installer))
+        // The installer ejects its own disc (QEMU is told to let go of it),
+        // then the user reboots into the installed disk.
+        #expect(try step(.trayMoved(drive: "cd0", open: true)) == [.ejectMedium(drive: "cd0", force: true)])
+        #expect(state.drives == [CDDrive(id: "cd0", imageId: nil)])
         #expect(try step(.reboot(hard: false)) == [.restart(.guest)])
         _ = try step(.launched)
         #expect(try step(.createImage(Self.snapshotImage)) == [.snapshot(Self.snapshotImage)])
         _ = try step(.imageCopied)
         #expect(state.taskState == .imageUploading)
         _ = try step(.imageFinished)
-        #expect(state == State(vmState: .active, powerState: .running))
+        #expect(state == State(vmState: .active, powerState: .running, drives: [CDDrive(id: "cd0", imageId: nil)]))
+        // Another disc goes into the empty drive at once.
+        #expect(try step(.insert(drive: "cd0", image: Self.otherISO)) == [.insertMedium(drive: "cd0", image: Self.otherISO)])
         #expect(try step(.delete) == [.destroy])
         _ = try step(.destroyed)
         #expect(state.vmState == .deleted)

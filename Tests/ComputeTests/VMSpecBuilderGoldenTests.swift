@@ -19,11 +19,13 @@ struct VMSpecBuilderGoldenTests {
     static let secondNIC = VMSpecBuilder.NICPlan(
         portId: PortID(rawValue: "port-2"), mac: "fa:16:3e:00:00:02", cidr: "192.168.7.0/24", gateway: nil, address: "192.168.7.20")
 
-    static func server(_ name: String = "My Instance") -> Server {
+    static func server(_ name: String = "My Instance", drives: [CDDrive]) -> Server {
         let flavor = Flavor(id: FlavorID(rawValue: "1"), name: "m1.tiny", vcpus: 1, ram: 512, disk: 1, createdAt: Date(timeIntervalSince1970: 0))
-        return Server(
+        var server = Server(
             id: serverID, name: name, projectId: ProjectID(rawValue: "p"), userId: UserID(rawValue: "u"), imageId: nil,
             flavor: flavor, now: Date(timeIntervalSince1970: 0))
+        server.drives = drives
+        return server
     }
 
     static func image(_ properties: [String: String] = [:]) -> Image {
@@ -33,9 +35,13 @@ struct VMSpecBuilderGoldenTests {
         return image
     }
 
+    static let installer = [CDDrive(id: "cd0", imageId: ImageID(rawValue: "0b0e0d0c-0000-4000-8000-000000000001"))]
+
     struct Case: Sendable {
         var image: Image
-        var cdrom: String?
+        /// The server's drives, and the files of the discs in them.
+        var drives: [CDDrive] = []
+        var media: [String: String] = [:]
         var rescue: VMSpecBuilder.RescueMedia?
         var configDrive: String?
         var nics: [VMSpecBuilder.NICPlan]
@@ -43,17 +49,17 @@ struct VMSpecBuilderGoldenTests {
 
     static let cases: [String: Case] = [
         // The installer ISO: blank disk first, the CD second, on SeaBIOS.
-        "server-iso-install": Case(image: image(), cdrom: iso, nics: [nic]),
-        // After the installer ejected its disc: the installed disk alone.
-        "server-installed-disk": Case(image: image(), cdrom: nil, nics: [nic]),
+        "server-iso-install": Case(image: image(), drives: installer, media: ["cd0": iso], nics: [nic]),
+        // After the disc was ejected: the installed disk, and the drive, empty.
+        "server-installed-disk": Case(image: image(), drives: [CDDrive(id: "cd0", imageId: nil)], nics: [nic]),
         // Rescued from an ISO: the rescue CD boots first, the server's disk and CD follow.
-        "server-rescue-iso": Case(image: image(), cdrom: iso, rescue: .cdrom(iso: "/d/blobs/rescue"), nics: [nic]),
+        "server-rescue-iso": Case(image: image(), drives: installer, media: ["cd0": iso], rescue: .cdrom(iso: "/d/blobs/rescue"), nics: [nic]),
         // Rescued from a disk image, through its overlay.
         "server-rescue-disk": Case(image: image(), rescue: .disk(overlay: paths.rescueDisk), nics: [nic]),
         // UEFI with the server's own variable store, SATA disk, IDE CD on the pc machine.
         "server-uefi-pc": Case(
             image: image(["hw_firmware_type": "uefi", "hw_disk_bus": "sata", "hw_cdrom_bus": "ide", "hw_machine_type": "pc"]),
-            cdrom: iso, nics: [nic]),
+            drives: installer, media: ["cd0": iso], nics: [nic]),
         // A config drive (never booted from) and two NICs, one on a subnet without a gateway, e1000.
         "server-config-drive-two-nics": Case(
             image: image(["hw_vif_model": "e1000"]), configDrive: paths.configDrive, nics: [nic, secondNIC]),
@@ -63,7 +69,7 @@ struct VMSpecBuilderGoldenTests {
     func golden(name: String) throws {
         let scenario = try #require(Self.cases[name])
         let spec = try VMSpecBuilder(accelerator: .tcg).spec(
-            for: Self.server(), image: scenario.image, cdrom: scenario.cdrom, rescue: scenario.rescue,
+            for: Self.server(drives: scenario.drives), image: scenario.image, media: scenario.media, rescue: scenario.rescue,
             configDrive: scenario.configDrive, nics: scenario.nics, paths: Self.paths)
         let actual = QEMUCommandLine.arguments(for: spec).joined(separator: "\n") + "\n"
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name).args")
@@ -81,7 +87,8 @@ struct VMSpecBuilderGoldenTests {
     func refusedProperties(_ properties: [String: String]) throws {
         let error = try #require(throws: NimbusError.self) {
             try VMSpecBuilder(accelerator: .tcg).spec(
-                for: Self.server(), image: Self.image(properties), cdrom: Self.iso, nics: [Self.nic], paths: Self.paths)
+                for: Self.server(drives: Self.installer), image: Self.image(properties), media: ["cd0": Self.iso], nics: [Self.nic],
+                paths: Self.paths)
         }
         #expect(error.code == .badRequest)
         #expect(error.message.contains(properties.keys.first!))

@@ -85,9 +85,10 @@ final class SerialWebSocketClient: Sendable {
 extension OpenStackClient {
     /// Answers the demo installer of `server` through its serial console
     /// websocket, as a person would: install to the disk with `hostname` and
-    /// root's SSH `key` (none when empty), let the installer eject its disc,
-    /// and reboot into the installed system.
-    func installDemoOS(_ server: String, hostname: String, key: String = "") async throws {
+    /// root's SSH `key` (none when empty), let the installer eject its disc
+    /// (or not), and reboot into the installed system (or stop at "Press
+    /// Enter to reboot.", leaving the reboot to the caller).
+    func installDemoOS(_ server: String, hostname: String, key: String = "", ejectFromGuest: Bool = true, reboot: Bool = true) async throws {
         let console = try #require(try json("console", "url", "show", "--serial", server) as? [String: Any])
         let client = SerialWebSocketClient(url: try #require(console["url"] as? String))
         defer { client.close() }
@@ -97,8 +98,9 @@ extension OpenStackClient {
         #expect(try await client.waitFor("SSH public key for root"), "\(client.text.suffix(1000))")
         client.type("\(key)\r")
         #expect(try await client.waitFor("Eject the installation disc now?", seconds: 120), "\(client.text.suffix(1500))")
-        client.type("yes\r")
+        client.type(ejectFromGuest ? "yes\r" : "no\r")
         #expect(try await client.waitFor("Press Enter to reboot."), "\(client.text.suffix(1000))")
+        guard reboot else { return }
         client.type("\r")
         #expect(try await client.waitFor("Rebooting..."), "\(client.text.suffix(1000))")
     }

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+/// Step 5 of the workflow: the ISO ejected through `nimbus server eject`,
+/// the reboot into the installed disk, and a drive that takes other discs
+/// live and while stopped, across a SIGKILL of Nimbus.
+@Suite("CD drives with nimbus and the real openstack client", .serialized)
+struct MediaWorkflowTests {
+    @Test("""
+        install, `nimbus server eject` at the installer's last screen, `openstack server reboot` into the installed \
+        system, ssh in; the guest has no disc; insert the ISO live and the guest mounts it, eject and it is gone; \
+        stopped, insert, start: the disc is there; after a SIGKILL of nimbus the drive is still empty and the guest ran on
+        """)
+    func ejectInsertAndRestart() async throws {
+        let iso = try await DemoISO.path().path
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        let work = nimbus.dataDirectory.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let keyFile = work.appendingPathComponent("mykey.pem")
+        try openstack.succeed("keypair", "create", "mykey").write(to: keyFile, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
+        let publicKey = try openstack.succeed("keypair", "show", "--public-key", "mykey").trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try openstack.succeed("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22", "default")
+        // The installer ignores ACPI power-off; a short os_shutdown_timeout keeps the soft reboot quick.
+        _ = try openstack.succeed(
+            "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
+            "--file", iso, "demo-iso")
+        _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "demo-iso", "--wait", "my-instance")
+        try await openstack.waitForConsole("my-instance", toShow: "Install to /dev/vda?")
+
+        func nimbusCLI(_ arguments: String...) throws -> CommandResult {
+            try run(Repository.nimbusBinary, arguments, environment: openstack.credentials)
+        }
+        let before = try nimbusCLI("server", "media", "my-instance")
+        #expect(before.succeeded && before.stdout.contains("cd0") && before.stdout.contains("demo-iso"), "\(before.stdout)\(before.stderr)")
+
+        try await openstack.installDemoOS("my-instance", hostname: "installed-here", key: publicKey, ejectFromGuest: false, reboot: false)
+        let ejected = try nimbusCLI("server", "eject", "my-instance")
+        #expect(ejected.succeeded && ejected.stdout.contains("(empty)"), "\(ejected.stdout)\(ejected.stderr)")
+        _ = try openstack.succeed("server", "reboot", "my-instance")
+        try await openstack.waitForServer("my-instance", status: "ACTIVE")
+        let booted = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname installed-here", seconds: 180)
+        #expect(booted.contains("is up: hostname installed-here"), "\(booted.suffix(1500))")
+
+        let address = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try openstack.succeed("server", "add", "floating", "ip", "my-instance", address)
+        func ssh(_ command: String) throws -> CommandResult {
+            try run(URL(fileURLWithPath: "/usr/bin/ssh"), [
+                "-i", keyFile.path, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "root@\(address)", command,
+            ])
+        }
+        func sshWhenUp(_ command: String) async throws -> CommandResult {
+            var result = try ssh(command)
+            for _ in 0..<30 where result.status == 255 {
+                try await Task.sleep(for: .seconds(2))
+                result = try ssh(command)
+            }
+            return result
+        }
+        let hostname = try await sshWhenUp("hostname")
+        #expect(hostname.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "installed-here", "ssh: \(hostname.stderr)")
+        // The guest reads no disc from its drive.
+        let readDisc = "dd if=/dev/sr0 of=/dev/null bs=2048 count=1 2>&1 && echo READ-OK"
+        let noDisc = try ssh(readDisc)
+        #expect(!noDisc.stdout.contains("READ-OK"), "the guest still reads a disc after the eject: \(noDisc.stdout)")
+
+        // Another disc, live: the guest mounts it and reads the manifest.
+        let inserted = try nimbusCLI("server", "insert", "my-instance", "demo-iso")
+        #expect(inserted.succeeded && inserted.stdout.contains("demo-iso"), "\(inserted.stdout)\(inserted.stderr)")
+        var mounted = try ssh("mount -o ro /dev/sr0 /mnt && cat /mnt/nimbus/manifest; umount /mnt")
+        for _ in 0..<10 where !mounted.stdout.contains("linux-image") {
+            try await Task.sleep(for: .seconds(1))
+            mounted = try ssh("mount -o ro /dev/sr0 /mnt && cat /mnt/nimbus/manifest; umount /mnt")
+        }
+        #expect(mounted.stdout.contains("linux-image"), "the guest reads the inserted disc: \(mounted.stdout)\(mounted.stderr)")
+        #expect(try nimbusCLI("server", "eject", "my-instance").succeeded)
+        #expect(!(try ssh(readDisc)).stdout.contains("READ-OK"), "the disc is gone after the second eject")
+
+        // Stopped: the insert waits for the next start.
+        _ = try openstack.succeed("server", "stop", "my-instance")
+        try await openstack.waitForServer("my-instance", status: "SHUTOFF")
+        #expect(try nimbusCLI("server", "insert", "my-instance", "demo-iso").succeeded)
+        _ = try openstack.succeed("server", "start", "my-instance")
+        try await openstack.waitForServer("my-instance", status: "ACTIVE")
+        let afterStart = try await sshWhenUp("mount -o ro /dev/sr0 /mnt && ls /mnt/nimbus; umount /mnt")
+        #expect(afterStart.stdout.contains("manifest"), "the disc inserted while stopped is there after start: \(afterStart.stdout)\(afterStart.stderr)")
+
+        // An eject outlives a SIGKILL of nimbus; the guest runs on.
+        #expect(try nimbusCLI("server", "eject", "my-instance").succeeded)
+        kill(nimbus.process.processIdentifier, SIGKILL)
+        nimbus.process.waitUntilExit()
+        let restarted = try await NimbusProcess(reusing: nimbus.dataDirectory)
+        let again = OpenStackClient(admin: restarted)
+        let media = try run(Repository.nimbusBinary, ["server", "media", "my-instance"], environment: again.credentials)
+        #expect(media.succeeded && media.stdout.contains("(empty)"), "\(media.stdout)\(media.stderr)")
+        #expect(try again.succeed("server", "show", "my-instance", "-c", "status", "-f", "value").contains("ACTIVE"))
+        #expect(try ssh("hostname").succeeded, "the guest kept running across the restart")
+
+        // Only ISO images go into a drive; a drive that does not exist is not found.
+        let notFound = try run(Repository.nimbusBinary, ["server", "eject", "my-instance", "--drive", "cd9"], environment: again.credentials)
+        #expect(!notFound.succeeded && notFound.stderr.contains("no CD drive cd9"), "\(notFound.stderr)")
+        _ = try again.succeed("server", "delete", "--wait", "my-instance")
+        withExtendedLifetime(restarted) {}
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Nimbus's media extension over HTTP: the drives of a server, and the
+/// nimbus-eject and nimbus-insert actions, with Nova's error shapes.
+@Suite("CD drives in process")
+struct MediaAPITests {
+    @Test("media lists the installer's drive; eject and insert answer with the drives; bad requests are Nova's 400, 404 and 409")
+    func ejectAndInsert() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            var iso = [UInt8](repeating: 0, count: 18 * 2048)
+            iso[16 * 2048] = 1
+            iso.replaceSubrange(16 * 2048 + 1..<16 * 2048 + 6, with: Array("CD001".utf8))
+            let isoID = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, iso)
+            let rawID = try await admin.activeImage(#"{"name": "disk", "disk_format": "raw", "container_format": "bare"}"#, Array(repeating: 7, count: 4096))
+            let created = try await admin.send(.post, "/compute/v2.1/servers", json: #"{"server": {"name": "vm", "imageRef": "\#(isoID)", "flavorRef": "1", "networks": "none"}}"#)
+            #expect(created.status == .accepted, "\(created.text)")
+            let server = try #require((try created.object()["server"] as? [String: Any])?["id"] as? String)
+            #expect((try created.object()["server"] as? [String: Any])?["adminPass"] is String, "Nova's create answer carries adminPass")
+            for _ in 0..<100 {
+                let shown = try await admin.send(.get, "/compute/v2.1/servers/\(server)")
+                if (try shown.object()["server"] as? [String: Any])?["status"] as? String == "ACTIVE" { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            func action(_ body: String, as caller: Caller? = nil) async throws -> TestResponse {
+                try await (caller ?? admin).send(.post, "/compute/v2.1/servers/\(server)/action", json: body)
+            }
+            func drives(_ response: TestResponse) throws -> [[String: Any]] {
+                try #require(try response.object()["media"] as? [[String: Any]], "\(response.text)")
+            }
+
+            let media = try await admin.send(.get, "/compute/v2.1/servers/\(server)/nimbus-media")
+            #expect(media.status == .ok)
+            let before = try drives(media)
+            #expect(before.count == 1 && before[0]["drive"] as? String == "cd0" && before[0]["bus"] as? String == "sata")
+            #expect((before[0]["image"] as? [String: Any])?["id"] as? String == isoID)
+
+            let ejected = try await action(#"{"nimbus-eject": {}}"#)
+            #expect(ejected.status == .ok, "\(ejected.text)")
+            #expect(try drives(ejected)[0]["image"] is NSNull, "an empty drive says image: null: \(ejected.text)")
+            #expect(try drives(ejected)[0]["tray_open"] as? Bool == true)
+
+            let again = try await action(#"{"nimbus-eject": null}"#)
+            #expect(again.status == .conflict && again.text.contains("conflictingRequest") && again.text.contains("is empty"), "\(again.text)")
+            let raw = try await action(#"{"nimbus-insert": {"image": "\#(rawID)"}}"#)
+            #expect(raw.status == .badRequest && raw.text.contains("not an ISO"), "\(raw.text)")
+            let noImage = try await action(#"{"nimbus-insert": {"drive": "cd0"}}"#)
+            #expect(noImage.status == .badRequest, "\(noImage.text)")
+            let unknownField = try await action(#"{"nimbus-eject": {"drive": "cd0", "tray": "open"}}"#)
+            #expect(unknownField.status == .badRequest && unknownField.text.contains("'tray'"), "\(unknownField.text)")
+            let noDrive = try await action(#"{"nimbus-insert": {"image": "installer", "drive": "cd9"}}"#)
+            #expect(noDrive.status == .notFound && noDrive.text.contains("itemNotFound"), "\(noDrive.text)")
+
+            let project = try await admin.createProject("project-b")
+            let bob = try await admin.newUser("bob", role: "member", projectID: project, projectName: "project-b")
+            #expect(try await bob.send(.get, "/compute/v2.1/servers/\(server)/nimbus-media").status == .notFound)
+            #expect(try await action(#"{"nimbus-insert": {"image": "\#(isoID)"}}"#, as: bob).status == .notFound)
+
+            let inserted = try await action(#"{"nimbus-insert": {"image": "installer", "drive": "cd0"}}"#)
+            #expect(inserted.status == .ok, "\(inserted.text)")
+            #expect((try drives(inserted)[0]["image"] as? [String: Any])?["name"] as? String == "installer")
+            #expect(try await admin.send(.delete, "/compute/v2.1/servers/\(server)").status == .noContent)
+        }
+    }
+}
