@@ -112,6 +112,7 @@ extension ComputeService {
             return event
         }
         guard case .trayMoved(let drive, let open) = event else { return event }
+        guard guestEjectCounts(id) else { return nil }
         do {
             guard let status = try await runtime.driveStatus(id).first(where: { $0.drive == drive }) else { return event }
             return .trayMoved(drive: drive, open: status.trayOpen)
@@ -166,6 +167,20 @@ extension ComputeService {
                 logger.error("a drive's medium was not changed", metadata: ["server.id": "\(id)", "effect": "\(effect)", "error": "\(error)"])
             }
             return []
+        }
+    }
+
+    /// Whether a guest's own eject takes the disc out (the default), or the
+    /// disc stays in its drive for the next boot: the image property
+    /// nimbus_guest_eject=false, for installers that eject but are meant to
+    /// be booted again.
+    func guestEjectCounts(_ id: ServerID) -> Bool {
+        do {
+            guard let imageID = try store.server(id: id)?.imageId, let image = try store.image(id: imageID) else { return true }
+            return image.properties["nimbus_guest_eject"]?.lowercased() != "false"
+        } catch {
+            logger.warning("the image's nimbus_guest_eject could not be read; the eject counts", metadata: ["server.id": "\(id)", "error": "\(error)"])
+            return true
         }
     }
 

@@ -59,6 +59,11 @@ public struct ComputeService: Sendable {
         public var maxCount = 1
         /// Security groups by name (or id) for every new port; nil: the project's default group.
         public var securityGroups: [String]?
+        /// ISO images (ids or names) for CD drives after the installer's: a
+        /// driver disc, a kickstart or preseed disc.
+        public var extraCDs: [String] = []
+        /// A root disk of this many GiB instead of the flavor's.
+        public var rootDiskGiB: Int?
         public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, networks: [NetworkRequest]? = nil) {
             self.networks = networks
             self.name = name
@@ -108,11 +113,13 @@ public struct ComputeService: Sendable {
         guard image.status == .active else {
             throw NimbusError.badRequest("Image \(image.id) is not active.")
         }
-        if image.diskFormat == "iso", flavor.disk == 0 {
+        let rootDisk = request.rootDiskGiB ?? flavor.disk
+        if image.diskFormat == "iso", rootDisk == 0 {
             throw NimbusError.badRequest("Flavor \(flavor.name) has no root disk (disk 0), but image \(image.name ?? image.id.rawValue) is an ISO installer that needs a disk to install onto. Choose a flavor with a root disk.")
         }
         if image.minRam > flavor.ram { throw NimbusError.badRequest("Flavor's memory is too small for requested image.") }
-        if image.minDisk > flavor.disk, flavor.disk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
+        if image.minDisk > rootDisk, rootDisk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
+        let extraCDs = try request.extraCDs.map { try isoImage($0, auth) }
         let nics = try nicSources(request.networks ?? [.network("private")], count: request.maxCount, auth)
         let groups = try request.securityGroups.map { names in
             do { return try networks.securityGroupIds(names, project: project) } catch let error as NimbusError where error.code == .notFound {
@@ -137,7 +144,9 @@ public struct ComputeService: Sendable {
             server.configDrive = request.configDrive
                 || ConfigDrive.implied(image: image, keyName: request.keyName, userData: request.userData)
             server.preservedPortIds = nics.compactMap { if case .port(let port) = $0 { port.id } else { nil } }
-            if image.diskFormat == "iso" { server.drives = [CDDrive(id: ServerLifecycle.installerDrive, imageId: image.id)] }
+            server.disk = rootDisk
+            let discs = (image.diskFormat == "iso" ? [image.id] : []) + extraCDs.map(\.id)
+            server.drives = discs.enumerated().map { CDDrive(id: "cd\($0.offset)", imageId: $0.element) }
             try record(server, flavor: flavor, nics: nics, securityGroups: groups, auth)
             servers.append(server)
             deliver(.scheduled, to: server.id)

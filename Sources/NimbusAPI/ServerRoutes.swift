@@ -19,7 +19,7 @@ struct ServerRoutes {
         }
         v21.post("servers") { request, context in
             let body = try await JSONMessages.decode(Nova.CreateServer.self, from: request)
-            let servers = try compute.create(Self.createRequest(body.server), context.auth)
+            let servers = try compute.create(try Self.createRequest(body.server), context.auth)
             if body.server.returnReservationId {
                 return try JSONMessages.response(["reservation_id": "r-\(servers[0].id.rawValue.prefix(8))"], status: .accepted)
             }
@@ -169,7 +169,7 @@ struct ServerRoutes {
     }
 
     /// What a create request asks the compute service for.
-    static func createRequest(_ draft: Nova.ServerDraft) -> ComputeService.CreateRequest {
+    static func createRequest(_ draft: Nova.ServerDraft) throws -> ComputeService.CreateRequest {
         var request = ComputeService.CreateRequest(
             name: draft.name, imageRef: draft.imageRef, flavorRef: draft.flavorRef, metadata: draft.metadata,
             keyName: draft.keyName, userData: draft.userData, configDrive: draft.configDrive)
@@ -185,6 +185,37 @@ struct ServerRoutes {
         request.securityGroups = draft.securityGroups
         request.minCount = draft.minCount
         request.maxCount = draft.maxCount
+        for device in draft.blockDevices { try map(device, draft: draft, into: &request) }
         return request
+    }
+
+    /// Block device mappings Nimbus honours: the boot image, ISO images as
+    /// extra CD drives (a Nimbus addition: Nova refuses images mapped to
+    /// local storage except as the boot device), and a blank local disk
+    /// whose volume_size sizes the root disk. Volumes are refused as Nova
+    /// refuses what it cannot map.
+    static func map(_ device: Nova.ServerDraft.BlockDevice, draft: Nova.ServerDraft, into request: inout ComputeService.CreateRequest) throws {
+        func invalid(_ reason: String) -> NimbusError { NimbusError.badRequest("Block Device Mapping is Invalid: \(reason)") }
+        guard device.destinationType ?? "local" == "local", ["image", "blank"].contains(device.sourceType) else {
+            throw invalid("Nimbus has no volumes; boot from an image, and add ISO images as CD drives (source_type=image, destination_type=local, device_type=cdrom).")
+        }
+        switch (device.sourceType, device.deviceType ?? "disk") {
+        case ("image", "cdrom") where device.bootIndex != 0:
+            guard let image = device.uuid else { throw invalid("a CD drive's image needs a uuid.") }
+            request.extraCDs.append(image)
+        case ("image", _) where device.bootIndex == 0:
+            guard device.uuid == nil || device.uuid == draft.imageRef else {
+                throw invalid("the boot image \(device.uuid ?? "") is not imageRef \(draft.imageRef).")
+            }
+        case ("image", _):
+            throw invalid("Mapping image to local is not supported.")
+        case ("blank", "disk"):
+            guard let size = device.volumeSize, (1...4096).contains(size) else {
+                throw invalid("a blank local disk needs a volume_size of 1 to 4096 GiB.")
+            }
+            request.rootDiskGiB = size
+        default:
+            throw invalid("device_type \(device.deviceType ?? "") of a \(device.sourceType) mapping is not supported.")
+        }
     }
 }

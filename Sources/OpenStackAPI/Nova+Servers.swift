@@ -35,6 +35,69 @@ extension Nova {
         /// Groups by name (or id); nil for the project's default group.
         public var securityGroups: [String]?
         public var returnReservationId: Bool
+        /// Nova's block_device_mapping_v2, as sent.
+        public var blockDevices: [BlockDevice]
+
+        /// One entry of block_device_mapping_v2.
+        public struct BlockDevice: Sendable, Equatable {
+            public var sourceType: String
+            public var destinationType: String?
+            public var deviceType: String?
+            public var uuid: String?
+            /// nil (or negative, as sent) when the device is not booted from.
+            public var bootIndex: Int?
+            public var volumeSize: Int?
+            public init(
+                sourceType: String, destinationType: String?, deviceType: String? = nil, uuid: String? = nil, bootIndex: Int? = nil,
+                volumeSize: Int? = nil
+            ) {
+                self.sourceType = sourceType
+                self.destinationType = destinationType
+                self.deviceType = deviceType
+                self.uuid = uuid
+                self.bootIndex = bootIndex
+                self.volumeSize = volumeSize
+            }
+
+            static let allowed: Set<String> = [
+                "source_type", "destination_type", "device_type", "uuid", "boot_index", "volume_size", "delete_on_termination",
+                "disk_bus", "device_name", "guest_format", "tag", "volume_type", "no_device",
+            ]
+
+            init(json entry: JSONValue) throws {
+                guard case .object(let fields) = entry else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute block_device_mapping_v2: each entry must be an object.")
+                }
+                try Nova.refuseUnknown(fields, allowed: Self.allowed, in: "block_device_mapping_v2")
+                guard let source = fields["source_type"]?.stringValue else {
+                    throw NimbusError.badRequest("Block Device Mapping is Invalid: source_type is required.")
+                }
+                func integer(_ key: String) throws -> Int? {
+                    switch fields[key] {
+                    case nil, .null?: return nil
+                    case let value?:
+                        guard let number = value.intValue ?? value.stringValue.flatMap({ Int($0) }) else {
+                            throw NimbusError.badRequest("Invalid input for field/attribute \(key). Value: \(value). It must be an integer.")
+                        }
+                        return number
+                    }
+                }
+                self.init(
+                    sourceType: source, destinationType: fields["destination_type"]?.stringValue,
+                    deviceType: fields["device_type"]?.stringValue, uuid: fields["uuid"]?.stringValue,
+                    bootIndex: try integer("boot_index").flatMap { $0 < 0 ? nil : $0 }, volumeSize: try integer("volume_size"))
+            }
+
+            var json: JSONValue {
+                var object: [String: JSONValue] = ["source_type": .string(sourceType)]
+                if let destinationType { object["destination_type"] = .string(destinationType) }
+                if let deviceType { object["device_type"] = .string(deviceType) }
+                if let uuid { object["uuid"] = .string(uuid) }
+                object["boot_index"] = bootIndex.map { JSONValue($0) } ?? JSONValue(-1)
+                if let volumeSize { object["volume_size"] = JSONValue(volumeSize) }
+                return .object(object)
+            }
+        }
 
         /// `networks`: "auto" (the project's network), "none", or a list of NICs.
         public enum Networks: Sendable, Equatable {
@@ -57,8 +120,9 @@ extension Nova {
         public init(
             name: String, imageRef: String, flavorRef: String, networks: Networks = .auto, metadata: [String: String] = [:],
             keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, minCount: Int = 1, maxCount: Int = 1,
-            securityGroups: [String]? = nil, returnReservationId: Bool = false
+            securityGroups: [String]? = nil, returnReservationId: Bool = false, blockDevices: [BlockDevice] = []
         ) {
+            self.blockDevices = blockDevices
             self.name = name
             self.imageRef = imageRef
             self.flavorRef = flavorRef
@@ -91,7 +155,15 @@ extension Nova {
             guard let name = fields["name"]?.stringValue else {
                 throw NimbusError.badRequest("Invalid input for field/attribute name: 'name' is a required property.")
             }
-            guard let imageRef = fields["imageRef"]?.stringValue, !imageRef.isEmpty else {
+            switch fields["block_device_mapping_v2"] {
+            case nil, .null?: blockDevices = []
+            case .array(let entries)?: blockDevices = try entries.map(BlockDevice.init(json:))
+            case let other?:
+                throw NimbusError.badRequest("Invalid input for field/attribute block_device_mapping_v2. Value: \(other). It must be an array.")
+            }
+            // Without imageRef, the image of the boot mapping is the one to boot.
+            let bootImage = blockDevices.first { $0.bootIndex == 0 && $0.sourceType == "image" }?.uuid
+            guard let imageRef = fields["imageRef"]?.stringValue.flatMap({ $0.isEmpty ? nil : $0 }) ?? bootImage else {
                 throw NimbusError.badRequest("Invalid input for field/attribute imageRef: an image is required (booting from volumes is not supported).")
             }
             guard let flavorRef = fields["flavorRef"]?.stringValue ?? fields["flavorRef"]?.intValue.map(String.init) else {
@@ -177,6 +249,7 @@ extension Nova {
             if configDrive { object["config_drive"] = true }
             if let securityGroups { object["security_groups"] = .array(securityGroups.map { ["name": .string($0)] }) }
             if returnReservationId { object["return_reservation_id"] = true }
+            if !blockDevices.isEmpty { object["block_device_mapping_v2"] = .array(blockDevices.map(\.json)) }
             try JSONValue.object(object).encode(to: encoder)
         }
     }

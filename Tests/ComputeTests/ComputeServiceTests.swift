@@ -28,6 +28,29 @@ struct ComputeServiceTests {
         #expect(ports.map(\.status) == [.active])
     }
 
+    @Test("extra CDs join the installer's drive, after it in the boot order; a root disk can be sized apart from the flavor")
+    func extraCDsAndRootSize() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let iso = try await cloud.image()
+        var request = ComputeService.CreateRequest(name: "two-discs", imageRef: iso.id.rawValue, flavorRef: "1")
+        request.extraCDs = ["installer"]
+        request.rootDiskGiB = 3
+        let created = try cloud.compute.create(request, cloud.admin)[0]
+        await cloud.settled()
+        let server = try cloud.current(created.id)
+        #expect(server.drives == [CDDrive(id: "cd0", imageId: iso.id), CDDrive(id: "cd1", imageId: iso.id)])
+        #expect(server.disk == 3)
+        #expect(cloud.runtime.withRecord { $0.disks.values.first } == .blank(sizeBytes: 3 << 30))
+        #expect(cloud.spec(server.id)?.driveIDs == ["disk0", "cd0", "cd1"])
+        #expect(cloud.spec(server.id)?.drive("cd1")?.bootIndex == 2)
+
+        var raw = ComputeService.CreateRequest(name: "bad-disc", imageRef: iso.id.rawValue, flavorRef: "1")
+        raw.extraCDs = [try await cloud.image(iso: false).id.rawValue]
+        let refused = try #require(await refusal { _ = try cloud.compute.create(raw, cloud.admin) })
+        #expect(refused.code == .badRequest && refused.message.contains("not an ISO"), "\(refused.message)")
+    }
+
     @Test("a start that fails leaves an ERROR server with the reason, and no files")
     func failedBuild() async throws {
         let cloud = try await ComputeHarness()
@@ -215,6 +238,22 @@ struct ComputeServiceTests {
         // A guest powering off makes the server SHUTOFF.
         cloud.runtime.emit(.guestExited, from: server.id)
         try await waitFor { try cloud.current(server.id).status == "SHUTOFF" }
+    }
+
+    @Test("with nimbus_guest_eject=false on the image, the guest's eject leaves the disc in its drive")
+    func guestEjectIgnored() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let supervisor = Task { try await InstanceSupervisor(compute: cloud.compute).run() }
+        defer { supervisor.cancel() }
+        let iso = try await cloud.image(properties: ["nimbus_guest_eject": "false"])
+        let server = try await cloud.server(image: iso)
+        cloud.runtime.emit(.trayMoved(drive: "cd0", open: true), from: server.id)
+        // A second event behind it shows the first was handled.
+        cloud.runtime.emit(.guestExited, from: server.id)
+        try await waitFor { try cloud.current(server.id).status == "SHUTOFF" }
+        #expect(try cloud.current(server.id).drives == [CDDrive(id: "cd0", imageId: iso.id)])
+        #expect(!cloud.calls().contains { $0.hasPrefix("eject") })
     }
 
     @Test("another project's server is not found; a locked server refuses members but not admins")

@@ -9,7 +9,8 @@ struct MediaWorkflowTests {
     @Test("""
         install, `nimbus server eject` at the installer's last screen, `openstack server reboot` into the installed \
         system, ssh in; the guest has no disc; insert the ISO live and the guest mounts it, eject and it is gone; \
-        stopped, insert, start: the disc is there; after a SIGKILL of nimbus the drive is still empty and the guest ran on
+        stopped, insert, start: the disc is there; after a SIGKILL of nimbus the drive is still empty and the guest ran on; \
+        the installed disk as an image boots a second server with the ISO as a CD drive from --block-device
         """)
     func ejectInsertAndRestart() async throws {
         let iso = try await DemoISO.path().path
@@ -99,10 +100,37 @@ struct MediaWorkflowTests {
         #expect(try again.succeed("server", "show", "my-instance", "-c", "status", "-f", "value").contains("ACTIVE"))
         #expect(try ssh("hostname").succeeded, "the guest kept running across the restart")
 
+        // The installed disk as an image; a second server from it with the ISO as a
+        // CD drive through the openstack client's --block-device; ssh into it.
+        _ = try again.succeed("server", "image", "create", "--name", "golden", "--wait", "my-instance")
+        let isoID = try again.succeed("image", "show", "demo-iso", "-f", "value", "-c", "id").trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try again.succeed(
+            "server", "create", "--flavor", "m1.tiny", "--image", "golden", "--key-name", "mykey", "--block-device",
+            "source_type=image,uuid=\(isoID),destination_type=local,device_type=cdrom,boot_index=1", "--wait", "second")
+        let secondMedia = try run(Repository.nimbusBinary, ["server", "media", "second"], environment: again.credentials)
+        #expect(secondMedia.stdout.contains("cd0") && secondMedia.stdout.contains("demo-iso"), "\(secondMedia.stdout)\(secondMedia.stderr)")
+        let secondAddress = try again.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try again.succeed("server", "add", "floating", "ip", "second", secondAddress)
+        func sshSecond(_ command: String) throws -> CommandResult {
+            try run(URL(fileURLWithPath: "/usr/bin/ssh"), [
+                "-i", keyFile.path, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "BatchMode=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "root@\(secondAddress)", command,
+            ])
+        }
+        let findDisc = "for d in /dev/sr*; do mount -o ro $d /mnt 2>/dev/null && { ls /mnt/nimbus 2>/dev/null; umount /mnt; }; done; hostname"
+        var discs = try sshSecond(findDisc)
+        for _ in 0..<45 where discs.status == 255 {
+            try await Task.sleep(for: .seconds(2))
+            discs = try sshSecond(findDisc)
+        }
+        #expect(discs.stdout.contains("manifest"), "the second server reads the ISO in its CD drive: \(discs.stdout)\(discs.stderr)")
+        #expect(discs.stdout.contains("second"), "the snapshot boots as its own server: \(discs.stdout)")
+
         // Only ISO images go into a drive; a drive that does not exist is not found.
         let notFound = try run(Repository.nimbusBinary, ["server", "eject", "my-instance", "--drive", "cd9"], environment: again.credentials)
         #expect(!notFound.succeeded && notFound.stderr.contains("no CD drive cd9"), "\(notFound.stderr)")
-        _ = try again.succeed("server", "delete", "--wait", "my-instance")
+        _ = try again.succeed("server", "delete", "--wait", "my-instance", "second")
         withExtendedLifetime(restarted) {}
     }
 }

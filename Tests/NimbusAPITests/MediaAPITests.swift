@@ -65,6 +65,29 @@ struct MediaAPITests {
             #expect(inserted.status == .ok, "\(inserted.text)")
             #expect((try drives(inserted)[0]["image"] as? [String: Any])?["name"] as? String == "installer")
             #expect(try await admin.send(.delete, "/compute/v2.1/servers/\(server)").status == .noContent)
+
+            // block_device_mapping_v2 as the openstack client sends it for --block-device: the boot image, then a CD.
+            let mapped = try await admin.send(.post, "/compute/v2.1/servers", json: #"""
+                {"server": {"name": "two-discs", "imageRef": "\#(isoID)", "flavorRef": "1", "networks": "none",
+                 "block_device_mapping_v2": [
+                   {"uuid": "\#(isoID)", "boot_index": 0, "source_type": "image", "destination_type": "local", "delete_on_termination": true},
+                   {"uuid": "\#(isoID)", "boot_index": "1", "source_type": "image", "destination_type": "local", "device_type": "cdrom"}]}}
+                """#)
+            #expect(mapped.status == .accepted, "\(mapped.text)")
+            let second = try #require((try mapped.object()["server"] as? [String: Any])?["id"] as? String)
+            let listed = try drives(try await admin.send(.get, "/compute/v2.1/servers/\(second)/nimbus-media"))
+            #expect(listed.compactMap { $0["drive"] as? String } == ["cd0", "cd1"], "\(listed)")
+            for (mapping, reason) in [
+                (#"{"source_type": "volume", "uuid": "\#(isoID)", "destination_type": "volume", "boot_index": 1}"#, "no volumes"),
+                (#"{"source_type": "image", "uuid": "\#(isoID)", "destination_type": "local", "boot_index": 1}"#, "Mapping image to local is not supported"),
+                (#"{"source_type": "image", "uuid": "\#(rawID)", "destination_type": "local", "device_type": "cdrom"}"#, "not an ISO"),
+                (#"{"source_type": "blank", "destination_type": "local", "volume_size": 0}"#, "volume_size"),
+            ] {
+                let refused = try await admin.send(.post, "/compute/v2.1/servers", json: #"""
+                    {"server": {"name": "bad", "imageRef": "\#(isoID)", "flavorRef": "1", "networks": "none", "block_device_mapping_v2": [\#(mapping)]}}
+                    """#)
+                #expect(refused.status == .badRequest && refused.text.contains(reason), "\(mapping): \(refused.text)")
+            }
         }
     }
 }
