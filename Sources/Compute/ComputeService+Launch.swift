@@ -50,8 +50,8 @@ extension ComputeService {
             guard let imageID = server.imageId, let image = try store.image(id: imageID) else {
                 throw NimbusError.conflict("The image of server \(id) no longer exists.")
             }
-            if server.rescueImageId == nil {
-                // The overlay of an earlier rescue goes with the rescue.
+            if server.rescueImageId == nil || server.taskState == .rescuing {
+                // The overlay of an earlier rescue goes with it; a new rescue starts from a fresh one.
                 try? FileManager.default.removeItem(atPath: paths(id).rescueDisk)
             }
             try await start(server, image: image)

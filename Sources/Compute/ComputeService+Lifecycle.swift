@@ -77,6 +77,8 @@ extension ComputeService {
         guard Policy.mayModify(owner: found.projectId, auth) else {
             throw NimbusError.forbidden("Policy doesn't allow os_compute_api:\(rule) to be performed.")
         }
+        // Once shutdown began no work runs: accepting the request would leave its task behind.
+        guard !operations.isClosed else { throw NimbusError.conflict("Nimbus is shutting down; try again once it is back.") }
         guard let (server, effects) = try apply(event, to: found.id, check: { current in
             if current.locked, !Policy.isAdmin(auth) { throw NimbusError.conflict("Instance \(current.id) is locked") }
         }) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
@@ -90,11 +92,12 @@ extension ComputeService {
     }
 
     /// Applies an event in the server's turn, after the work already queued,
-    /// and carries out what it asks for.
+    /// and carries out what it asks for. `generation` says which launch of
+    /// the VM a guest event came from.
     @discardableResult
-    func deliver(_ event: Event, to id: ServerID) -> Task<Void, Never> {
+    func deliver(_ event: Event, to id: ServerID, generation: Int? = nil) -> Task<Void, Never> {
         operations.enqueue(id) {
-            guard let event = await confirmed(event, for: id) else { return }
+            guard let event = await confirmed(event, for: id, generation: generation) else { return }
             await carryOut(await record(event, for: id), for: id)
         }
     }
@@ -102,23 +105,33 @@ extension ComputeService {
     /// A guest event says "go and look": by the server's turn the VM may
     /// have changed (a reboot started a new QEMU; an insert opened and closed
     /// the tray), so what counts is how it is now. nil: the event is stale.
-    func confirmed(_ event: Event, for id: ServerID) async -> Event? {
-        if case .guestExited = event {
-            // A QEMU that exits while a new one already runs is an old one.
-            guard await !runtime.isRunning(id) else {
+    func confirmed(_ event: Event, for id: ServerID, generation: Int?) async -> Event? {
+        let current = await runtime.generation(id)
+        // From a VM that was since replaced by another launch.
+        let earlier = generation != nil && current != nil && generation != current
+        switch event {
+        case .guestExited:
+            // A QEMU that exits while another runs is an old one.
+            guard current == nil else {
                 logger.debug("a stale exit is ignored", metadata: ["server.id": "\(id)"])
                 return nil
             }
             return event
-        }
-        guard case .trayMoved(let drive, let open) = event else { return event }
-        guard guestEjectCounts(id) else { return nil }
-        do {
-            guard let status = try await runtime.driveStatus(id).first(where: { $0.drive == drive }) else { return event }
-            return .trayMoved(drive: drive, open: status.trayOpen)
-        } catch {
-            logger.warning("a tray could not be checked; the event is taken as it came", metadata: ["server.id": "\(id)", "error": "\(error)"])
-            return .trayMoved(drive: drive, open: open)
+        case .guestReset, .guestPanicked:
+            return earlier ? nil : event
+        case .trayMoved(let drive, let open):
+            guard guestEjectCounts(id) else { return nil }
+            // The guest of an earlier launch ejected its disc: that stands.
+            guard !earlier else { return event }
+            do {
+                guard let status = try await runtime.driveStatus(id).first(where: { $0.drive == drive }) else { return event }
+                return .trayMoved(drive: drive, open: status.trayOpen)
+            } catch {
+                logger.warning("a tray could not be checked; the event is taken as it came", metadata: ["server.id": "\(id)", "error": "\(error)"])
+                return .trayMoved(drive: drive, open: open)
+            }
+        default:
+            return event
         }
     }
 

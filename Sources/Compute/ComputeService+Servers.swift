@@ -49,7 +49,7 @@ extension ComputeService {
         let paths = paths(server.id)
         var text = (try? String(contentsOfFile: paths.consoleLog + ".1", encoding: .utf8)) ?? ""
         text += (try? String(contentsOfFile: paths.consoleLog, encoding: .utf8)) ?? ""
-        guard let lines else { return text }
+        guard let lines, lines >= 0 else { return text }
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 

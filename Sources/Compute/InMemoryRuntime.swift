@@ -19,6 +19,8 @@ public final class InMemoryRuntime: VMRuntime {
         public var openTrays: Set<String> = []
         /// Trays the guest locked.
         public var lockedTrays: Set<String> = []
+        /// Which launch this is.
+        public var generation = 0
     }
 
     public struct Record: Sendable {
@@ -35,6 +37,8 @@ public final class InMemoryRuntime: VMRuntime {
         public var failStart: [ServerID: String] = [:]
         /// Whether the next pause or resume is refused.
         public var refuseMonitor = false
+        /// Launches so far.
+        public var launches = 0
     }
 
     private let record = Mutex(Record())
@@ -50,8 +54,10 @@ public final class InMemoryRuntime: VMRuntime {
         try record.withLock { try body(&$0) }
     }
 
-    /// The guest did something (a tray it opens is open when asked).
-    public func emit(_ event: ServerLifecycle.Event, from id: ServerID) {
+    /// The guest did something (a tray it opens is open when asked); by
+    /// default the VM running now did it.
+    public func emit(_ event: ServerLifecycle.Event, from id: ServerID, generation: Int? = nil) {
+        let current = record.withLock { $0.running[id]?.generation }
         record.withLock { record in
             switch event {
             case .guestExited: record.running[id] = nil
@@ -60,7 +66,7 @@ public final class InMemoryRuntime: VMRuntime {
             default: break
             }
         }
-        sink.yield(GuestEvent(server: id, event: event))
+        sink.yield(GuestEvent(server: id, event: event, generation: generation ?? current))
     }
 
     public func start(_ id: ServerID, spec: VMSpec, paths: InstancePaths) async throws {
@@ -69,7 +75,9 @@ public final class InMemoryRuntime: VMRuntime {
             if let reason = record.failStart.removeValue(forKey: id) {
                 throw QEMUError.launchFailed(executable: QEMUCommandLine.executable, reason: reason)
             }
+            record.launches += 1
             var vm = VM(spec: spec)
+            vm.generation = record.launches
             for drive in spec.drives where drive.kind == .cdrom { vm.media[drive.id] = drive.file }
             record.running[id] = vm
         }
@@ -87,6 +95,10 @@ public final class InMemoryRuntime: VMRuntime {
             record.calls.append("stop \(id) \(grace == .zero ? "hard" : "graceful")")
             record.running[id] = nil
         }
+    }
+
+    public func generation(_ id: ServerID) async -> Int? {
+        record.withLock { $0.running[id]?.generation }
     }
 
     public func isRunning(_ id: ServerID) async -> Bool {

@@ -22,7 +22,7 @@ public struct InstanceSupervisor: Service {
         // The loop ends when shutdown begins (or the runtime's stream ends).
         await cancelWhenGracefulShutdown {
             for await event in compute.runtime.events {
-                compute.deliver(event.event, to: event.server)
+                compute.deliver(event.event, to: event.server, generation: event.generation)
             }
         }
         let unfinished = await compute.operations.drain(timeout: drainTimeout)

@@ -66,7 +66,7 @@ public actor QEMURuntime: VMRuntime {
         do {
             let qmp = try await Self.connect(paths: paths)
             let events = Task { [weak self] in
-                for await event in qmp.events { self?.forward(event, from: id) }
+                for await event in qmp.events { self?.forward(event, from: id, pid: pid) }
                 // The stream ends when QEMU closes the monitor: the VM is gone.
                 await self?.exited(id, pid: pid)
             }
@@ -110,9 +110,11 @@ public actor QEMURuntime: VMRuntime {
         return qdev.split(separator: "/").last.map(String.init) ?? backend
     }
 
-    private nonisolated func forward(_ event: QMPEvent, from id: ServerID) {
+    private nonisolated func forward(_ event: QMPEvent, from id: ServerID, pid: Int32) {
         logger.debug("guest event", metadata: ["server.id": "\(id)", "event": "\(event.name)"])
-        if let lifecycle = Self.lifecycleEvent(event.kind) { eventSink.yield(GuestEvent(server: id, event: lifecycle)) }
+        if let lifecycle = Self.lifecycleEvent(event.kind) {
+            eventSink.yield(GuestEvent(server: id, event: lifecycle, generation: Int(pid)))
+        }
     }
 
     /// Called when a VM's monitor closes; a stop in progress has detached it already.
@@ -122,7 +124,7 @@ public actor QEMURuntime: VMRuntime {
         vm.console.stop()
         await vm.qmp.close()
         // A VM Nimbus was stopping did what it was asked: no guest event.
-        if !vm.stopping { eventSink.yield(GuestEvent(server: id, event: .guestExited)) }
+        if !vm.stopping { eventSink.yield(GuestEvent(server: id, event: .guestExited, generation: Int(pid))) }
     }
 
     private func detach(_ id: ServerID) async {
@@ -214,6 +216,11 @@ public actor QEMURuntime: VMRuntime {
             }
         }
         return refused
+    }
+
+    public func generation(_ id: ServerID) -> Int? {
+        guard let vm = running[id], QEMULauncher.isAlive(vm.pid) else { return nil }
+        return Int(vm.pid)
     }
 
     public func isRunning(_ id: ServerID) -> Bool {

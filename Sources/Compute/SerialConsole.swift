@@ -53,7 +53,11 @@ public final class SerialConsole: Sendable {
 
     /// Stops copying; the socket closes, the thread ends and clients are let go.
     func stop() {
-        if let fd = descriptor.withLock({ $0.take() }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        // Under the input lock, as the reader's close is: the descriptor is
+        // still this console's when it is shut down, never a reused one.
+        input.withLock { _ in
+            if let fd = descriptor.withLock({ $0.take() }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     /// A client's view of the console: what the guest prints from now on.

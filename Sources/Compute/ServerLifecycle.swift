@@ -272,6 +272,8 @@ public enum ServerLifecycle {
             }
             next.vmState = .error
             next.taskState = nil
+            // A rescue that did not start is over: the next boot is the server's own.
+            if task == .rescuing { next.rescueImage = nil }
             return Outcome(next, fault: reason)
 
         case .poweredOff:
@@ -319,15 +321,19 @@ public enum ServerLifecycle {
 
         case .guestExited:
             // While a task is under way its own work decides (a stop expects
-            // the exit); a snapshot does not touch the VM's life, so it does not.
-            guard task == nil || task == .imageSnapshot || task == .imageUploading else { return Outcome(state) }
+            // the exit); a snapshot, pause or unpause does not end the VM's
+            // life, so they do not.
+            let quiet: Set<TaskState?> = [nil, .imageSnapshot, .imageUploading, .pausing, .unpausing]
+            guard quiet.contains(task) else { return Outcome(state) }
+            // A pause or unpause under way finds no VM: that task is over too.
+            if task == .pausing || task == .unpausing { next.taskState = nil }
             switch state.vmState {
             case .active, .paused, .rescued:
                 next.vmState = .stopped
                 // A rescue ends with its VM.
                 next.rescueImage = nil
             case .error: break
-            case .building, .stopped, .deleted: return Outcome(state)
+            case .building, .stopped, .deleted: return Outcome(next)
             }
             next.powerState = .shutdown
             return Outcome(next)

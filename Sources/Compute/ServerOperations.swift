@@ -46,6 +46,9 @@ final class ServerOperations: Sendable {
         return try result.get()
     }
 
+    /// Whether new work is refused (shutdown has begun).
+    var isClosed: Bool { queue.withLock { $0.closed } }
+
     /// The servers with work queued or under way.
     var busy: Set<ServerID> {
         queue.withLock { Set($0.tails.keys) }
@@ -63,7 +66,7 @@ final class ServerOperations: Sendable {
     func drain(timeout: Duration) async -> Set<ServerID> {
         queue.withLock { $0.closed = true }
         let deadline = ContinuousClock.now + timeout
-        while !busy.isEmpty, ContinuousClock.now < deadline {
+        while !busy.isEmpty, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return busy

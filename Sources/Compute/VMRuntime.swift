@@ -17,6 +17,8 @@ public protocol VMRuntime: Sendable {
     /// An ACPI power-off the guest may honour within `grace`, then a hard stop.
     func stop(_ id: ServerID, paths: InstancePaths, grace: Duration) async
     func isRunning(_ id: ServerID) async -> Bool
+    /// Which launch of the server's VM runs now (QEMU's pid); nil when none runs.
+    func generation(_ id: ServerID) async -> Int?
     func pause(_ id: ServerID) async throws
     func resume(_ id: ServerID) async throws
     /// The guest's screen as a PNG file at `path`.
@@ -60,9 +62,13 @@ public protocol VMRuntime: Sendable {
 public struct GuestEvent: Sendable, Equatable {
     public var server: ServerID
     public var event: ServerLifecycle.Event
-    public init(server: ServerID, event: ServerLifecycle.Event) {
+    /// Which launch of the VM it came from (`VMRuntime.generation`), so an
+    /// event of a VM that was since restarted is not taken for the new one's.
+    public var generation: Int?
+    public init(server: ServerID, event: ServerLifecycle.Event, generation: Int?) {
         self.server = server
         self.event = event
+        self.generation = generation
     }
 }
 

@@ -210,6 +210,10 @@ struct ServerRoutes {
         case ("image", _):
             throw invalid("Mapping image to local is not supported.")
         case ("blank", "disk"):
+            guard device.guestFormat == nil else {
+                throw invalid("swap and ephemeral disks are not supported; a blank local disk sizes the root disk.")
+            }
+            guard request.rootDiskGiB == nil else { throw invalid("only one blank local disk (the root disk's size) is supported.") }
             guard let size = device.volumeSize, (1...4096).contains(size) else {
                 throw invalid("a blank local disk needs a volume_size of 1 to 4096 GiB.")
             }

@@ -87,13 +87,20 @@ extension Nova {
                 case .null: return .rescue(imageRef: nil, adminPass: nil)
                 case .object(let object):
                     try Nova.refuseUnknown(object, allowed: ["rescue_image_ref", "adminPass"], in: "rescue")
+                    for key in ["rescue_image_ref", "adminPass"] where object[key] != nil && object[key]?.stringValue == nil {
+                        throw NimbusError.badRequest("Invalid input for field/attribute \(key). Value: \(object[key] ?? .null). It must be a string.")
+                    }
                     return .rescue(imageRef: object["rescue_image_ref"]?.stringValue, adminPass: object["adminPass"]?.stringValue)
                 default:
                     throw NimbusError.badRequest("Invalid input for field/attribute rescue. Value: \(argument).")
                 }
             case "os-getConsoleOutput":
-                guard case .object(let object) = argument else { return .consoleOutput(length: nil) }
-                return .consoleOutput(length: object["length"].flatMap { $0.intValue ?? $0.stringValue.flatMap(Int.init) })
+                guard case .object(let object) = argument, let value = object["length"], value != .null else { return .consoleOutput(length: nil) }
+                // Nova's -1 (and no length) is the whole log.
+                guard let length = value.intValue ?? value.stringValue.flatMap({ Int($0) }), length >= -1 else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute length. Value: \(value). It must be an integer of at least -1.")
+                }
+                return .consoleOutput(length: length == -1 ? nil : length)
             case "os-getSerialConsole", "os-getVNCConsole":
                 guard case .object(let object) = argument, let type = object["type"]?.stringValue else {
                     throw NimbusError.badRequest("Invalid input for field/attribute \(name): 'type' is a required property.")
@@ -101,16 +108,28 @@ extension Nova {
                 return .legacyConsole(ConsoleProtocol(rawValue: name) ?? .serial, type: type)
             case "nimbus-eject":
                 let object = try Self.object(argument, name, allowed: ["drive", "force"])
-                return .eject(drive: object["drive"]?.stringValue, force: object["force"]?.boolValue ?? false)
+                if let force = object["force"], force.boolValue == nil {
+                    throw NimbusError.badRequest("Invalid input for field/attribute force. Value: \(force). It must be a boolean.")
+                }
+                return .eject(drive: try Self.drive(object, name), force: object["force"]?.boolValue ?? false)
             case "nimbus-insert":
                 let object = try Self.object(argument, name, allowed: ["drive", "image"])
                 guard let image = object["image"]?.stringValue, !image.isEmpty else {
                     throw NimbusError.badRequest("Invalid input for field/attribute nimbus-insert: 'image' is a required property.")
                 }
-                return .insert(image: image, drive: object["drive"]?.stringValue)
+                return .insert(image: image, drive: try Self.drive(object, name))
             default:
                 throw NimbusError(.notImplemented, "Server action \(name) is not implemented yet.")
             }
+        }
+
+        /// The optional `drive` of a media action: a string when given.
+        static func drive(_ object: [String: JSONValue], _ name: String) throws -> String? {
+            guard let value = object["drive"], value != .null else { return nil }
+            guard let drive = value.stringValue, !drive.isEmpty else {
+                throw NimbusError.badRequest("Invalid input for field/attribute \(name): 'drive' must be a drive id such as \"cd0\".")
+            }
+            return drive
         }
 
         /// An action's argument: an object (or null for none) with only `allowed` fields.

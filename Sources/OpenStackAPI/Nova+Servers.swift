@@ -47,6 +47,8 @@ extension Nova {
             /// nil (or negative, as sent) when the device is not booted from.
             public var bootIndex: Int?
             public var volumeSize: Int?
+            /// swap, or a file system for an ephemeral disk.
+            public var guestFormat: String?
             public init(
                 sourceType: String, destinationType: String?, deviceType: String? = nil, uuid: String? = nil, bootIndex: Int? = nil,
                 volumeSize: Int? = nil
@@ -86,6 +88,7 @@ extension Nova {
                     sourceType: source, destinationType: fields["destination_type"]?.stringValue,
                     deviceType: fields["device_type"]?.stringValue, uuid: fields["uuid"]?.stringValue,
                     bootIndex: try integer("boot_index").flatMap { $0 < 0 ? nil : $0 }, volumeSize: try integer("volume_size"))
+                guestFormat = fields["guest_format"]?.stringValue
             }
 
             var json: JSONValue {
@@ -95,6 +98,7 @@ extension Nova {
                 if let uuid { object["uuid"] = .string(uuid) }
                 object["boot_index"] = bootIndex.map { JSONValue($0) } ?? JSONValue(-1)
                 if let volumeSize { object["volume_size"] = JSONValue(volumeSize) }
+                if let guestFormat { object["guest_format"] = .string(guestFormat) }
                 return .object(object)
             }
         }

@@ -240,6 +240,27 @@ struct ComputeServiceTests {
         try await waitFor { try cloud.current(server.id).status == "SHUTOFF" }
     }
 
+    @Test("events of an earlier launch: its guest's eject stands, its panic or reset does not touch the new VM")
+    func earlierLaunch() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let supervisor = Task { try await InstanceSupervisor(compute: cloud.compute).run() }
+        defer { supervisor.cancel() }
+        let server = try await cloud.server(image: try await cloud.image())
+        let first = try #require(await cloud.runtime.generation(server.id))
+        try cloud.compute.reboot(server.id.rawValue, hard: true, cloud.admin)
+        await cloud.settled()
+        #expect(await cloud.runtime.generation(server.id) != first)
+
+        cloud.runtime.emit(.guestPanicked, from: server.id, generation: first)
+        cloud.runtime.emit(.trayMoved(drive: "cd0", open: true), from: server.id, generation: first)
+        try await waitFor { try cloud.current(server.id).drives == [CDDrive(id: "cd0", imageId: nil)] }
+        await cloud.settled()
+        let current = try cloud.current(server.id)
+        #expect(current.powerState == .running && current.fault == nil, "a panic of the earlier VM is not the new one's")
+        #expect(cloud.runtime.withRecord { $0.running[server.id]?.media["cd0"] } == .some(nil), "the new VM lets go of the disc too")
+    }
+
     @Test("with nimbus_guest_eject=false on the image, the guest's eject leaves the disc in its drive")
     func guestEjectIgnored() async throws {
         let cloud = try await ComputeHarness()

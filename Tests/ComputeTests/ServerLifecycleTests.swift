@@ -134,6 +134,7 @@ struct ServerLifecycleTests {
             next.vmState = settled.vm ?? state.vmState
             next.powerState = settled.power ?? state.powerState
             next.taskState = settled.task
+            if case .launchFailed = event, task == .rescuing { next.rescueImage = nil }
             return .success(Outcome(
                 next, effects: event == .scheduled ? [.build] : [], fault: settled.fault,
                 launched: event == .launched && task == .spawning))
@@ -148,8 +149,9 @@ struct ServerLifecycleTests {
         case .adopted(let alive):
             return .success(adoption(state, alive: alive))
         case .guestExited:
-            let quiet: Set<TaskState?> = [nil, .imageSnapshot, .imageUploading]
+            let quiet: Set<TaskState?> = [nil, .imageSnapshot, .imageUploading, .pausing, .unpausing]
             guard quiet.contains(state.taskState) else { return .success(Outcome(state)) }
+            if state.taskState == .pausing || state.taskState == .unpausing { next.taskState = nil }
             switch state.vmState {
             case .active, .paused, .rescued:
                 next.vmState = .stopped
