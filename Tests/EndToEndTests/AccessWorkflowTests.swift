@@ -13,13 +13,8 @@ struct AccessWorkflowTests {
     func sshThroughFloatingIP() async throws {
         let nimbus = try await NimbusProcess()
         let openstack = OpenStackClient(admin: nimbus)
-        let work = nimbus.dataDirectory.appendingPathComponent("work")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let keyFile = work.appendingPathComponent("mykey.pem")
-        try openstack.succeed("keypair", "create", "mykey").write(to: keyFile, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
-        let publicKey = try openstack.succeed("keypair", "show", "--public-key", "mykey").trimmingCharacters(in: .whitespacesAndNewlines)
-        _ = try openstack.succeed("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22", "default")
+        let key = try KeypairAccess(openstack, in: nimbus.dataDirectory.appendingPathComponent("work"))
+        let publicKey = key.publicKey
 
         try await openstack.bootInstaller("my-instance")
         try await openstack.installDemoOS("my-instance", hostname: "typed-at-install", key: publicKey)
@@ -34,10 +29,7 @@ struct AccessWorkflowTests {
         #expect(addresses.contains(address), "the server lists its floating IP: \(addresses)")
 
         func ssh(_ command: String, to host: String? = nil, port: Int = 22) throws -> CommandResult {
-            try run(URL(fileURLWithPath: "/usr/bin/ssh"), [
-                "-i", keyFile.path, "-p", "\(port)", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "root@\(host ?? address)", command,
-            ])
+            try key.ssh(command, host: host ?? address, port: port)
         }
         var hostname = try ssh("hostname")
         for _ in 0..<30 where !hostname.succeeded {

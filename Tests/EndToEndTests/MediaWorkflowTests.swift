@@ -16,13 +16,7 @@ struct MediaWorkflowTests {
         let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
         let openstack = OpenStackClient(admin: nimbus)
-        let work = nimbus.dataDirectory.appendingPathComponent("work")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let keyFile = work.appendingPathComponent("mykey.pem")
-        try openstack.succeed("keypair", "create", "mykey").write(to: keyFile, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
-        let publicKey = try openstack.succeed("keypair", "show", "--public-key", "mykey").trimmingCharacters(in: .whitespacesAndNewlines)
-        _ = try openstack.succeed("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22", "default")
+        let key = try KeypairAccess(openstack, in: nimbus.dataDirectory.appendingPathComponent("work"))
         // The installer ignores ACPI power-off; a short os_shutdown_timeout keeps the soft reboot quick.
         _ = try openstack.succeed(
             "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
@@ -36,7 +30,7 @@ struct MediaWorkflowTests {
         let before = try nimbusCLI("server", "media", "my-instance")
         #expect(before.succeeded && before.stdout.contains("cd0") && before.stdout.contains("demo-iso"), "\(before.stdout)\(before.stderr)")
 
-        try await openstack.installDemoOS("my-instance", hostname: "installed-here", key: publicKey, ejectFromGuest: false, reboot: false)
+        try await openstack.installDemoOS("my-instance", hostname: "installed-here", key: key.publicKey, ejectFromGuest: false, reboot: false)
         let ejected = try nimbusCLI("server", "eject", "my-instance")
         #expect(ejected.succeeded && ejected.stdout.contains("(empty)"), "\(ejected.stdout)\(ejected.stderr)")
         _ = try openstack.succeed("server", "reboot", "my-instance")
@@ -47,20 +41,8 @@ struct MediaWorkflowTests {
         let address = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try openstack.succeed("server", "add", "floating", "ip", "my-instance", address)
-        func ssh(_ command: String) throws -> CommandResult {
-            try run(URL(fileURLWithPath: "/usr/bin/ssh"), [
-                "-i", keyFile.path, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "root@\(address)", command,
-            ])
-        }
-        func sshWhenUp(_ command: String) async throws -> CommandResult {
-            var result = try ssh(command)
-            for _ in 0..<30 where result.status == 255 {
-                try await Task.sleep(for: .seconds(2))
-                result = try ssh(command)
-            }
-            return result
-        }
+        func ssh(_ command: String) throws -> CommandResult { try key.ssh(command, host: address) }
+        func sshWhenUp(_ command: String) async throws -> CommandResult { try await key.sshWhenUp(command, host: address) }
         let hostname = try await sshWhenUp("hostname")
         #expect(hostname.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "installed-here", "ssh: \(hostname.stderr)")
         // The guest reads no disc from its drive.
@@ -112,18 +94,8 @@ struct MediaWorkflowTests {
         let secondAddress = try again.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try again.succeed("server", "add", "floating", "ip", "second", secondAddress)
-        func sshSecond(_ command: String) throws -> CommandResult {
-            try run(URL(fileURLWithPath: "/usr/bin/ssh"), [
-                "-i", keyFile.path, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", "ConnectTimeout=20", "-o", "LogLevel=ERROR", "root@\(secondAddress)", command,
-            ])
-        }
         let findDisc = "for d in /dev/sr*; do mount -o ro $d /mnt 2>/dev/null && { ls /mnt/nimbus 2>/dev/null; umount /mnt; }; done; hostname"
-        var discs = try sshSecond(findDisc)
-        for _ in 0..<45 where discs.status == 255 {
-            try await Task.sleep(for: .seconds(2))
-            discs = try sshSecond(findDisc)
-        }
+        let discs = try await key.sshWhenUp(findDisc, host: secondAddress)
         #expect(discs.stdout.contains("manifest"), "the second server reads the ISO in its CD drive: \(discs.stdout)\(discs.stderr)")
         #expect(discs.stdout.contains("second"), "the snapshot boots as its own server: \(discs.stdout)")
 
