@@ -9,19 +9,18 @@ extension ComputeService {
     /// disk image) and launches the VM. A failed build leaves no files.
     func build(_ id: ServerID) async -> Event {
         let paths = paths(id)
+        let server: Server
         do {
-            guard let server = try store.server(id: id) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
-            guard let imageID = server.imageId, let image = try store.image(id: imageID), let blob = image.blob else {
+            guard let found = try store.server(id: id) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
+            server = found
+            guard let imageID = server.imageId, let image = try store.image(id: imageID), let file = try imageFile(imageID) else {
                 throw NimbusError.conflict("The image of server \(id) no longer exists.")
             }
             try paths.create()
-            let file = try images.blobs.url(for: blob).path
             if image.diskFormat == "iso" {
                 try await runtime.createDisk(at: paths.disk, .blank(sizeBytes: Int64(server.disk) << 30))
             } else {
-                try await runtime.createDisk(at: paths.disk, .overlay(
-                    backingFile: file, backingFormat: image.diskFormat == "qcow2" ? "qcow2" : "raw",
-                    sizeBytes: server.disk > 0 ? Int64(server.disk) << 30 : nil))
+                try await runtime.createDisk(at: paths.disk, Self.overlay(of: image, file: file, sizeBytes: server.disk > 0 ? Int64(server.disk) << 30 : nil))
             }
             if image.properties["hw_firmware_type"] == "uefi" {
                 try await runtime.copyFirmwareVariables(to: paths.uefiVariables)
@@ -32,9 +31,7 @@ extension ComputeService {
             return failed(id, error)
         }
         do {
-            if let server = try store.server(id: id) {
-                try networks.setPortStatus(deviceID: id.rawValue, project: server.projectId, .active)
-            }
+            try networks.setPortStatus(deviceID: id.rawValue, project: server.projectId, .active)
         } catch {
             logger.warning("the server's ports were not marked active", metadata: ["server.id": "\(id)", "error": "\(error)"])
         }
@@ -72,12 +69,12 @@ extension ComputeService {
         var media: [String: String] = [:]
         for drive in server.drives {
             guard let imageID = drive.imageId else { continue }
-            guard let blob = try store.image(id: imageID)?.blob else {
+            guard let file = try imageFile(imageID) else {
                 // An image deleted while in a drive: the drive boots empty, as a lost disc would.
                 logger.warning("the image in a drive is gone; the drive starts empty", metadata: ["server.id": "\(server.id)", "drive": "\(drive.id)"])
                 continue
             }
-            media[drive.id] = try images.blobs.url(for: blob).path
+            media[drive.id] = file
         }
         var configDrive: String?
         if ConfigDrive.wanted(server, image: image) {
@@ -107,16 +104,23 @@ extension ComputeService {
     /// an overlay, so the rescue image's file is never written.
     func rescueMedia(_ server: Server, paths: InstancePaths) async throws -> VMSpecBuilder.RescueMedia? {
         guard let id = server.rescueImageId else { return nil }
-        guard let image = try store.image(id: id), let blob = image.blob else {
+        guard let image = try store.image(id: id), let file = try imageFile(id) else {
             throw NimbusError.conflict("The rescue image \(id) no longer exists.")
         }
-        let file = try images.blobs.url(for: blob).path
         if image.diskFormat == "iso" { return .cdrom(iso: file) }
         if !FileManager.default.fileExists(atPath: paths.rescueDisk) {
-            try await runtime.createDisk(
-                at: paths.rescueDisk,
-                .overlay(backingFile: file, backingFormat: image.diskFormat == "qcow2" ? "qcow2" : "raw", sizeBytes: nil))
+            try await runtime.createDisk(at: paths.rescueDisk, Self.overlay(of: image, file: file, sizeBytes: nil))
         }
         return .disk(overlay: paths.rescueDisk)
+    }
+
+    /// Where an image's bytes are, read-only; nil when it has none (deleted, or never uploaded).
+    func imageFile(_ id: ImageID) throws -> String? {
+        try store.image(id: id)?.blob.map { try images.blobs.url(for: $0).path }
+    }
+
+    /// A qcow2 overlay over a disk image's file, which is never written.
+    static func overlay(of image: Image, file: String, sizeBytes: Int64?) -> DiskSource {
+        .overlay(backingFile: file, backingFormat: image.diskFormat == "qcow2" ? "qcow2" : "raw", sizeBytes: sizeBytes)
     }
 }

@@ -24,7 +24,7 @@ extension ComputeService {
     public func media(_ id: String, _ auth: AuthContext) async throws -> [MediaStatus] {
         let server = try server(id, auth)
         let live = server.lifecycle.isLive ? try await runtime.driveStatus(server.id) : []
-        let bus = try server.imageId.flatMap { try store.image(id: $0)?.properties["hw_cdrom_bus"] } ?? Drive.Bus.sata.rawValue
+        let bus = try server.imageId.flatMap { try store.image(id: $0)?.properties["hw_cdrom_bus"] } ?? VMSpecBuilder.defaultCDROMBus.rawValue
         return try server.drives.map { drive in
             let status = live.first { $0.drive == drive.id }
             return MediaStatus(
@@ -101,8 +101,8 @@ extension ComputeService {
         case .ejectMedium(let drive, let force):
             try await runtime.ejectMedium(id, drive: drive, force: force)
         case .insertMedium(let drive, let image):
-            guard let blob = try store.image(id: image)?.blob else { throw NimbusError.conflict("Image \(image) has no data.") }
-            try await runtime.insertMedium(id, drive: drive, file: try images.blobs.url(for: blob).path)
+            guard let file = try imageFile(image) else { throw NimbusError.conflict("Image \(image) has no data.") }
+            try await runtime.insertMedium(id, drive: drive, file: file)
         default:
             break
         }

@@ -258,18 +258,17 @@ public actor QEMURuntime: VMRuntime {
     }
 
     public func ejectMedium(_ id: ServerID, drive: String, force: Bool) async throws {
-        let qmp = try monitor(id)
-        do {
-            try await qmp.execute(.eject(id: drive, force: force))
-        } catch QMPError.commandFailed(_, let description) {
-            throw ComputeError.monitorRefused(description)
-        }
+        try await refusable(id, .eject(id: drive, force: force))
     }
 
     public func insertMedium(_ id: ServerID, drive: String, file: String) async throws {
-        let qmp = try monitor(id)
+        try await refusable(id, .blockdevChangeMedium(id: drive, filename: file))
+    }
+
+    /// A command whose refusal (a locked tray, a missing drive) is the user's to hear, in QEMU's words.
+    private func refusable<Command: QMPCommand>(_ id: ServerID, _ command: Command) async throws {
         do {
-            try await qmp.execute(.blockdevChangeMedium(id: drive, filename: file))
+            _ = try await monitor(id).execute(command)
         } catch QMPError.commandFailed(_, let description) {
             throw ComputeError.monitorRefused(description)
         }

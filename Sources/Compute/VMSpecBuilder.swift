@@ -9,6 +9,9 @@ struct VMSpecBuilder {
     /// The root disk's device id; its backend is `disk0-drive`.
     static let rootDiskID = "disk0"
 
+    /// The CD drives' bus without hw_cdrom_bus: SATA, which every OS installer knows.
+    static let defaultCDROMBus: Drive.Bus = .sata
+
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let ovmfVariables = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
@@ -38,7 +41,7 @@ struct VMSpecBuilder {
     ) throws -> VMSpec {
         let properties = image.properties
         let diskBus = try bus(properties["hw_disk_bus"], default: .virtio, name: "hw_disk_bus")
-        let cdromBus = try bus(properties["hw_cdrom_bus"], default: .sata, name: "hw_cdrom_bus")
+        let cdromBus = try bus(properties["hw_cdrom_bus"], default: Self.defaultCDROMBus, name: "hw_cdrom_bus")
         // A rescue medium boots first; the server's own disks follow in their usual order.
         let first = rescue == nil ? 0 : 1
         var drives: [Drive] = []

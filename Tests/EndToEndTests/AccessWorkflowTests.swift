@@ -20,6 +20,9 @@ struct AccessWorkflowTests {
         try await openstack.installDemoOS("my-instance", hostname: "typed-at-install", key: publicKey)
         let booted = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname typed-at-install", seconds: 180)
         #expect(booted.contains("is up: hostname typed-at-install"), "\(booted.suffix(1500))")
+        // The installer ejected its own disc (QEMU's tray event): the drive is recorded empty.
+        let media = try run(Repository.nimbusBinary, ["server", "media", "my-instance"], environment: openstack.credentials)
+        #expect(media.succeeded && media.stdout.contains("(empty)"), "the guest's eject empties the drive: \(media.stdout)\(media.stderr)")
 
         let address = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
             .trimmingCharacters(in: .whitespacesAndNewlines)
