@@ -15,9 +15,11 @@ extension ComputeService {
     }
 
     /// SOFT asks the guest to shut down (ACPI) and starts it again, hard after
-    /// the timeout; HARD stops QEMU at once and starts it again.
-    public func reboot(_ id: String, hard: Bool, _ auth: AuthContext) throws {
-        try request(.reboot(hard: hard), id, rule: "servers:reboot", auth)
+    /// the timeout; HARD stops QEMU at once and starts it again. `from:
+    /// .cdrom` starts that one boot from the CD drives; the guest's own
+    /// reboots after it start from the disk again.
+    public func reboot(_ id: String, hard: Bool, from boot: ServerLifecycle.BootDevice = .disk, _ auth: AuthContext) throws {
+        try request(.reboot(hard: hard, boot: boot), id, rule: "servers:reboot", auth)
     }
 
     /// Pause freezes the guest's CPUs in place (QMP stop); unpause lets them run on.

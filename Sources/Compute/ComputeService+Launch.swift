@@ -40,8 +40,9 @@ extension ComputeService {
     }
 
     /// Launches the VM again on its disks, with the installer CD if it is
-    /// still in its drive and the rescue image while rescued.
-    func launch(_ id: ServerID) async -> Event {
+    /// still in its drive and the rescue image while rescued; `boot` says
+    /// where this one boot starts.
+    func launch(_ id: ServerID, bootingFrom boot: ServerLifecycle.BootDevice = .disk) async -> Event {
         do {
             guard let server = try store.server(id: id) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
             guard let imageID = server.imageId, let image = try store.image(id: imageID) else {
@@ -51,7 +52,7 @@ extension ComputeService {
                 // The overlay of an earlier rescue goes with it; a new rescue starts from a fresh one.
                 try? FileManager.default.removeItem(atPath: paths(id).rescueDisk)
             }
-            try await start(server, image: image)
+            try await start(server, image: image, boot: boot)
             return .launched
         } catch {
             return failed(id, error)
@@ -64,7 +65,7 @@ extension ComputeService {
     }
 
     /// Starts QEMU on the server's existing disk, with what is in its CD drive.
-    func start(_ server: Server, image: Image) async throws {
+    func start(_ server: Server, image: Image, boot: ServerLifecycle.BootDevice = .disk) async throws {
         let paths = paths(server.id)
         var media: [String: String] = [:]
         for drive in server.drives {
@@ -86,7 +87,7 @@ extension ComputeService {
         }
         let spec = try VMSpecBuilder(accelerator: accelerator).spec(
             for: server, image: image, media: media, rescue: try await rescueMedia(server, paths: paths),
-            configDrive: configDrive, nics: try nicPlans(server), paths: paths)
+            configDrive: configDrive, nics: try nicPlans(server), paths: paths, boot: boot)
         try await runtime.start(server.id, spec: spec, paths: paths)
         await applyForwards(server.id)
     }

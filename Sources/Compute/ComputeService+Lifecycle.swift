@@ -119,6 +119,9 @@ extension ComputeService {
             return event
         case .guestReset, .guestPanicked:
             return earlier ? nil : event
+        case .guestRebooting:
+            // Only a VM that still waits at its reset can be let go.
+            return earlier || current == nil ? nil : event
         case .trayMoved(let drive, let open):
             guard guestEjectCounts(id) else { return nil }
             // The guest of an earlier launch ejected its disc: that stands.
@@ -156,9 +159,9 @@ extension ComputeService {
         case .powerOff(let grace):
             await runtime.stop(id, paths: paths(id), grace: duration(of: grace, for: id))
             return [.poweredOff]
-        case .restart(let grace):
+        case .restart(let grace, let boot):
             await runtime.stop(id, paths: paths(id), grace: duration(of: grace, for: id))
-            return [await launch(id)]
+            return [await launch(id, bootingFrom: boot)]
         case .pauseCPUs:
             do { try await runtime.pause(id) } catch { return [.actionFailed(Self.faultMessage(error))] }
             return [.cpusPaused]
@@ -173,9 +176,15 @@ extension ComputeService {
         case .applyForwards:
             await applyForwards(id)
             return []
-        case .ejectMedium, .insertMedium:
+        case .finishReboot:
+            do { try await runtime.finishReboot(id) } catch {
+                logger.error("a VM held at its reset was not let go", metadata: ["server.id": "\(id)", "error": "\(error)"])
+            }
+            return []
+        case .ejectMedium, .insertMedium, .holdReboots:
             // Asked through the API, a media change runs in `changeMedia`,
-            // which answers its caller; here it follows a guest's eject.
+            // which answers its caller; here it follows a guest's eject or
+            // reset, or an adoption.
             do { try await changeMedium(effect, on: id) } catch {
                 logger.error("a drive's medium was not changed", metadata: ["server.id": "\(id)", "effect": "\(effect)", "error": "\(error)"])
             }

@@ -18,6 +18,8 @@ extension ComputeService {
         /// Live values from QEMU; closed and unlocked while the server does not run.
         public var trayOpen: Bool
         public var locked: Bool
+        /// The disc goes at the guest's next reset.
+        public var ejectAtReboot: Bool
     }
 
     /// The server's CD drives, what is in them, and (while it runs) their trays.
@@ -29,14 +31,18 @@ extension ComputeService {
             let status = live.first { $0.drive == drive.id }
             return MediaStatus(
                 drive: drive.id, bus: bus, image: try drive.imageId.flatMap { try store.image(id: $0) },
-                trayOpen: status?.trayOpen ?? false, locked: status?.locked ?? false)
+                trayOpen: status?.trayOpen ?? false, locked: status?.locked ?? false, ejectAtReboot: drive.ejectAtReboot)
         }
     }
 
     /// Takes the disc out of `drive` (the installer's drive when nil);
-    /// `force` ejects even when the guest locked the tray.
-    public func eject(_ id: String, drive: String?, force: Bool, _ auth: AuthContext) async throws -> [MediaStatus] {
-        try await changeMedia(.eject(drive: drive ?? ServerLifecycle.installerDrive, force: force), id, rule: "nimbus:eject", auth)
+    /// `force` ejects even when the guest locked the tray. `atReboot`
+    /// leaves it readable until the guest next resets and takes it out
+    /// then, before the firmware looks for a boot device.
+    public func eject(_ id: String, drive: String?, force: Bool, atReboot: Bool = false, _ auth: AuthContext) async throws -> [MediaStatus] {
+        let drive = drive ?? ServerLifecycle.installerDrive
+        let event: Event = atReboot ? .ejectAtReboot(drive: drive) : .eject(drive: drive, force: force)
+        try await changeMedia(event, id, rule: "nimbus:eject", auth)
         return try await media(id, auth)
     }
 
@@ -86,8 +92,10 @@ extension ComputeService {
             }) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
             for effect in effects {
                 do { try await changeMedium(effect, on: found.id) } catch {
-                    if let drive = effect.mediaDrive {
-                        _ = await record(.mediaChangeFailed(drive: drive, image: before.first { $0.id == drive }?.imageId), for: found.id)
+                    // The drives the request changed are put back as they were (all of them when the record cannot be read).
+                    let now = (try? store.server(id: found.id)?.drives) ?? []
+                    for drive in before where !now.contains(drive) {
+                        _ = await record(.mediaChangeFailed(drive: drive.id, image: drive.imageId), for: found.id)
                     }
                     throw Self.mediaError(error, found.id)
                 }
@@ -103,6 +111,8 @@ extension ComputeService {
         case .insertMedium(let drive, let image):
             guard let file = try imageFile(image) else { throw NimbusError.conflict("Image \(image) has no data.") }
             try await runtime.insertMedium(id, drive: drive, file: file)
+        case .holdReboots:
+            try await runtime.holdReboots(id)
         default:
             break
         }
@@ -112,15 +122,5 @@ extension ComputeService {
     static func mediaError(_ error: any Error, _ id: ServerID) -> NimbusError {
         if let error = error as? NimbusError { return error }
         return NimbusError(.conflict, "The drive of instance \(id) did not change: \(faultMessage(error))", cause: error)
-    }
-}
-
-extension ServerLifecycle.Effect {
-    /// The drive a media effect acts on.
-    var mediaDrive: String? {
-        switch self {
-        case .ejectMedium(let drive, _), .insertMedium(let drive, _): drive
-        default: nil
-        }
     }
 }

@@ -21,6 +21,10 @@ public final class InMemoryRuntime: VMRuntime {
         public var lockedTrays: Set<String> = []
         /// Which launch this is.
         public var generation = 0
+        /// Whether the guest's resets wait for `finishReboot`.
+        public var holdsReboots = false
+        /// Whether it waits at a reset now.
+        public var waitingAtReset = false
     }
 
     public struct Record: Sendable {
@@ -61,6 +65,7 @@ public final class InMemoryRuntime: VMRuntime {
         record.withLock { record in
             switch event {
             case .guestExited: record.running[id] = nil
+            case .guestRebooting: record.running[id]?.waitingAtReset = true
             case .trayMoved(let drive, let open):
                 if open { record.running[id]?.openTrays.insert(drive) } else { record.running[id]?.openTrays.remove(drive) }
             default: break
@@ -173,6 +178,17 @@ public final class InMemoryRuntime: VMRuntime {
             vm.media[drive] = file
             vm.openTrays.remove(drive)
             record.running[id] = vm
+        }
+    }
+
+    public func holdReboots(_ id: ServerID) async throws {
+        try monitor(id, "hold-reboots") { $0.holdsReboots = true }
+    }
+
+    public func finishReboot(_ id: ServerID) async throws {
+        try monitor(id, "finish-reboot") { vm in
+            vm.holdsReboots = false
+            vm.waitingAtReset = false
         }
     }
 

@@ -19,6 +19,9 @@ public actor QEMURuntime: VMRuntime {
         var events: Task<Void, Never>
         /// Set once Nimbus asked it to stop: its exit is then no guest event.
         var stopping = false
+        /// Whether QEMU was told to pause at the guest's resets and shutdowns
+        /// (`set-action reboot=shutdown,shutdown=pause`) rather than act on them.
+        var holdsReboots = false
     }
 
     let launcher = QEMULauncher()
@@ -40,6 +43,9 @@ public actor QEMURuntime: VMRuntime {
         do {
             try await attach(id, pid: pid, paths: paths)
             guard let vm = running[id] else { throw QMPError.disconnected }
+            if !spec.bootIndexesAfterFirstBoot.isEmpty {
+                await setBootOrder(spec.bootIndexesAfterFirstBoot, of: id, on: vm.qmp)
+            }
             try await vm.qmp.execute(.cont)
         } catch {
             await detach(id)
@@ -48,11 +54,35 @@ public actor QEMURuntime: VMRuntime {
         }
     }
 
-    /// Takes over a VM left running by an earlier Nimbus; false when it is not there.
+    /// The boot order from the next reset on. The firmware's first boot
+    /// reads the order QEMU had at launch, so the CPUs may still wait; each
+    /// device first takes an index no other holds, as QEMU refuses two
+    /// devices on one index. A failure leaves the launch order for the
+    /// guest's own reboots; the next launch starts from the usual one.
+    private func setBootOrder(_ indexes: [String: Int], of id: ServerID, on qmp: QMPClient) async {
+        let devices = indexes.keys.sorted()
+        let unused = (indexes.values.max() ?? 0) + 1 + devices.count
+        do {
+            for (offset, device) in devices.enumerated() { try await qmp.execute(.setBootIndex(device: device, index: unused + offset)) }
+            for device in devices { try await qmp.execute(.setBootIndex(device: device, index: indexes[device]!)) }
+        } catch {
+            logger.warning("the boot order after a boot from CD was not set; the guest's own reboots start from CD too", metadata: [
+                "server.id": "\(id)", "error": "\(error)",
+            ])
+        }
+    }
+
+    /// Takes over a VM left running by an earlier Nimbus; false when it is
+    /// not there. A VM that waits at its guest's reset (reboots were held
+    /// while Nimbus was away) is announced, so it is let go.
     public func adopt(_ id: ServerID, paths: InstancePaths) async -> Bool {
         guard let pid = QEMULauncher.livePid(pidFile: paths.pidFile, marker: paths.qmpSocket) else { return false }
         do {
             try await attach(id, pid: pid, paths: paths)
+            if let qmp = running[id]?.qmp, try await qmp.execute(.queryStatus).status == .shutdown {
+                running[id]?.holdsReboots = true
+                eventSink.yield(GuestEvent(server: id, event: .guestRebooting, generation: Int(pid)))
+            }
             return true
         } catch {
             logger.warning("a running VM did not answer on its monitor", metadata: ["server.id": "\(id)", "error": "\(error)"])
@@ -93,10 +123,12 @@ public actor QEMURuntime: VMRuntime {
 
     /// The QMP events the lifecycle acts on. A guest's power-off is heard
     /// as QEMU exiting (`exited`), which follows its SHUTDOWN; STOP and
-    /// RESUME are Nimbus's own pause and unpause.
+    /// RESUME are Nimbus's own pause and unpause. A SHUTDOWN for a guest's
+    /// reset comes only while reboots are held: the VM waits.
     static func lifecycleEvent(_ kind: QMPEventKind) -> ServerLifecycle.Event? {
         switch kind {
         case .reset(guest: true, _): .guestReset
+        case .shutdown(_, reason: "guest-reset"): .guestRebooting
         case .deviceTrayMoved(let device, let id, let open): .trayMoved(drive: driveName(backend: device, qdev: id), open: open)
         case .guestPanicked: .guestPanicked
         default: nil
@@ -114,6 +146,17 @@ public actor QEMURuntime: VMRuntime {
         logger.debug("guest event", metadata: ["server.id": "\(id)", "event": "\(event.name)"])
         if let lifecycle = Self.lifecycleEvent(event.kind) {
             eventSink.yield(GuestEvent(server: id, event: lifecycle, generation: Int(pid)))
+        } else if case .shutdown(_, let reason) = event.kind, reason != "host-qmp-quit", reason != "host-signal" {
+            Task { await self.endHeldShutdown(id, pid: pid) }
+        }
+    }
+
+    /// A VM that holds its reboots pauses at any shutdown, the guest's
+    /// power-off too: that one must still end QEMU, as it does otherwise.
+    private func endHeldShutdown(_ id: ServerID, pid: Int32) async {
+        guard let vm = running[id], vm.pid == pid, vm.holdsReboots else { return }
+        do { try await vm.qmp.execute(.quit, timeout: .seconds(2)) } catch {
+            logger.debug("quit after a held shutdown", metadata: ["server.id": "\(id)", "error": "\(error)"])
         }
     }
 
@@ -234,7 +277,13 @@ public actor QEMURuntime: VMRuntime {
         let pid = running[id]?.pid ?? QEMULauncher.livePid(pidFile: paths.pidFile, marker: paths.qmpSocket)
         running[id]?.stopping = true
         if let qmp = running[id]?.qmp, let pid {
-            if grace > .zero {
+            var waiting = false
+            if running[id]?.holdsReboots == true {
+                // The guest's power-off should end QEMU, not pause it; one waiting at its reset cannot power off.
+                _ = try? await qmp.execute(.setAction(reboot: "reset", shutdown: "poweroff"))
+                waiting = (try? await qmp.execute(.queryStatus).status) == .shutdown
+            }
+            if grace > .zero, !waiting {
                 _ = try? await qmp.execute(.systemPowerdown)
                 let deadline = ContinuousClock.now + grace
                 while QEMULauncher.isAlive(pid), ContinuousClock.now < deadline {
@@ -263,6 +312,30 @@ public actor QEMURuntime: VMRuntime {
 
     public func insertMedium(_ id: ServerID, drive: String, file: String) async throws {
         try await refusable(id, .blockdevChangeMedium(id: drive, filename: file))
+    }
+
+    public func holdReboots(_ id: ServerID) async throws {
+        try await monitor(id).execute(.setAction(reboot: "shutdown", shutdown: "pause"))
+        running[id]?.holdsReboots = true
+    }
+
+    /// A reset with the usual actions back (so it is a reset, not another
+    /// wait), then the CPUs run: QEMU accepts `cont` only once the reset
+    /// was done, which it does between monitor commands.
+    public func finishReboot(_ id: ServerID) async throws {
+        let qmp = try monitor(id)
+        try await qmp.execute(.setAction(reboot: "reset", shutdown: "poweroff"))
+        running[id]?.holdsReboots = false
+        try await qmp.execute(.systemReset)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            do {
+                try await qmp.execute(.cont)
+                return
+            } catch QMPError.commandFailed where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
     }
 
     /// A command whose refusal (a locked tray, a missing drive) is the user's to hear, in QEMU's words.

@@ -33,6 +33,26 @@ public enum ServerLifecycle {
         /// Whether a VM exists to act on now (running or paused); otherwise
         /// changes are only recorded, for the next start.
         var isLive: Bool { powerState == .running || powerState == .paused }
+
+        /// Whether a disc waits to be ejected at the guest's next reset.
+        var ejectsPending: Bool { drives.contains(where: \.ejectAtReboot) }
+
+        /// The discs waiting for the next reset go now: the VM is about to
+        /// boot again (or has stopped), and the record says what it boots with.
+        mutating func ejectPending() {
+            for index in drives.indices where drives[index].ejectAtReboot {
+                drives[index].imageId = nil
+                drives[index].ejectAtReboot = false
+            }
+        }
+    }
+
+    /// Which device a boot starts from.
+    public enum BootDevice: String, Sendable, Equatable, Hashable, CaseIterable {
+        /// The usual order: the root disk, then the CD drives.
+        case disk
+        /// The CD drives first, for this one boot (to repair or reinstall).
+        case cdrom
     }
 
     /// How long a guest is given to power off by itself before it is stopped hard.
@@ -46,13 +66,17 @@ public enum ServerLifecycle {
     public enum Event: Sendable, Equatable, Hashable {
         // Requests, through the API. Refused with Nova's 409 when the state does not allow them.
         case start, stop, pause, unpause, unrescue, delete
-        case reboot(hard: Bool)
+        /// A reboot; `boot: .cdrom` starts this one boot from the CD drives.
+        case reboot(hard: Bool, boot: BootDevice = .disk)
         case rescue(image: ImageID)
         case createImage(ImageID)
         /// Takes the medium out of a drive (`force`: even when the guest locked the tray).
         case eject(drive: String, force: Bool)
         /// Puts an ISO image into an empty drive.
         case insert(drive: String, image: ImageID)
+        /// Takes the medium out of a drive at the guest's next reset; the
+        /// guest reads it until then. A VM that does not run loses it now.
+        case ejectAtReboot(drive: String)
 
         // Results of the work effects asked for.
         /// A new server's turn came: it is being built now.
@@ -82,6 +106,9 @@ public enum ServerLifecycle {
         case guestExited
         /// The guest reset (a reboot from inside).
         case guestReset
+        /// The guest asked to reset while reboots are held (`holdReboots`):
+        /// the VM waits, paused, for `finishReboot`.
+        case guestRebooting
         /// A CD drive's tray opened or closed (the guest ejected, or closed it again).
         case trayMoved(drive: String, open: Bool)
         /// The guest's kernel panicked (pvpanic).
@@ -96,8 +123,8 @@ public enum ServerLifecycle {
         case launch
         /// Stops the VM: `poweredOff`.
         case powerOff(Grace)
-        /// Stops the VM, then launches it again: `launched` or `launchFailed`.
-        case restart(Grace)
+        /// Stops the VM, then launches it again (once from `boot`): `launched` or `launchFailed`.
+        case restart(Grace, boot: BootDevice = .disk)
         /// Freezes or thaws the guest's CPUs: `cpusPaused`/`cpusResumed` or `actionFailed`.
         case pauseCPUs, resumeCPUs
         /// Copies the root disk into the image and uploads it: `imageCopied`, then `imageFinished`.
@@ -110,6 +137,11 @@ public enum ServerLifecycle {
         case ejectMedium(drive: String, force: Bool)
         /// Puts the image into a running VM's drive: nothing, or `mediaChangeFailed`.
         case insertMedium(drive: String, image: ImageID)
+        /// Makes the running VM wait at its guest's next reset, which then
+        /// comes as `guestRebooting`: nothing, or `mediaChangeFailed`.
+        case holdReboots
+        /// Lets a VM held at its guest's reset boot again, with reboots no longer held.
+        case finishReboot
     }
 
     /// A transition's result: the state to record, the work to do, and what to note on the record.
@@ -138,6 +170,8 @@ public enum ServerLifecycle {
             case noSuchDrive(String)
             case driveEmpty(String)
             case driveFull(String)
+            /// A boot from CD with no disc in any drive.
+            case noDisc
         }
         public var action: String
         public var reason: Reason
@@ -150,6 +184,7 @@ public enum ServerLifecycle {
             case .noSuchDrive(let drive): "Instance \(server) has no CD drive \(drive)."
             case .driveEmpty(let drive): "Cannot '\(action)' instance \(server): drive \(drive) is empty."
             case .driveFull(let drive): "Cannot '\(action)' instance \(server): drive \(drive) holds a disc; eject it first."
+            case .noDisc: "Cannot '\(action)' instance \(server) from CD: no CD drive holds a disc; insert one first."
             }
         }
 
@@ -169,8 +204,8 @@ public enum ServerLifecycle {
         switch event {
         case .start: ("start", [.stopped], .poweringOn, .launch)
         case .stop: ("stop", [.active, .error], .poweringOff, .powerOff(.guest))
-        case .reboot(hard: false): ("reboot", [.active], .rebooting, .restart(.guest))
-        case .reboot(hard: true): ("reboot", [.active, .stopped, .paused, .error], .rebootingHard, .restart(.none))
+        case .reboot(hard: false, let boot): ("reboot", [.active], .rebooting, .restart(.guest, boot: boot))
+        case .reboot(hard: true, let boot): ("reboot", [.active, .stopped, .paused, .error], .rebootingHard, .restart(.none, boot: boot))
         case .pause: ("pause", [.active], .pausing, .pauseCPUs)
         case .unpause: ("unpause", [.paused], .unpausing, .resumeCPUs)
         case .rescue: ("rescue", [.active, .stopped, .error], .rescuing, .restart(.guest))
@@ -185,6 +220,7 @@ public enum ServerLifecycle {
         switch event {
         case .eject(let drive, let force): return try media("eject", state, drive: drive, to: nil, effect: .ejectMedium(drive: drive, force: force))
         case .insert(let drive, let image): return try media("insert", state, drive: drive, to: image, effect: .insertMedium(drive: drive, image: image))
+        case .ejectAtReboot(let drive): return try deferredEject(state, drive: drive)
         default: break
         }
         if let request = request(event) {
@@ -196,8 +232,14 @@ public enum ServerLifecycle {
             case .rescue(let image): next.rescueImage = image
             // The record says what the VM boots next: no rescue image.
             case .unrescue: next.rescueImage = nil
+            case .reboot(_, boot: .cdrom):
+                guard state.drives.contains(where: { $0.imageId != nil && !$0.ejectAtReboot }) else {
+                    throw Refusal(action: request.action, reason: .noDisc)
+                }
             default: break
             }
+            // A VM about to boot again loses the discs waiting for its next reset.
+            if case .restart = request.effect { next.ejectPending() }
             return Outcome(next, effects: [request.effect])
         }
         return result(state, event)
@@ -220,7 +262,25 @@ public enum ServerLifecycle {
         }
         var next = state
         next.drives[index].imageId = image
+        next.drives[index].ejectAtReboot = false
         return Outcome(next, effects: state.isLive ? [effect] : [])
+    }
+
+    /// An eject at the guest's next reset: the disc stays readable until
+    /// then, and the VM is made to wait at that reset so the disc is out
+    /// before the firmware looks for a boot device. A VM that does not run
+    /// has no reset to wait for: its disc goes now.
+    static func deferredEject(_ state: State, drive: String) throws(Refusal) -> Outcome {
+        guard state.isLive else {
+            return try media("eject", state, drive: drive, to: nil, effect: .ejectMedium(drive: drive, force: true))
+        }
+        if let task = state.taskState { throw Refusal(action: "eject", reason: .taskState(task)) }
+        guard mediaStates.contains(state.vmState) else { throw Refusal(action: "eject", reason: .vmState(state.vmState)) }
+        guard let index = state.drives.firstIndex(where: { $0.id == drive }) else { throw Refusal(action: "eject", reason: .noSuchDrive(drive)) }
+        guard state.drives[index].imageId != nil else { throw Refusal(action: "eject", reason: .driveEmpty(drive)) }
+        var next = state
+        next.drives[index].ejectAtReboot = true
+        return Outcome(next, effects: [.holdReboots])
     }
 
     /// Everything but requests: never refused, at most ignored.
@@ -285,6 +345,7 @@ public enum ServerLifecycle {
             default: return Outcome(state)
             }
             next.powerState = .shutdown
+            next.ejectPending()
             return Outcome(next)
 
         case .cpusPaused:
@@ -336,10 +397,21 @@ public enum ServerLifecycle {
             case .building, .stopped, .deleted: return Outcome(next)
             }
             next.powerState = .shutdown
+            next.ejectPending()
             return Outcome(next)
 
         case .guestReset:
             return Outcome(state)
+
+        case .guestRebooting:
+            // The VM waits at its reset whatever the state says: the discs
+            // due go out, then it boots again. A delete under way ends it anyway.
+            guard task != .deleting else { return Outcome(state) }
+            next.ejectPending()
+            let ejects = zip(state.drives, next.drives).compactMap { before, after in
+                before.imageId != after.imageId ? Effect.ejectMedium(drive: before.id, force: true) : nil
+            }
+            return Outcome(next, effects: ejects + [.finishReboot])
 
         case .trayMoved(let drive, let open):
             // A guest that opens a tray has ejected the disc: the record says
@@ -349,11 +421,13 @@ public enum ServerLifecycle {
                 return Outcome(state)
             }
             next.drives[index].imageId = nil
+            next.drives[index].ejectAtReboot = false
             return Outcome(next, effects: state.isLive ? [.ejectMedium(drive: drive, force: true)] : [])
 
         case .mediaChangeFailed(let drive, let image):
             guard let index = state.drives.firstIndex(where: { $0.id == drive }) else { return Outcome(state) }
             next.drives[index].imageId = image
+            next.drives[index].ejectAtReboot = false
             return Outcome(next)
 
         case .guestPanicked:
@@ -361,7 +435,7 @@ public enum ServerLifecycle {
             next.powerState = .crashed
             return Outcome(next, fault: "The guest operating system crashed (kernel panic).")
 
-        case .start, .stop, .pause, .unpause, .unrescue, .reboot, .rescue, .createImage, .eject, .insert:
+        case .start, .stop, .pause, .unpause, .unrescue, .reboot, .rescue, .createImage, .eject, .insert, .ejectAtReboot:
             // Requests are handled by `transition`.
             return Outcome(state)
         }
@@ -381,7 +455,8 @@ public enum ServerLifecycle {
             default: if state.vmState == .building || state.vmState == .stopped { next.vmState = .active }
             }
             next.powerState = next.vmState == .paused ? .paused : .running
-            return Outcome(next, effects: [.applyForwards])
+            // A new Nimbus's runtime does not know the VM holds its reboots: say so again.
+            return Outcome(next, effects: [.applyForwards] + (state.ejectsPending ? [.holdReboots] : []))
         }
         var fault: String?
         switch state.vmState {
@@ -395,6 +470,7 @@ public enum ServerLifecycle {
             break
         }
         next.powerState = .shutdown
+        next.ejectPending()
         return Outcome(next, fault: fault)
     }
 }

@@ -39,6 +39,11 @@ public protocol VMRuntime: Sendable {
     func ejectMedium(_ id: ServerID, drive: String, force: Bool) async throws
     /// Puts the ISO `file` into `drive`, read-only, and closes the tray.
     func insertMedium(_ id: ServerID, drive: String, file: String) async throws
+    /// From now on the guest's resets wait: the VM pauses before the
+    /// firmware runs again, and a `guestRebooting` event says so.
+    func holdReboots(_ id: ServerID) async throws
+    /// Lets a VM that waits at its guest's reset boot again; later resets no longer wait.
+    func finishReboot(_ id: ServerID) async throws
 
     // MARK: Disks
 

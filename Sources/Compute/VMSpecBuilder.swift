@@ -34,10 +34,11 @@ struct VMSpecBuilder {
 
     /// The VM for `server`: its root disk, its CD drives with `media` (the
     /// ISO file in each drive that holds one), the rescue medium first while
-    /// rescued, the config drive, and one NIC per port.
+    /// rescued, the config drive, and one NIC per port. `boot: .cdrom`
+    /// puts the CD drives ahead of the disk for the first boot only.
     func spec(
         for server: Server, image: Image, media: [String: String] = [:], rescue: RescueMedia? = nil, configDrive: String? = nil,
-        nics plans: [NICPlan], paths: InstancePaths
+        nics plans: [NICPlan], paths: InstancePaths, boot: ServerLifecycle.BootDevice = .disk
     ) throws -> VMSpec {
         let properties = image.properties
         let diskBus = try bus(properties["hw_disk_bus"], default: .virtio, name: "hw_disk_bus")
@@ -53,14 +54,22 @@ struct VMSpecBuilder {
         case nil:
             break
         }
-        drives.append(Drive(id: Self.rootDiskID, kind: .disk, bus: diskBus, file: paths.disk, format: "qcow2", bootIndex: first))
         // Disk first, CDs next: the firmware falls through the blank disk to
         // the installer, and after the install a reboot lands on the disk. A
         // drive whose disc was ejected is there, empty, for the next one.
-        for (index, drive) in server.drives.enumerated() {
+        var usual = [Self.rootDiskID: first]
+        for (index, drive) in server.drives.enumerated() { usual[drive.id] = first + 1 + index }
+        var launch = usual
+        if boot == .cdrom {
+            // Once from CD: the drives keep their order, ahead of the disk.
+            for (index, drive) in server.drives.enumerated() { launch[drive.id] = first + index }
+            launch[Self.rootDiskID] = first + server.drives.count
+        }
+        drives.append(Drive(id: Self.rootDiskID, kind: .disk, bus: diskBus, file: paths.disk, format: "qcow2", bootIndex: launch[Self.rootDiskID]))
+        for drive in server.drives {
             drives.append(Drive(
                 id: drive.id, kind: .cdrom, bus: cdromBus, file: media[drive.id], format: "raw", readOnly: true,
-                bootIndex: first + 1 + index))
+                bootIndex: launch[drive.id]))
         }
         if let configDrive {
             // Never booted from: no boot index.
@@ -85,11 +94,13 @@ struct VMSpecBuilder {
                 gateway: plan.gateway ?? Self.firstHost(plan.cidr), dhcpStart: plan.address,
                 hostname: Self.hostname(server.name), restrict: true)
         }
-        return VMSpec(
+        var spec = VMSpec(
             name: server.name.isEmpty ? server.id.rawValue : server.name, uuid: server.id.rawValue, machine: machine,
             accelerator: accelerator, cpus: server.vcpus, memoryMiB: server.ram, firmware: firmware, drives: drives,
             nics: nics, sockets: VMSpec.Sockets(qmp: paths.qmpSocket, serial: paths.serialSocket, vnc: paths.vncSocket),
             pidFile: paths.pidFile, startPaused: true)
+        if launch != usual { spec.bootIndexesAfterFirstBoot = usual }
+        return spec
     }
 
     /// The QEMU netdev id of the server's `index`th NIC, in port order.

@@ -16,6 +16,7 @@ struct ServerActions {
         case .start: try compute.start(id, auth)
         case .stop: try compute.stop(id, auth)
         case .reboot(let hard): try compute.reboot(id, hard: hard, auth)
+        case .rebootFrom(let boot, let hard): try compute.reboot(id, hard: hard, from: boot == .cdrom ? .cdrom : .disk, auth)
         case .pause: try await compute.pause(id, auth)
         case .unpause: try await compute.unpause(id, auth)
         case .lock: try compute.setLocked(true, id, auth)
@@ -27,8 +28,8 @@ struct ServerActions {
         case .rescue(let imageRef, let adminPass): return try rescue(id, imageRef: imageRef, adminPass: adminPass, auth)
         case .consoleOutput(let length): return try consoleOutput(id, length: length, auth)
         case .legacyConsole(let kind, let type): return try await legacyConsole(id, kind, type: type, auth)
-        case .eject(let drive, let force):
-            return try JSONMessages.response(Self.mediaList(try await compute.eject(id, drive: drive, force: force, auth)))
+        case .eject(let drive, let force, let atReboot):
+            return try JSONMessages.response(Self.mediaList(try await compute.eject(id, drive: drive, force: force, atReboot: atReboot, auth)))
         case .insert(let image, let drive):
             return try JSONMessages.response(Self.mediaList(try await compute.insert(id, imageRef: image, drive: drive, auth)))
         }
@@ -41,7 +42,7 @@ struct ServerActions {
             Nova.MediaList.Drive(
                 drive: status.drive, bus: status.bus,
                 image: status.image.map { Nova.MediaList.ImageRef(id: $0.id.rawValue, name: $0.name) },
-                trayOpen: status.trayOpen, locked: status.locked)
+                trayOpen: status.trayOpen, locked: status.locked, ejectAtReboot: status.ejectAtReboot)
         })
     }
 

@@ -5,17 +5,22 @@ import OpenStackAPI
 /// `nimbus server ...`: what the openstack client has no command for.
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "server", abstract: "A server's screen, keyboard and CD drives.",
-        subcommands: [Screenshot.self, SendKeys.self, Media.self, Eject.self, Insert.self])
+        commandName: "server", abstract: "Create and reboot servers; a server's screen, keyboard and CD drives.",
+        subcommands: [Create.self, Reboot.self, Screenshot.self, SendKeys.self, Media.self, Eject.self, Insert.self])
 
     /// Signs in as the openstack client would and finds the server.
     static func connect(_ reference: String) async throws -> (ComputeClient, String) {
         do {
-            let client = try await ComputeClient.signIn(try CloudCredentials.resolve())
+            let client = try await connect()
             return (client, try await client.serverID(reference))
         } catch {
             throw ValidationError("\(error)")
         }
+    }
+
+    /// Signs in as the openstack client would.
+    static func connect() async throws -> ComputeClient {
+        do { return try await ComputeClient.signIn(try CloudCredentials.resolve()) } catch { throw ValidationError("\(error)") }
     }
 
     struct Screenshot: AsyncParsableCommand {

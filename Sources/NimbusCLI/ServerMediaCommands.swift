@@ -23,7 +23,7 @@ extension ServerCommand {
             guard !list.media.isEmpty else { return "The server has no CD drive." }
             let rows = [["DRIVE", "BUS", "TRAY", "MEDIUM"]] + list.media.map { drive in
                 [drive.drive, drive.bus, (drive.trayOpen ? "open" : "closed") + (drive.locked ? ", locked" : ""),
-                 drive.image.map { "\($0.name ?? "-") (\($0.id))" } ?? "(empty)"]
+                 (drive.image.map { "\($0.name ?? "-") (\($0.id))" } ?? "(empty)") + (drive.ejectAtReboot ? ", ejected at the next reboot" : "")]
             }
             let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
             return rows.map { row in
@@ -40,10 +40,12 @@ extension ServerCommand {
         @Argument(help: "The server's name or ID.") var server: String
         @Option(name: .long, help: "The drive (default: the installer's, cd0).") var drive: String?
         @Flag(name: .long, help: "Eject even when the guest locked the tray.") var force = false
+        @Flag(name: .customLong("at-reboot"), help: "Leave the disc readable until the guest reboots, and take it out then.")
+        var atReboot = false
 
         func run() async throws {
             let (client, id) = try await ServerCommand.connect(server)
-            do { _ = try await client.action(id, .eject(drive: drive, force: force)) } catch { throw ValidationError("\(error)") }
+            do { _ = try await client.action(id, .eject(drive: drive, force: force, atReboot: atReboot)) } catch { throw ValidationError("\(error)") }
             print(try await Media.table(client, id))
         }
     }

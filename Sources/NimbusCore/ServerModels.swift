@@ -45,10 +45,24 @@ public struct CDDrive: Sendable, Codable, Equatable, Hashable {
     public var id: String
     /// The ISO image in the drive; nil when empty.
     public var imageId: ImageID?
+    /// The disc is taken out when the guest next resets (or the VM stops),
+    /// not now: the guest reads it until then.
+    public var ejectAtReboot: Bool
 
-    public init(id: String, imageId: ImageID?) {
+    public init(id: String, imageId: ImageID?, ejectAtReboot: Bool = false) {
         self.id = id
         self.imageId = imageId
+        self.ejectAtReboot = ejectAtReboot
+    }
+
+    enum CodingKeys: String, CodingKey { case id, imageId, ejectAtReboot }
+
+    // Drives recorded before deferred ejects existed have no `ejectAtReboot`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        imageId = try container.decodeIfPresent(ImageID.self, forKey: .imageId)
+        ejectAtReboot = try container.decodeIfPresent(Bool.self, forKey: .ejectAtReboot) ?? false
     }
 }
 

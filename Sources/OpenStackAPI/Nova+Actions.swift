@@ -16,10 +16,18 @@ extension Nova {
         case consoleOutput(length: Int?)
         /// Nova before 2.6: os-getSerialConsole / os-getVNCConsole with a console type.
         case legacyConsole(ConsoleProtocol, type: String)
-        /// Nimbus's: take the disc out of a CD drive (the installer's when nil).
-        case eject(drive: String?, force: Bool)
+        /// Nimbus's: take the disc out of a CD drive (the installer's when
+        /// nil), now or at the guest's next reset.
+        case eject(drive: String?, force: Bool, atReboot: Bool = false)
+        /// Nimbus's: a reboot (SOFT or HARD) that starts once from `boot`.
+        case rebootFrom(BootDevice, hard: Bool)
         /// Nimbus's: put an ISO image (id or name) into an empty CD drive.
         case insert(image: String, drive: String?)
+
+        /// Where a `nimbus-reboot` starts this one boot.
+        public enum BootDevice: String, Sendable, Equatable, CaseIterable {
+            case disk, cdrom
+        }
 
         public enum ConsoleProtocol: String, Sendable, Equatable {
             case serial = "os-getSerialConsole"
@@ -44,6 +52,7 @@ extension Nova {
             case .consoleOutput: "os-getConsoleOutput"
             case .legacyConsole(let kind, _): kind.rawValue
             case .eject: "nimbus-eject"
+            case .rebootFrom: "nimbus-reboot"
             case .insert: "nimbus-insert"
             }
         }
@@ -65,11 +74,16 @@ extension Nova {
             case "unlock": return .unlock
             case "unrescue": return .unrescue
             case "reboot":
-                guard case .object(let object) = argument, let type = object["type"]?.stringValue?.uppercased(),
-                      type == "SOFT" || type == "HARD" else {
+                guard case .object(let object) = argument else {
                     throw NimbusError.badRequest("Invalid input for field/attribute reboot: 'type' must be SOFT or HARD.")
                 }
-                return .reboot(hard: type == "HARD")
+                return .reboot(hard: try Self.rebootIsHard(object, name))
+            case "nimbus-reboot":
+                let object = try Self.object(argument, name, allowed: ["type", "boot"])
+                guard let value = object["boot"]?.stringValue, let boot = BootDevice(rawValue: value) else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute nimbus-reboot: 'boot' must be cdrom or disk.")
+                }
+                return .rebootFrom(boot, hard: object["type"] == nil ? false : try Self.rebootIsHard(object, name))
             case "addSecurityGroup", "removeSecurityGroup":
                 guard case .object(let object) = argument, let group = object["name"]?.stringValue, !group.isEmpty else {
                     throw NimbusError.badRequest("Invalid input for field/attribute \(name): 'name' is a required property.")
@@ -107,11 +121,15 @@ extension Nova {
                 }
                 return .legacyConsole(ConsoleProtocol(rawValue: name) ?? .serial, type: type)
             case "nimbus-eject":
-                let object = try Self.object(argument, name, allowed: ["drive", "force"])
-                if let force = object["force"], force.boolValue == nil {
-                    throw NimbusError.badRequest("Invalid input for field/attribute force. Value: \(force). It must be a boolean.")
+                let object = try Self.object(argument, name, allowed: ["drive", "force", "at_reboot"])
+                for key in ["force", "at_reboot"] {
+                    if let value = object[key], value.boolValue == nil {
+                        throw NimbusError.badRequest("Invalid input for field/attribute \(key). Value: \(value). It must be a boolean.")
+                    }
                 }
-                return .eject(drive: try Self.drive(object, name), force: object["force"]?.boolValue ?? false)
+                return .eject(
+                    drive: try Self.drive(object, name), force: object["force"]?.boolValue ?? false,
+                    atReboot: object["at_reboot"]?.boolValue ?? false)
             case "nimbus-insert":
                 let object = try Self.object(argument, name, allowed: ["drive", "image"])
                 guard let image = object["image"]?.stringValue, !image.isEmpty else {
@@ -121,6 +139,14 @@ extension Nova {
             default:
                 throw NimbusError(.notImplemented, "Server action \(name) is not implemented yet.")
             }
+        }
+
+        /// A reboot's `type`: SOFT or HARD, in any case.
+        static func rebootIsHard(_ object: [String: JSONValue], _ name: String) throws -> Bool {
+            guard let type = object["type"]?.stringValue?.uppercased(), type == "SOFT" || type == "HARD" else {
+                throw NimbusError.badRequest("Invalid input for field/attribute \(name): 'type' must be SOFT or HARD.")
+            }
+            return type == "HARD"
         }
 
         /// The optional `drive` of a media action: a string when given.
@@ -159,8 +185,13 @@ extension Nova {
             case .consoleOutput(let length):
                 argument = .object(length.map { ["length": JSONValue($0)] } ?? [:])
             case .legacyConsole(_, let type): argument = ["type": .string(type)]
-            case .eject(let drive, let force):
-                argument = .object(["force": .bool(force)].merging(drive.map { ["drive": .string($0)] } ?? [:]) { $1 })
+            case .eject(let drive, let force, let atReboot):
+                var object: [String: JSONValue] = ["force": .bool(force)]
+                if atReboot { object["at_reboot"] = .bool(true) }
+                if let drive { object["drive"] = .string(drive) }
+                argument = .object(object)
+            case .rebootFrom(let boot, let hard):
+                argument = ["type": hard ? "HARD" : "SOFT", "boot": .string(boot.rawValue)]
             case .insert(let image, let drive):
                 argument = .object(["image": .string(image)].merging(drive.map { ["drive": .string($0)] } ?? [:]) { $1 })
             }
@@ -238,18 +269,22 @@ extension Nova {
             public var image: ImageRef?
             public var trayOpen: Bool
             public var locked: Bool
+            /// The disc goes at the guest's next reset (`nimbus-eject` with `at_reboot`).
+            public var ejectAtReboot: Bool
 
-            public init(drive: String, bus: String, image: ImageRef?, trayOpen: Bool, locked: Bool) {
+            public init(drive: String, bus: String, image: ImageRef?, trayOpen: Bool, locked: Bool, ejectAtReboot: Bool = false) {
                 self.drive = drive
                 self.bus = bus
                 self.image = image
                 self.trayOpen = trayOpen
                 self.locked = locked
+                self.ejectAtReboot = ejectAtReboot
             }
 
             enum CodingKeys: String, CodingKey {
                 case drive, bus, image, locked
                 case trayOpen = "tray_open"
+                case ejectAtReboot = "eject_at_reboot"
             }
 
             public func encode(to encoder: any Encoder) throws {
@@ -260,6 +295,7 @@ extension Nova {
                 try container.encode(image, forKey: .image)
                 try container.encode(trayOpen, forKey: .trayOpen)
                 try container.encode(locked, forKey: .locked)
+                try container.encode(ejectAtReboot, forKey: .ejectAtReboot)
             }
         }
 

@@ -25,6 +25,11 @@ public struct VMSpec: Sendable, Equatable {
     public var pidFile: String?
     /// Start with the CPUs stopped, so consoles can attach before the first instruction.
     public var startPaused: Bool
+    /// For a boot-once order: each drive's boot index from the second boot
+    /// on (by device id), set while the CPUs still wait, so the firmware's
+    /// first boot keeps the launch order and every reset after it does not.
+    /// Empty when the launch order is the usual one.
+    public var bootIndexesAfterFirstBoot: [String: Int] = [:]
 
     public init(
         name: String, uuid: String? = nil, machine: String = "q35", accelerator: Accelerator = .tcg, cpus: Int = 1,

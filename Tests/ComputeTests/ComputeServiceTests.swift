@@ -326,6 +326,86 @@ struct ComputeServiceTests {
         #expect(try cloud.current(server.id).drives == [CDDrive(id: "cd0", imageId: nil)])
     }
 
+    @Test("an eject at reboot leaves the disc until the guest resets; the VM waits there, loses the disc, and boots on")
+    func ejectAtReboot() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let supervisor = Task { try await InstanceSupervisor(compute: cloud.compute).run() }
+        defer { supervisor.cancel() }
+        let iso = try await cloud.image()
+        let server = try await cloud.server(image: iso)
+        let id = server.id.rawValue
+
+        let pending = try await cloud.compute.eject(id, drive: nil, force: false, atReboot: true, cloud.admin)
+        #expect(pending[0].image?.id == iso.id && pending[0].ejectAtReboot, "the guest still reads the disc")
+        #expect(cloud.runtime.withRecord { $0.running[server.id]?.media["cd0"] ?? nil } != nil)
+        #expect(cloud.runtime.withRecord { $0.running[server.id]?.holdsReboots } == true)
+        let generation = cloud.runtime.withRecord { $0.running[server.id]?.generation }
+
+        cloud.runtime.emit(.guestRebooting, from: server.id)
+        try await waitFor { cloud.calls().contains("finish-reboot \(server.id)") }
+        await cloud.settled()
+        let calls = cloud.calls()
+        let eject = try #require(calls.firstIndex(of: "eject \(server.id) cd0 force"), "\(calls)")
+        let finish = try #require(calls.firstIndex(of: "finish-reboot \(server.id)"), "\(calls)")
+        #expect(eject < finish, "the disc is out before the firmware runs again")
+        #expect(try cloud.current(server.id).drives == [CDDrive(id: "cd0", imageId: nil)])
+        let vm = try #require(cloud.runtime.withRecord { $0.running[server.id] })
+        #expect(!vm.holdsReboots && !vm.waitingAtReset && vm.generation == generation, "the same VM boots on")
+        #expect(try cloud.current(server.id).status == "ACTIVE")
+
+        // A VM that stops before it resets loses the disc too, and starts without it.
+        _ = try await cloud.compute.insert(id, imageRef: iso.id.rawValue, drive: nil, cloud.admin)
+        _ = try await cloud.compute.eject(id, drive: nil, force: false, atReboot: true, cloud.admin)
+        try cloud.compute.stop(id, cloud.admin)
+        await cloud.settled()
+        #expect(try cloud.current(server.id).drives == [CDDrive(id: "cd0", imageId: nil)])
+        // Stopped, there is no reset to wait for: the disc goes at once.
+        _ = try await cloud.compute.insert(id, imageRef: iso.id.rawValue, drive: nil, cloud.admin)
+        let now = try await cloud.compute.eject(id, drive: nil, force: false, atReboot: true, cloud.admin)
+        #expect(now[0].image == nil && !now[0].ejectAtReboot)
+
+        // A reboot through the API boots without it as well.
+        _ = try await cloud.compute.insert(id, imageRef: iso.id.rawValue, drive: nil, cloud.admin)
+        try cloud.compute.start(id, cloud.admin)
+        await cloud.settled()
+        _ = try await cloud.compute.eject(id, drive: nil, force: false, atReboot: true, cloud.admin)
+        try cloud.compute.reboot(id, hard: true, cloud.admin)
+        await cloud.settled()
+        #expect(cloud.spec(server.id)?.drive("cd0")?.file == nil)
+        #expect(try cloud.current(server.id).drives == [CDDrive(id: "cd0", imageId: nil)])
+
+        let empty = try #require(await refusal { _ = try await cloud.compute.eject(id, drive: nil, force: false, atReboot: true, cloud.admin) })
+        #expect(empty.code == .conflict && empty.message.contains("is empty"), "\(empty.message)")
+    }
+
+    @Test("a reboot from CD boots the CD drives first once; the guest's own reboots after it start from the disk")
+    func rebootFromCD() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let iso = try await cloud.image()
+        let server = try await cloud.server(image: iso)
+        let id = server.id.rawValue
+
+        try cloud.compute.reboot(id, hard: false, from: .cdrom, cloud.admin)
+        await cloud.settled()
+        let once = try #require(cloud.spec(server.id))
+        #expect(once.drive("cd0")?.bootIndex == 0 && once.drive("disk0")?.bootIndex == 1)
+        #expect(once.spec.bootIndexesAfterFirstBoot == ["disk0": 0, "cd0": 1])
+        #expect(try cloud.current(server.id).status == "ACTIVE")
+
+        try cloud.compute.reboot(id, hard: true, cloud.admin)
+        await cloud.settled()
+        let usual = try #require(cloud.spec(server.id))
+        #expect(usual.drive("disk0")?.bootIndex == 0 && usual.drive("cd0")?.bootIndex == 1)
+        #expect(usual.spec.bootIndexesAfterFirstBoot.isEmpty)
+
+        _ = try await cloud.compute.eject(id, drive: nil, force: false, cloud.admin)
+        let noDisc = try #require(await refusal { try cloud.compute.reboot(id, hard: true, from: .cdrom, cloud.admin) })
+        #expect(noDisc.code == .conflict && noDisc.message.contains("no CD drive holds a disc"), "\(noDisc.message)")
+        #expect(try cloud.current(server.id).status == "ACTIVE")
+    }
+
     @Test("bad media requests are clear 4xx and change nothing")
     func badMedia() async throws {
         let cloud = try await ComputeHarness()

@@ -14,6 +14,8 @@ struct QEMUEventMappingTests {
         #expect(QEMURuntime.lifecycleEvent(.deviceTrayMoved(device: "", id: "/machine/peripheral/cd1", trayOpen: false))
             == .trayMoved(drive: "cd1", open: false))
         #expect(QEMURuntime.lifecycleEvent(.guestPanicked) == .guestPanicked)
+        // Only while reboots are held does a guest's reset come as a SHUTDOWN: the VM waits.
+        #expect(QEMURuntime.lifecycleEvent(.shutdown(guest: true, reason: "guest-reset")) == .guestRebooting)
         for kind: QMPEventKind in [.stop, .resume, .powerdown, .shutdown(guest: true, reason: "guest-shutdown"), .other("RTC_CHANGE")] {
             #expect(QEMURuntime.lifecycleEvent(kind) == nil, "\(kind)")
         }

@@ -30,12 +30,17 @@ struct ServerLifecycleTests {
         }
     }
 
-    /// No drive (a server from a disk image), the installer's drive with its ISO, and emptied.
-    static let driveVariants: [[CDDrive]] = [[], [CDDrive(id: "cd0", imageId: iso)], [CDDrive(id: "cd0", imageId: nil)]]
+    /// No drive (a server from a disk image), the installer's drive with
+    /// its ISO, the same due to be ejected at the next reset, and emptied.
+    static let driveVariants: [[CDDrive]] = [
+        [], [CDDrive(id: "cd0", imageId: iso)], [CDDrive(id: "cd0", imageId: iso, ejectAtReboot: true)], [CDDrive(id: "cd0", imageId: nil)],
+    ]
 
     /// Every event, with each kind of argument.
     static let events: [Event] = [
         .start, .stop, .pause, .unpause, .unrescue, .delete, .reboot(hard: false), .reboot(hard: true),
+        .reboot(hard: false, boot: .cdrom), .reboot(hard: true, boot: .cdrom), .ejectAtReboot(drive: "cd0"), .ejectAtReboot(drive: "cd1"),
+        .guestRebooting,
         .rescue(image: rescueImage), .createImage(snapshotImage),
         .scheduled, .launched, .launchFailed("no"), .poweredOff, .cpusPaused, .cpusResumed, .actionFailed("refused"),
         .imageCopied, .imageFinished, .destroyed, .adopted(alive: true), .adopted(alive: false),
@@ -53,6 +58,8 @@ struct ServerLifecycleTests {
         .stop: ("stop", [.active, .error], .poweringOff, .powerOff(.guest)),
         .reboot(hard: false): ("reboot", [.active], .rebooting, .restart(.guest)),
         .reboot(hard: true): ("reboot", [.active, .stopped, .paused, .error], .rebootingHard, .restart(.none)),
+        .reboot(hard: false, boot: .cdrom): ("reboot", [.active], .rebooting, .restart(.guest, boot: .cdrom)),
+        .reboot(hard: true, boot: .cdrom): ("reboot", [.active, .stopped, .paused, .error], .rebootingHard, .restart(.none, boot: .cdrom)),
         .pause: ("pause", [.active], .pausing, .pauseCPUs),
         .unpause: ("unpause", [.paused], .unpausing, .resumeCPUs),
         .rescue(image: rescueImage): ("rescue", [.active, .stopped, .error], .rescuing, .restart(.guest)),
@@ -91,6 +98,24 @@ struct ServerLifecycleTests {
         var next = state
         let live = state.powerState == .running || state.powerState == .paused
         switch event {
+        case .ejectAtReboot(let drive) where !live:
+            // Nothing runs to reset: the disc goes now.
+            return expected(state, .eject(drive: drive, force: true))
+        case .ejectAtReboot(let drive):
+            if let task = state.taskState { return .failure(.init(action: "eject", reason: .taskState(task))) }
+            guard [.active, .paused, .rescued, .stopped, .error].contains(state.vmState) else {
+                return .failure(.init(action: "eject", reason: .vmState(state.vmState)))
+            }
+            guard let index = state.drives.firstIndex(where: { $0.id == drive }) else {
+                return .failure(.init(action: "eject", reason: .noSuchDrive(drive)))
+            }
+            guard state.drives[index].imageId != nil else { return .failure(.init(action: "eject", reason: .driveEmpty(drive))) }
+            next.drives[index].ejectAtReboot = true
+            return .success(Outcome(next, effects: [.holdReboots]))
+        case .guestRebooting:
+            guard state.taskState != .deleting else { return .success(Outcome(state)) }
+            let due = state.drives.filter(\.ejectAtReboot).map { ServerLifecycle.Effect.ejectMedium(drive: $0.id, force: true) }
+            return .success(Outcome(emptied(state), effects: due + [.finishReboot]))
         case .eject(let drive, _), .insert(let drive, _):
             let action = if case .eject = event { "eject" } else { "insert" }
             if let task = state.taskState { return .failure(.init(action: action, reason: .taskState(task))) }
@@ -100,6 +125,7 @@ struct ServerLifecycleTests {
             guard let index = state.drives.firstIndex(where: { $0.id == drive }) else {
                 return .failure(.init(action: action, reason: .noSuchDrive(drive)))
             }
+            next.drives[index].ejectAtReboot = false
             switch (event, state.drives[index].imageId) {
             case (.eject(_, let force), _?):
                 next.drives[index].imageId = nil
@@ -111,22 +137,31 @@ struct ServerLifecycleTests {
             default: return .failure(.init(action: action, reason: .driveFull(drive)))
             }
         case .mediaChangeFailed(let drive, let image):
-            if let index = state.drives.firstIndex(where: { $0.id == drive }) { next.drives[index].imageId = image }
+            if let index = state.drives.firstIndex(where: { $0.id == drive }) {
+                next.drives[index].imageId = image
+                next.drives[index].ejectAtReboot = false
+            }
             return .success(Outcome(next))
         case .trayMoved(let drive, true):
             guard let index = state.drives.firstIndex(where: { $0.id == drive }), state.drives[index].imageId != nil else {
                 return .success(Outcome(state))
             }
             next.drives[index].imageId = nil
+            next.drives[index].ejectAtReboot = false
             return .success(Outcome(next, effects: live ? [.ejectMedium(drive: drive, force: true)] : []))
         default: break
         }
         if let (action, allowed, task, effect) = requests[event] {
             if let current = state.taskState { return .failure(.init(action: action, reason: .taskState(current))) }
             guard allowed.contains(state.vmState) else { return .failure(.init(action: action, reason: .vmState(state.vmState))) }
+            if case .reboot(_, .cdrom) = event, !state.drives.contains(where: { $0.imageId != nil && !$0.ejectAtReboot }) {
+                return .failure(.init(action: action, reason: .noDisc))
+            }
             next.taskState = task
             if case .rescue(let image) = event { next.rescueImage = image }
             if event == .unrescue { next.rescueImage = nil }
+            // Every request that boots the VM again takes the discs due at the next reset.
+            if case .restart = effect { next = emptied(next) }
             return .success(Outcome(next, effects: [effect]))
         }
         if let byTask = results[event] {
@@ -135,6 +170,8 @@ struct ServerLifecycleTests {
             next.powerState = settled.power ?? state.powerState
             next.taskState = settled.task
             if case .launchFailed = event, task == .rescuing { next.rescueImage = nil }
+            // A VM that stopped has no reset to wait for.
+            if event == .poweredOff { next = emptied(next) }
             return .success(Outcome(
                 next, effects: event == .scheduled ? [.build] : [], fault: settled.fault,
                 launched: event == .launched && task == .spawning))
@@ -157,7 +194,10 @@ struct ServerLifecycleTests {
                 next.vmState = .stopped
                 next.rescueImage = nil
                 next.powerState = .shutdown
-            case .error: next.powerState = .shutdown
+                next = emptied(next)
+            case .error:
+                next.powerState = .shutdown
+                next = emptied(next)
             default: break
             }
             return .success(Outcome(next))
@@ -185,8 +225,10 @@ struct ServerLifecycleTests {
             default: break
             }
             next.powerState = next.vmState == .paused ? .paused : .running
-            return Outcome(next, effects: [.applyForwards])
+            let pending = state.drives.contains(where: \.ejectAtReboot)
+            return Outcome(next, effects: [.applyForwards] + (pending ? [.holdReboots] : []))
         }
+        next = emptied(next)
         next.powerState = .shutdown
         switch state.vmState {
         case .building:
@@ -198,6 +240,13 @@ struct ServerLifecycleTests {
         default: break
         }
         return Outcome(next)
+    }
+
+    /// The state with every disc that waited for the next reset taken out.
+    static func emptied(_ state: State) -> State {
+        var next = state
+        next.drives = state.drives.map { $0.ejectAtReboot ? CDDrive(id: $0.id, imageId: nil) : $0 }
+        return next
     }
 
     // MARK: Tests

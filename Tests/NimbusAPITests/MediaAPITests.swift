@@ -90,4 +90,50 @@ struct MediaAPITests {
             }
         }
     }
+
+    @Test("an eject at reboot keeps the disc and says so; nimbus-reboot boots once from CD; bad bodies are Nova's 400 and 409")
+    func ejectAtRebootAndBootOnce() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            var iso = [UInt8](repeating: 0, count: 18 * 2048)
+            iso[16 * 2048] = 1
+            iso.replaceSubrange(16 * 2048 + 1..<16 * 2048 + 6, with: Array("CD001".utf8))
+            let isoID = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, iso)
+            let created = try await admin.send(.post, "/compute/v2.1/servers", json: #"{"server": {"name": "vm", "imageRef": "\#(isoID)", "flavorRef": "1", "networks": "none"}}"#)
+            let server = try #require((try created.object()["server"] as? [String: Any])?["id"] as? String)
+            func status() async throws -> String? {
+                (try await admin.send(.get, "/compute/v2.1/servers/\(server)").object()["server"] as? [String: Any])?["status"] as? String
+            }
+            for _ in 0..<100 where try await status() != "ACTIVE" { try await Task.sleep(for: .milliseconds(20)) }
+            func action(_ body: String) async throws -> TestResponse {
+                try await admin.send(.post, "/compute/v2.1/servers/\(server)/action", json: body)
+            }
+
+            let pending = try await action(#"{"nimbus-eject": {"at_reboot": true}}"#)
+            #expect(pending.status == .ok, "\(pending.text)")
+            let drive = try #require((try pending.object()["media"] as? [[String: Any]])?.first)
+            #expect((drive["image"] as? [String: Any])?["id"] as? String == isoID, "the disc stays until the reboot: \(pending.text)")
+            #expect(drive["eject_at_reboot"] as? Bool == true, "\(pending.text)")
+            let notBool = try await action(#"{"nimbus-eject": {"at_reboot": "soon"}}"#)
+            #expect(notBool.status == .badRequest && notBool.text.contains("at_reboot"), "\(notBool.text)")
+
+            // The only disc goes at the reboot: there is nothing to boot from CD.
+            let noDisc = try await action(#"{"nimbus-reboot": {"boot": "cdrom"}}"#)
+            #expect(noDisc.status == .conflict && noDisc.text.contains("no CD drive holds a disc"), "\(noDisc.text)")
+            #expect(try await action(#"{"reboot": {"type": "HARD"}}"#).status == .accepted)
+            for _ in 0..<100 where try await status() != "ACTIVE" { try await Task.sleep(for: .milliseconds(20)) }
+            let media = try await admin.send(.get, "/compute/v2.1/servers/\(server)/nimbus-media")
+            #expect((try media.object()["media"] as? [[String: Any]])?.first?["image"] is NSNull, "the reboot took the disc: \(media.text)")
+
+            #expect(try await action(#"{"nimbus-insert": {"image": "installer"}}"#).status == .ok)
+            let rebooted = try await action(#"{"nimbus-reboot": {"type": "HARD", "boot": "cdrom"}}"#)
+            #expect(rebooted.status == .accepted, "\(rebooted.text)")
+            for _ in 0..<100 where try await status() != "ACTIVE" { try await Task.sleep(for: .milliseconds(20)) }
+            let badBoot = try await action(#"{"nimbus-reboot": {"type": "HARD", "boot": "floppy"}}"#)
+            #expect(badBoot.status == .badRequest && badBoot.text.contains("cdrom or disk"), "\(badBoot.text)")
+            let badType = try await action(#"{"nimbus-reboot": {"type": "GENTLE", "boot": "cdrom"}}"#)
+            #expect(badType.status == .badRequest && badType.text.contains("SOFT or HARD"), "\(badType.text)")
+        }
+    }
 }

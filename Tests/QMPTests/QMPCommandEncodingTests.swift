@@ -20,6 +20,15 @@ struct QMPCommandEncodingTests {
         #expect(try line(QMPCommands.Capabilities()) == #"{"execute":"qmp_capabilities","id":1}"#)
     }
 
+    @Test("reset actions and boot indexes use QEMU's argument spellings")
+    func actions() throws {
+        #expect(try line(QMPCommands.SetAction(reboot: "shutdown", shutdown: "pause")) == #"{"execute":"set-action","arguments":{"reboot":"shutdown","shutdown":"pause"},"id":1}"#)
+        #expect(try line(QMPCommands.SetAction(reboot: "reset")) == #"{"execute":"set-action","arguments":{"reboot":"reset"},"id":1}"#)
+        #expect(
+            try line(QMPCommands.SetBootIndex(device: "disk0", index: 2))
+                == #"{"execute":"qom-set","arguments":{"path":"/machine/peripheral/disk0","property":"bootindex","value":2},"id":1}"#)
+    }
+
     @Test("media commands use QEMU's argument spellings")
     func media() throws {
         #expect(try line(QMPCommands.Eject(id: "cd0", force: true)) == #"{"execute":"eject","arguments":{"force":true,"id":"cd0"},"id":1}"#)

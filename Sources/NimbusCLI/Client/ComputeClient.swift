@@ -9,6 +9,8 @@ import FoundationNetworking
 struct ComputeClient: Sendable {
     let token: String
     let computeURL: String
+    /// The public endpoints of the catalog, by service type (image, network, ...).
+    var endpoints: [String: String] = [:]
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -30,11 +32,62 @@ struct ComputeClient: Sendable {
             throw Failure(description: "Sign-in at \(url) failed: \(message(json) ?? "HTTP \(response.statusCode)")")
         }
         let catalog = ((json?["token"] as? [String: Any])?["catalog"] as? [[String: Any]]) ?? []
-        let endpoints = catalog.first { $0["type"] as? String == "compute" }?["endpoints"] as? [[String: Any]] ?? []
-        guard let compute = endpoints.first(where: { $0["interface"] as? String == "public" })?["url"] as? String else {
+        var endpoints: [String: String] = [:]
+        for service in catalog {
+            guard let type = service["type"] as? String, let listed = service["endpoints"] as? [[String: Any]],
+                  let url = listed.first(where: { $0["interface"] as? String == "public" })?["url"] as? String else { continue }
+            endpoints[type] = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        guard let compute = endpoints["compute"] else {
             throw Failure(description: "The service catalog has no public compute endpoint.")
         }
-        return ComputeClient(token: token, computeURL: compute.hasSuffix("/") ? String(compute.dropLast()) : compute)
+        return ComputeClient(token: token, computeURL: compute, endpoints: endpoints)
+    }
+
+    /// GET a JSON document from a service of the catalog (`image`, `network`, `compute`).
+    func get(_ service: String, _ path: String) async throws -> [String: Any] {
+        guard let base = endpoints[service] else { throw Failure(description: "The service catalog has no public \(service) endpoint.") }
+        let (response, json) = try await Self.send("GET", base + path, body: nil, token: token)
+        guard response.statusCode == 200, let json else { throw Failure(description: message(json) ?? "HTTP \(response.statusCode) from \(path)") }
+        return json
+    }
+
+    /// The id of the one item of `list` whose id or name is `reference`.
+    static func pick(_ reference: String, from list: [[String: Any]], kind: String) throws -> String {
+        if let match = list.first(where: { $0["id"] as? String == reference }), let id = match["id"] as? String { return id }
+        let named = list.filter { $0["name"] as? String == reference }
+        guard named.count == 1, let id = named[0]["id"] as? String else {
+            throw Failure(description: named.isEmpty ? "No \(kind) with a name or ID of '\(reference)' exists." : "More than one \(kind) is named '\(reference)'; use its ID.")
+        }
+        return id
+    }
+
+    /// An image by id or name, through the image service.
+    func imageID(_ reference: String) async throws -> String {
+        let query = reference.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? reference
+        if let shown = try? await get("image", "/v2/images/\(query)"), let id = shown["id"] as? String { return id }
+        let found = try await get("image", "/v2/images?name=\(query)")
+        return try Self.pick(reference, from: found["images"] as? [[String: Any]] ?? [], kind: "image")
+    }
+
+    /// A flavor by id or name.
+    func flavorID(_ reference: String) async throws -> String {
+        try Self.pick(reference, from: try await get("compute", "/flavors")["flavors"] as? [[String: Any]] ?? [], kind: "flavor")
+    }
+
+    /// A network by id or name, through the network service.
+    func networkID(_ reference: String) async throws -> String {
+        let networks = try await get("network", "/v2.0/networks")["networks"] as? [[String: Any]] ?? []
+        return try Self.pick(reference, from: networks, kind: "network")
+    }
+
+    /// POST /servers; the new server's id.
+    func createServer(_ request: Nova.CreateServer) async throws -> String {
+        let (response, json) = try await Self.send("POST", "\(computeURL)/servers", body: try JSONEncoder().encode(request), token: token)
+        guard response.statusCode == 202, let id = (json?["server"] as? [String: Any])?["id"] as? String else {
+            throw Failure(description: message(json) ?? "HTTP \(response.statusCode)")
+        }
+        return id
     }
 
     /// A server by id or by exact name.
