@@ -151,6 +151,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            // Scripts the tests run (a browser, a terminal), not sources.
+            exclude: ["Browser", "Terminal"],
             swiftSettings: strict
         ),
     ]

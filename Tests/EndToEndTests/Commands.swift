@@ -127,11 +127,11 @@ extension OpenStackClient {
 }
 
 extension OpenStackClient {
-    /// Polls the console log until it contains `text`, and returns the log.
+    /// Polls the console log until it contains `text` (at least `times` times), and returns the log.
     @discardableResult
-    func waitForConsole(_ server: String, toShow text: String, seconds: Int = 90) async throws -> String {
+    func waitForConsole(_ server: String, toShow text: String, times: Int = 1, seconds: Int = 90) async throws -> String {
         var log = try succeed("console", "log", "show", server)
-        for _ in 0..<seconds where !log.contains(text) {
+        for _ in 0..<seconds where log.components(separatedBy: text).count - 1 < times {
             try await Task.sleep(for: .seconds(1))
             log = try succeed("console", "log", "show", server)
         }

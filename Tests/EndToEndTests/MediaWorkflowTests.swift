@@ -105,4 +105,64 @@ struct MediaWorkflowTests {
         _ = try again.succeed("server", "delete", "--wait", "my-instance", "second")
         withExtendedLifetime(restarted) {}
     }
+
+    @Test("""
+        `nimbus server create --cdrom` gives two drives; `eject --at-reboot` of both during the install: the installer \
+        still reads its disc, and the guest's own reboot takes them out and boots the installed system; `reboot --from \
+        cdrom` shows the installer once, and the guest's own reboot after a reinstall lands on the disk with the disc still in
+        """)
+    func ejectAtRebootAndBootOnce() async throws {
+        let iso = try await DemoISO.path().path
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        let key = try KeypairAccess(openstack, in: nimbus.dataDirectory.appendingPathComponent("work"))
+        _ = try openstack.succeed(
+            "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
+            "--file", iso, "demo-iso")
+        func nimbusCLI(_ arguments: String...) throws -> CommandResult {
+            try run(Repository.nimbusBinary, arguments, environment: openstack.credentials)
+        }
+        let created = try nimbusCLI("server", "create", "my-instance", "--flavor", "m1.tiny", "--image", "demo-iso", "--cdrom", "demo-iso", "--wait")
+        #expect(created.succeeded && created.stdout.contains("ACTIVE"), "\(created.stdout)\(created.stderr)")
+        #expect(created.stdout.contains("cd0") && created.stdout.contains("cd1"), "two drives: \(created.stdout)")
+        try await openstack.waitForConsole("my-instance", toShow: "Install to /dev/vda?")
+
+        // Both discs wait for the reboot; the installer reads one of them for the whole install.
+        for drive in ["cd0", "cd1"] {
+            let pending = try nimbusCLI("server", "eject", "my-instance", "--drive", drive, "--at-reboot")
+            #expect(pending.succeeded && pending.stdout.contains("ejected at the next reboot"), "\(pending.stdout)\(pending.stderr)")
+        }
+        try await openstack.installDemoOS("my-instance", hostname: "first-install", key: key.publicKey, ejectFromGuest: false, reboot: true)
+        let booted = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname first-install", seconds: 180)
+        #expect(booted.contains("is up: hostname first-install"), "\(booted.suffix(1500))")
+        let media = try nimbusCLI("server", "media", "my-instance")
+        #expect(media.stdout.components(separatedBy: "(empty)").count == 3, "both drives are empty after the reboot: \(media.stdout)")
+        #expect(!media.stdout.contains("next reboot"), "\(media.stdout)")
+
+        let address = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try openstack.succeed("server", "add", "floating", "ip", "my-instance", address)
+        let noDisc = try await key.sshWhenUp("for d in /dev/sr0 /dev/sr1; do dd if=$d of=/dev/null bs=2048 count=1 2>/dev/null && echo READ-OK; done; hostname", host: address)
+        #expect(noDisc.stdout.contains("first-install") && !noDisc.stdout.contains("READ-OK"), "\(noDisc.stdout)\(noDisc.stderr)")
+
+        // Once from CD: the installer again, on a server whose disk boots.
+        #expect(try nimbusCLI("server", "insert", "my-instance", "demo-iso").succeeded)
+        let reboot = try nimbusCLI("server", "reboot", "my-instance", "--from", "cdrom")
+        #expect(reboot.succeeded, "\(reboot.stderr)")
+        let installer = try await openstack.waitForConsole("my-instance", toShow: "Install to /dev/vda?", times: 2, seconds: 180)
+        #expect(installer.components(separatedBy: "Install to /dev/vda?").count - 1 >= 2, "the installer asks again: \(installer.suffix(1500))")
+        try await openstack.waitForServer("my-instance", status: "ACTIVE")
+        // Reinstall; the installer's own reboot, with the disc still in, starts from the disk.
+        try await openstack.installDemoOS("my-instance", hostname: "second-install", key: key.publicKey, ejectFromGuest: false, reboot: true)
+        let reinstalled = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname second-install", seconds: 180)
+        #expect(reinstalled.contains("is up: hostname second-install"), "\(reinstalled.suffix(1500))")
+        let after = try nimbusCLI("server", "media", "my-instance")
+        #expect(after.stdout.contains("demo-iso"), "the disc stayed in its drive: \(after.stdout)")
+        let hostname = try await key.sshWhenUp("hostname", host: address)
+        #expect(hostname.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "second-install", "\(hostname.stdout)\(hostname.stderr)")
+
+        let refused = try nimbusCLI("server", "reboot", "my-instance", "--from", "floppy")
+        #expect(!refused.succeeded && refused.stderr.contains("cdrom"), "\(refused.stderr)")
+        _ = try openstack.succeed("server", "delete", "--wait", "my-instance")
+    }
 }
