@@ -176,11 +176,8 @@ extension ComputeService {
         case .applyForwards:
             await applyForwards(id)
             return []
-        case .finishReboot:
-            do { try await runtime.finishReboot(id) } catch {
-                logger.error("a VM held at its reset was not let go", metadata: ["server.id": "\(id)", "error": "\(error)"])
-            }
-            return []
+        case .finishReboot(let resume):
+            return await finishReboot(id, resume: resume)
         case .ejectMedium, .insertMedium, .holdReboots:
             // Asked through the API, a media change runs in `changeMedia`,
             // which answers its caller; here it follows a guest's eject or
@@ -190,6 +187,28 @@ extension ComputeService {
             }
             return []
         }
+    }
+
+    /// Lets a VM held at its guest's reset boot on, once its drives are as
+    /// the record says. A disc that did not come out, or a VM that cannot be
+    /// let go, is started afresh from the record rather than left waiting;
+    /// if that fails too, the server is SHUTOFF, not falsely ACTIVE.
+    func finishReboot(_ id: ServerID, resume: Bool) async -> [Event] {
+        do {
+            let recorded = try store.server(id: id)?.drives ?? []
+            let live = try await runtime.driveStatus(id)
+            let stuck = recorded.filter { drive in drive.imageId == nil && live.contains { $0.drive == drive.id && $0.hasMedium } }
+            if stuck.isEmpty {
+                try await runtime.finishReboot(id, resume: resume)
+                return []
+            }
+            logger.warning("a disc due at the reset did not come out; the VM starts afresh", metadata: ["server.id": "\(id)"])
+        } catch {
+            logger.error("a VM held at its reset was not let go; it starts afresh", metadata: ["server.id": "\(id)", "error": "\(error)"])
+        }
+        await runtime.stop(id, paths: paths(id), grace: .zero)
+        if case .launchFailed = await launch(id) { return [.guestExited] }
+        return []
     }
 
     /// Whether a guest's own eject takes the disc out (the default), or the

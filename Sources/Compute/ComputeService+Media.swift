@@ -87,15 +87,14 @@ extension ComputeService {
         }
         try await operations.run(found.id) {
             let before = try store.server(id: found.id)?.drives ?? []
-            guard let (_, effects) = try apply(event, to: found.id, check: { current in
+            guard let (after, effects) = try apply(event, to: found.id, check: { current in
                 if current.locked, !Policy.isAdmin(auth) { throw NimbusError.conflict("Instance \(current.id) is locked") }
             }) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
             for effect in effects {
                 do { try await changeMedium(effect, on: found.id) } catch {
-                    // The drives the request changed are put back as they were (all of them when the record cannot be read).
-                    let now = (try? store.server(id: found.id)?.drives) ?? []
-                    for drive in before where !now.contains(drive) {
-                        _ = await record(.mediaChangeFailed(drive: drive.id, image: drive.imageId), for: found.id)
+                    // What this request changed is put back, and nothing else.
+                    for drive in before where !after.drives.contains(drive) {
+                        _ = await record(.mediaChangeFailed(drive), for: found.id)
                     }
                     throw Self.mediaError(error, found.id)
                 }

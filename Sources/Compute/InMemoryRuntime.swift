@@ -19,6 +19,8 @@ public final class InMemoryRuntime: VMRuntime {
         public var openTrays: Set<String> = []
         /// Trays the guest locked.
         public var lockedTrays: Set<String> = []
+        /// Drives whose disc stays in, whatever an eject says (a broken drive).
+        public var stuckDrives: Set<String> = []
         /// Which launch this is.
         public var generation = 0
         /// Whether the guest's resets wait for `finishReboot`.
@@ -165,6 +167,7 @@ public final class InMemoryRuntime: VMRuntime {
             record.calls.append("eject \(id) \(drive)\(force ? " force" : "")")
             guard var vm = record.running[id], vm.media.keys.contains(drive) else { throw ComputeError.notRunning }
             if vm.lockedTrays.contains(drive), !force { throw ComputeError.monitorRefused("Device '\(drive)' is locked and force was not specified") }
+            guard !vm.stuckDrives.contains(drive) else { return }
             vm.media[drive] = .some(nil)
             vm.openTrays.insert(drive)
             record.running[id] = vm
@@ -185,10 +188,11 @@ public final class InMemoryRuntime: VMRuntime {
         try monitor(id, "hold-reboots") { $0.holdsReboots = true }
     }
 
-    public func finishReboot(_ id: ServerID) async throws {
+    public func finishReboot(_ id: ServerID, resume: Bool) async throws {
         try monitor(id, "finish-reboot") { vm in
             vm.holdsReboots = false
             vm.waitingAtReset = false
+            vm.paused = !resume
         }
     }
 

@@ -19,9 +19,6 @@ public actor QEMURuntime: VMRuntime {
         var events: Task<Void, Never>
         /// Set once Nimbus asked it to stop: its exit is then no guest event.
         var stopping = false
-        /// Whether QEMU was told to pause at the guest's resets and shutdowns
-        /// (`set-action reboot=shutdown,shutdown=pause`) rather than act on them.
-        var holdsReboots = false
     }
 
     let launcher = QEMULauncher()
@@ -79,8 +76,9 @@ public actor QEMURuntime: VMRuntime {
         guard let pid = QEMULauncher.livePid(pidFile: paths.pidFile, marker: paths.qmpSocket) else { return false }
         do {
             try await attach(id, pid: pid, paths: paths)
-            if let qmp = running[id]?.qmp, try await qmp.execute(.queryStatus).status == .shutdown {
-                running[id]?.holdsReboots = true
+            // QEMU does not say why it waits: a guest that powered off while
+            // its reboots were held is taken for one that rebooted, and boots.
+            if let qmp = running[id]?.qmp, (try? await qmp.execute(.queryStatus).status) == .shutdown {
                 eventSink.yield(GuestEvent(server: id, event: .guestRebooting, generation: Int(pid)))
             }
             return true
@@ -153,8 +151,9 @@ public actor QEMURuntime: VMRuntime {
 
     /// A VM that holds its reboots pauses at any shutdown, the guest's
     /// power-off too: that one must still end QEMU, as it does otherwise.
+    /// (Without the hold QEMU is gone already, and the status is not asked.)
     private func endHeldShutdown(_ id: ServerID, pid: Int32) async {
-        guard let vm = running[id], vm.pid == pid, vm.holdsReboots else { return }
+        guard let vm = running[id], vm.pid == pid, (try? await vm.qmp.execute(.queryStatus).status) == .shutdown else { return }
         do { try await vm.qmp.execute(.quit, timeout: .seconds(2)) } catch {
             logger.debug("quit after a held shutdown", metadata: ["server.id": "\(id)", "error": "\(error)"])
         }
@@ -277,12 +276,10 @@ public actor QEMURuntime: VMRuntime {
         let pid = running[id]?.pid ?? QEMULauncher.livePid(pidFile: paths.pidFile, marker: paths.qmpSocket)
         running[id]?.stopping = true
         if let qmp = running[id]?.qmp, let pid {
-            var waiting = false
-            if running[id]?.holdsReboots == true {
-                // The guest's power-off should end QEMU, not pause it; one waiting at its reset cannot power off.
-                _ = try? await qmp.execute(.setAction(reboot: "reset", shutdown: "poweroff"))
-                waiting = (try? await qmp.execute(.queryStatus).status) == .shutdown
-            }
+            // Held reboots end here: the guest's power-off must end QEMU, not
+            // pause it; and a VM waiting at its reset cannot power off at all.
+            _ = try? await qmp.execute(.setAction(reboot: "reset", shutdown: "poweroff"))
+            let waiting = (try? await qmp.execute(.queryStatus).status) == .shutdown
             if grace > .zero, !waiting {
                 _ = try? await qmp.execute(.systemPowerdown)
                 let deadline = ContinuousClock.now + grace
@@ -316,17 +313,16 @@ public actor QEMURuntime: VMRuntime {
 
     public func holdReboots(_ id: ServerID) async throws {
         try await monitor(id).execute(.setAction(reboot: "shutdown", shutdown: "pause"))
-        running[id]?.holdsReboots = true
     }
 
     /// A reset with the usual actions back (so it is a reset, not another
     /// wait), then the CPUs run: QEMU accepts `cont` only once the reset
     /// was done, which it does between monitor commands.
-    public func finishReboot(_ id: ServerID) async throws {
+    public func finishReboot(_ id: ServerID, resume: Bool) async throws {
         let qmp = try monitor(id)
         try await qmp.execute(.setAction(reboot: "reset", shutdown: "poweroff"))
-        running[id]?.holdsReboots = false
         try await qmp.execute(.systemReset)
+        guard resume else { return }
         let deadline = ContinuousClock.now + .seconds(5)
         while true {
             do {

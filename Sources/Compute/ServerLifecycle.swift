@@ -98,8 +98,8 @@ public enum ServerLifecycle {
         case destroyed
         /// At start-up: whether the server's QEMU outlived the last Nimbus.
         case adopted(alive: Bool)
-        /// A live eject or insert failed: the drive holds `image` again (nil: empty).
-        case mediaChangeFailed(drive: String, image: ImageID?)
+        /// A live media change failed: the drive is as it was before.
+        case mediaChangeFailed(CDDrive)
 
         // What the guest did, through QMP.
         /// QEMU went away without being asked (the guest powered off, or QEMU died).
@@ -140,8 +140,9 @@ public enum ServerLifecycle {
         /// Makes the running VM wait at its guest's next reset, which then
         /// comes as `guestRebooting`: nothing, or `mediaChangeFailed`.
         case holdReboots
-        /// Lets a VM held at its guest's reset boot again, with reboots no longer held.
-        case finishReboot
+        /// Lets a VM held at its guest's reset boot again, with reboots no
+        /// longer held; `resume`: its CPUs run (not for a paused server).
+        case finishReboot(resume: Bool)
     }
 
     /// A transition's result: the state to record, the work to do, and what to note on the record.
@@ -404,14 +405,18 @@ public enum ServerLifecycle {
             return Outcome(state)
 
         case .guestRebooting:
-            // The VM waits at its reset whatever the state says: the discs
-            // due go out, then it boots again. A delete under way ends it anyway.
-            guard task != .deleting else { return Outcome(state) }
+            // The VM waits at its reset: the discs due go out, then it boots
+            // again. Work already queued that stops or relaunches it (a stop,
+            // reboot, rescue, delete) finds it waiting and ends it instead.
             next.ejectPending()
+            let ending: Set<TaskState?> = [.poweringOff, .rebooting, .rebootingHard, .rescuing, .unrescuing, .deleting]
+            guard !ending.contains(task) else { return Outcome(next) }
             let ejects = zip(state.drives, next.drives).compactMap { before, after in
                 before.imageId != after.imageId ? Effect.ejectMedium(drive: before.id, force: true) : nil
             }
-            return Outcome(next, effects: ejects + [.finishReboot])
+            // A paused server stays paused: reset now, its CPUs run at unpause.
+            let resume = state.vmState != .paused && task != .pausing
+            return Outcome(next, effects: ejects + [.finishReboot(resume: resume)])
 
         case .trayMoved(let drive, let open):
             // A guest that opens a tray has ejected the disc: the record says
@@ -424,10 +429,9 @@ public enum ServerLifecycle {
             next.drives[index].ejectAtReboot = false
             return Outcome(next, effects: state.isLive ? [.ejectMedium(drive: drive, force: true)] : [])
 
-        case .mediaChangeFailed(let drive, let image):
-            guard let index = state.drives.firstIndex(where: { $0.id == drive }) else { return Outcome(state) }
-            next.drives[index].imageId = image
-            next.drives[index].ejectAtReboot = false
+        case .mediaChangeFailed(let drive):
+            guard let index = state.drives.firstIndex(where: { $0.id == drive.id }) else { return Outcome(state) }
+            next.drives[index] = drive
             return Outcome(next)
 
         case .guestPanicked:

@@ -42,8 +42,9 @@ public protocol VMRuntime: Sendable {
     /// From now on the guest's resets wait: the VM pauses before the
     /// firmware runs again, and a `guestRebooting` event says so.
     func holdReboots(_ id: ServerID) async throws
-    /// Lets a VM that waits at its guest's reset boot again; later resets no longer wait.
-    func finishReboot(_ id: ServerID) async throws
+    /// Lets a VM that waits at its guest's reset boot again (its CPUs run
+    /// when `resume`); later resets no longer wait.
+    func finishReboot(_ id: ServerID, resume: Bool) async throws
 
     // MARK: Disks
 

@@ -379,6 +379,35 @@ struct ComputeServiceTests {
         #expect(empty.code == .conflict && empty.message.contains("is empty"), "\(empty.message)")
     }
 
+    @Test("a disc that stays in at the held reset: the VM starts afresh from the record, without it; a paused server stays paused")
+    func stuckDiscAtReset() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let supervisor = Task { try await InstanceSupervisor(compute: cloud.compute).run() }
+        defer { supervisor.cancel() }
+        let server = try await cloud.server(image: try await cloud.image())
+        let id = server.id.rawValue
+        _ = try await cloud.compute.eject(id, drive: nil, force: false, atReboot: true, cloud.admin)
+        cloud.runtime.withRecord { _ = $0.running[server.id]?.stuckDrives.insert("cd0") }
+        let first = cloud.runtime.withRecord { $0.running[server.id]?.generation }
+        cloud.runtime.emit(.guestRebooting, from: server.id)
+        try await waitFor { cloud.runtime.withRecord { $0.running[server.id]?.generation } != first }
+        await cloud.settled()
+        #expect(!cloud.calls().contains("finish-reboot \(server.id)"), "a VM with the disc still in is not let go")
+        #expect(cloud.spec(server.id)?.drive("cd0")?.file == nil, "the new VM starts with the drive empty")
+        #expect(try cloud.current(server.id).status == "ACTIVE")
+
+        // Paused while it waited: reset, but the CPUs stay stopped until unpause.
+        _ = try await cloud.compute.insert(id, imageRef: "installer", drive: nil, cloud.admin)
+        _ = try await cloud.compute.eject(id, drive: nil, force: false, atReboot: true, cloud.admin)
+        try await cloud.compute.pause(id, cloud.admin)
+        cloud.runtime.emit(.guestRebooting, from: server.id)
+        try await waitFor { cloud.calls().contains("finish-reboot \(server.id)") }
+        await cloud.settled()
+        #expect(cloud.runtime.withRecord { $0.running[server.id]?.paused } == true)
+        #expect(try cloud.current(server.id).status == "PAUSED")
+    }
+
     @Test("a reboot from CD boots the CD drives first once; the guest's own reboots after it start from the disk")
     func rebootFromCD() async throws {
         let cloud = try await ComputeHarness()

@@ -47,7 +47,8 @@ struct ServerLifecycleTests {
         .guestExited, .guestReset, .trayMoved(drive: "cd0", open: true), .trayMoved(drive: "cd0", open: false),
         .trayMoved(drive: "config0", open: true), .guestPanicked,
         .eject(drive: "cd0", force: false), .eject(drive: "cd1", force: true), .insert(drive: "cd0", image: otherISO),
-        .insert(drive: "cd1", image: otherISO), .mediaChangeFailed(drive: "cd0", image: iso), .mediaChangeFailed(drive: "cd1", image: nil),
+        .insert(drive: "cd1", image: otherISO), .mediaChangeFailed(CDDrive(id: "cd0", imageId: iso)),
+        .mediaChangeFailed(CDDrive(id: "cd0", imageId: iso, ejectAtReboot: true)), .mediaChangeFailed(CDDrive(id: "cd1", imageId: nil)),
     ]
 
     // MARK: The table
@@ -113,9 +114,13 @@ struct ServerLifecycleTests {
             next.drives[index].ejectAtReboot = true
             return .success(Outcome(next, effects: [.holdReboots]))
         case .guestRebooting:
-            guard state.taskState != .deleting else { return .success(Outcome(state)) }
+            // Queued work that stops or relaunches the VM ends the wait itself.
+            if [.poweringOff, .rebooting, .rebootingHard, .rescuing, .unrescuing, .deleting].contains(state.taskState) {
+                return .success(Outcome(emptied(state)))
+            }
             let due = state.drives.filter(\.ejectAtReboot).map { ServerLifecycle.Effect.ejectMedium(drive: $0.id, force: true) }
-            return .success(Outcome(emptied(state), effects: due + [.finishReboot]))
+            let resume = state.vmState != .paused && state.taskState != .pausing
+            return .success(Outcome(emptied(state), effects: due + [.finishReboot(resume: resume)]))
         case .eject(let drive, _), .insert(let drive, _):
             let action = if case .eject = event { "eject" } else { "insert" }
             if let task = state.taskState { return .failure(.init(action: action, reason: .taskState(task))) }
@@ -136,11 +141,8 @@ struct ServerLifecycleTests {
                 return .success(Outcome(next, effects: live ? [.insertMedium(drive: drive, image: image)] : []))
             default: return .failure(.init(action: action, reason: .driveFull(drive)))
             }
-        case .mediaChangeFailed(let drive, let image):
-            if let index = state.drives.firstIndex(where: { $0.id == drive }) {
-                next.drives[index].imageId = image
-                next.drives[index].ejectAtReboot = false
-            }
+        case .mediaChangeFailed(let drive):
+            if let index = state.drives.firstIndex(where: { $0.id == drive.id }) { next.drives[index] = drive }
             return .success(Outcome(next))
         case .trayMoved(let drive, true):
             guard let index = state.drives.firstIndex(where: { $0.id == drive }), state.drives[index].imageId != nil else {

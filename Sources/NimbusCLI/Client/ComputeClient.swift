@@ -64,10 +64,16 @@ struct ComputeClient: Sendable {
 
     /// An image by id or name, through the image service.
     func imageID(_ reference: String) async throws -> String {
-        let query = reference.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? reference
+        let query = Self.percentEncoded(reference)
         if let shown = try? await get("image", "/v2/images/\(query)"), let id = shown["id"] as? String { return id }
         let found = try await get("image", "/v2/images?name=\(query)")
         return try Self.pick(reference, from: found["images"] as? [[String: Any]] ?? [], kind: "image")
+    }
+
+    /// RFC 3986's unreserved characters stay; everything else is percent-encoded.
+    static func percentEncoded(_ text: String) -> String {
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 
     /// A flavor by id or name.
