@@ -17,7 +17,17 @@ public final class SerialConsole: Sendable {
     /// Chunks (of up to 4 KiB) a client may fall behind before it is dropped.
     let clientQueueLimit: Int
     private let descriptor = Mutex<Int32?>(nil)
-    private let clients = Mutex<[UInt64: AsyncStream<[UInt8]>.Continuation]>([:])
+    private let clients = Mutex<Clients>(Clients())
+    /// What the guest printed last, replayed to a client as it attaches so
+    /// it sees the prompt on the screen rather than a blank terminal.
+    let replayLimit: Int
+
+    /// The attached clients, and the recent output they are shown first;
+    /// one lock, so a chunk reaches each client exactly once.
+    struct Clients {
+        var streams: [UInt64: AsyncStream<[UInt8]>.Continuation] = [:]
+        var recent: [UInt8] = []
+    }
     private let nextClient = Atomic<UInt64>(0)
     private let input = Mutex(())
     /// Keystrokes accepted but not yet written, and the most that may wait.
@@ -25,11 +35,12 @@ public final class SerialConsole: Sendable {
     let inputLimit = 1 << 16
     private let writer = DispatchQueue(label: "nimbus-serial-input")
 
-    init(socketPath: String, logPath: String, limit: Int = 1 << 20, clientQueueLimit: Int = 1024) {
+    init(socketPath: String, logPath: String, limit: Int = 1 << 20, clientQueueLimit: Int = 1024, replayLimit: Int = 8192) {
         self.socketPath = socketPath
         self.logPath = logPath
         self.limit = limit
         self.clientQueueLimit = clientQueueLimit
+        self.replayLimit = replayLimit
     }
 
     /// Connects (retrying while QEMU sets up the socket) and starts copying.
@@ -60,20 +71,24 @@ public final class SerialConsole: Sendable {
         }
     }
 
-    /// A client's view of the console: what the guest prints from now on.
-    /// The stream ends when the VM stops, when `detach` is called, or when
-    /// the client fell more than `clientQueueLimit` chunks behind.
+    /// A client's view of the console: the last lines the guest printed
+    /// (up to `replayLimit` bytes), then what it prints from now on. The
+    /// stream ends when the VM stops, when `detach` is called, or when the
+    /// client fell more than `clientQueueLimit` chunks behind.
     public func attach() -> (id: UInt64, output: AsyncStream<[UInt8]>) {
         let id = nextClient.add(1, ordering: .relaxed).newValue
         let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self, bufferingPolicy: .bufferingOldest(clientQueueLimit))
         continuation.onTermination = { [weak self] _ in self?.detach(id) }
-        clients.withLock { $0[id] = continuation }
+        clients.withLock { clients in
+            if !clients.recent.isEmpty { continuation.yield(clients.recent) }
+            clients.streams[id] = continuation
+        }
         if descriptor.withLock({ $0 == nil }) { continuation.finish() }
         return (id, stream)
     }
 
     public func detach(_ id: UInt64) {
-        clients.withLock { $0.removeValue(forKey: id) }?.finish()
+        clients.withLock { $0.streams.removeValue(forKey: id) }?.finish()
     }
 
     /// Types `bytes` into the guest's serial port. Never blocks: the bytes
@@ -125,8 +140,8 @@ public final class SerialConsole: Sendable {
                 close(fd)
             }
             let leaving = clients.withLock { clients in
-                defer { clients.removeAll() }
-                return clients
+                defer { clients.streams.removeAll() }
+                return clients.streams
             }
             for client in leaving.values { client.finish() }
         }
@@ -152,7 +167,16 @@ public final class SerialConsole: Sendable {
     }
 
     private func fanOut(_ chunk: [UInt8]) {
-        let current = clients.withLock { $0 }
+        let current = clients.withLock { clients in
+            clients.recent.append(contentsOf: chunk)
+            if clients.recent.count > replayLimit {
+                // Keep whole lines: start after the first line break past the cut.
+                var start = clients.recent.count - replayLimit
+                if let newline = clients.recent[start...].firstIndex(of: 10) { start = newline + 1 }
+                clients.recent.removeFirst(start)
+            }
+            return clients.streams
+        }
         for (id, client) in current {
             if case .dropped = client.yield(chunk) { detach(id) }
         }

@@ -4,6 +4,17 @@ import Testing
 /// Step 4 of the workflow: the user answers the installer through the console.
 @Suite("Consoles with the real openstack client", .serialized)
 struct ConsoleWorkflowTests {
+    @Test("a serial client that attaches after the installer asked sees the question at once, before anything new is printed")
+    func attachShowsTheScreen() async throws {
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        try await openstack.bootInstaller()
+        let late = SerialWebSocketClient(url: try consoleURL(openstack, "vm"))
+        defer { late.close() }
+        #expect(try await late.waitFor("Install to /dev/vda? [yes/no]", seconds: 1), "the prompt within a second: \(late.text)")
+        _ = try openstack.succeed("server", "delete", "--wait", "vm")
+    }
+
     @Test("two serial websocket clients from `console url show --serial` see the installer; either one answers it; the console log holds it all")
     func serialConsoleAnswersTheInstaller() async throws {
         let nimbus = try await NimbusProcess()
