@@ -68,26 +68,8 @@ enum ServiceStyle {
 }
 
 extension NimbusError.Code {
-    /// The one table from error codes to HTTP statuses.
-    var status: HTTPResponse.Status {
-        switch self {
-        case .badRequest: .badRequest
-        case .unauthorized: .unauthorized
-        case .forbidden: .forbidden
-        case .notFound: .notFound
-        case .methodNotAllowed: .methodNotAllowed
-        case .notAcceptable: .notAcceptable
-        case .conflict: .conflict
-        case .payloadTooLarge: .contentTooLarge
-        case .unsupportedMediaType: .unsupportedMediaType
-        case .rangeNotSatisfiable: .rangeNotSatisfiable
-        case .overLimit: .forbidden
-        case .noContent: .noContent
-        case .internalError: .internalServerError
-        case .notImplemented: .notImplemented
-        case .serviceUnavailable: .serviceUnavailable
-        }
-    }
+    /// The status of `httpStatusCode`, NimbusCore's one table from error codes to HTTP statuses.
+    var status: HTTPResponse.Status { HTTPResponse.Status(code: httpStatusCode) }
 
     init?(status: HTTPResponse.Status) {
         switch status.code {

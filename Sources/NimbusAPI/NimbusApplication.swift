@@ -19,8 +19,12 @@ public enum NimbusRouter {
             ComputeMicroversionMiddleware<NimbusRequestContext>()
             AuthMiddleware(identity: identity)
         }
-        router.get("/") { _, _ in
-            try JSONMessages.response([
+        router.get("/") { request, _ in
+            // A browser gets the dashboard; API clients get where each service is.
+            if request.headers[.accept]?.contains("text/html") == true {
+                return Response(status: .seeOther, headers: [.location: "/dashboard/"])
+            }
+            return try JSONMessages.response([
                 "name": "nimbus",
                 "services": ["identity": "/identity", "image": "/image", "compute": "/compute/v2.1", "network": "/network"],
             ] as [String: JSONValue])

@@ -43,3 +43,26 @@ public struct NimbusError: Error, Sendable, CustomStringConvertible {
     public static func forbidden(_ message: String) -> NimbusError { NimbusError(.forbidden, message) }
     public static func unauthorized(_ message: String) -> NimbusError { NimbusError(.unauthorized, message) }
 }
+
+extension NimbusError.Code {
+    /// The one table from error codes to HTTP statuses, for the APIs and the dashboard alike.
+    public var httpStatusCode: Int {
+        switch self {
+        case .badRequest: 400
+        case .unauthorized: 401
+        case .forbidden: 403
+        case .notFound: 404
+        case .methodNotAllowed: 405
+        case .notAcceptable: 406
+        case .conflict: 409
+        case .payloadTooLarge: 413
+        case .unsupportedMediaType: 415
+        case .rangeNotSatisfiable: 416
+        case .overLimit: 403
+        case .noContent: 204
+        case .internalError: 500
+        case .notImplemented: 501
+        case .serviceUnavailable: 503
+        }
+    }
+}

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Identity
 import Compute
+import Dashboard
 import Images
 import Logging
 import Networking
@@ -79,6 +80,10 @@ public struct NimbusServer: Sendable {
         let router = NimbusRouter.build(
             identity: services.identity, images: services.images, flavors: services.flavors, compute: compute,
             networks: services.networks, baseURL: configuration.baseURL, noVNCDirectory: configuration.noVNCDirectory)
+        try await Dashboard(
+            identity: services.identity, images: services.images, flavors: services.flavors, compute: compute, networks: services.networks,
+            baseURL: configuration.baseURL
+        ).addRoutes(to: router)
         return Cloud(services: services, compute: compute, supervisor: InstanceSupervisor(compute: compute), router: router)
     }
 

@@ -6,6 +6,19 @@ import Testing
 /// live and while stopped, across a SIGKILL of Nimbus.
 @Suite("CD drives with nimbus and the real openstack client", .serialized)
 struct MediaWorkflowTests {
+    /// A fresh Nimbus, a key pair, and the demo ISO as `demo-iso`.
+    static func cloudWithDemoISO() async throws -> (NimbusProcess, OpenStackClient, KeypairAccess) {
+        let iso = try await DemoISO.path().path
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        let key = try KeypairAccess(openstack, in: nimbus.dataDirectory.appendingPathComponent("work"))
+        // The installer ignores ACPI power-off; a short os_shutdown_timeout keeps a soft reboot quick.
+        _ = try openstack.succeed(
+            "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
+            "--file", iso, "demo-iso")
+        return (nimbus, openstack, key)
+    }
+
     @Test("""
         install, `nimbus server eject` at the installer's last screen, `openstack server reboot` into the installed \
         system, ssh in; the guest has no disc; insert the ISO live and the guest mounts it, eject and it is gone; \
@@ -13,14 +26,7 @@ struct MediaWorkflowTests {
         the installed disk as an image boots a second server with the ISO as a CD drive from --block-device
         """)
     func ejectInsertAndRestart() async throws {
-        let iso = try await DemoISO.path().path
-        let nimbus = try await NimbusProcess()
-        let openstack = OpenStackClient(admin: nimbus)
-        let key = try KeypairAccess(openstack, in: nimbus.dataDirectory.appendingPathComponent("work"))
-        // The installer ignores ACPI power-off; a short os_shutdown_timeout keeps the soft reboot quick.
-        _ = try openstack.succeed(
-            "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
-            "--file", iso, "demo-iso")
+        let (nimbus, openstack, key) = try await Self.cloudWithDemoISO()
         _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "demo-iso", "--wait", "my-instance")
         try await openstack.waitForConsole("my-instance", toShow: "Install to /dev/vda?")
 
@@ -112,13 +118,7 @@ struct MediaWorkflowTests {
         cdrom` shows the installer once, and the guest's own reboot after a reinstall lands on the disk with the disc still in
         """)
     func ejectAtRebootAndBootOnce() async throws {
-        let iso = try await DemoISO.path().path
-        let nimbus = try await NimbusProcess()
-        let openstack = OpenStackClient(admin: nimbus)
-        let key = try KeypairAccess(openstack, in: nimbus.dataDirectory.appendingPathComponent("work"))
-        _ = try openstack.succeed(
-            "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
-            "--file", iso, "demo-iso")
+        let (nimbus, openstack, key) = try await Self.cloudWithDemoISO()
         func nimbusCLI(_ arguments: String...) throws -> CommandResult {
             try run(Repository.nimbusBinary, arguments, environment: openstack.credentials)
         }
@@ -164,5 +164,6 @@ struct MediaWorkflowTests {
         let refused = try nimbusCLI("server", "reboot", "my-instance", "--from", "floppy")
         #expect(!refused.succeeded && refused.stderr.contains("cdrom"), "\(refused.stderr)")
         _ = try openstack.succeed("server", "delete", "--wait", "my-instance")
+        withExtendedLifetime(nimbus) {}
     }
 }

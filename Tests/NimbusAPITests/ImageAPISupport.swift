@@ -22,6 +22,15 @@ struct Caller: Sendable {
         Caller(client: client, token: try await client.token())
     }
 
+    /// The smallest data the image service takes as an ISO: an ISO 9660
+    /// primary volume descriptor at sector 16.
+    static let smallestISO: [UInt8] = {
+        var iso = [UInt8](repeating: 0, count: 18 * 2048)
+        iso[16 * 2048] = 1
+        iso.replaceSubrange(16 * 2048 + 1..<16 * 2048 + 6, with: Array("CD001".utf8))
+        return iso
+    }()
+
     func send(
         _ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:], body: ByteBuffer? = nil
     ) async throws -> TestResponse {

@@ -13,10 +13,7 @@ struct MediaAPITests {
         let cloud = try TestCloud()
         try await cloud.withClient { client in
             let admin = try await Caller.admin(client)
-            var iso = [UInt8](repeating: 0, count: 18 * 2048)
-            iso[16 * 2048] = 1
-            iso.replaceSubrange(16 * 2048 + 1..<16 * 2048 + 6, with: Array("CD001".utf8))
-            let isoID = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, iso)
+            let isoID = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, Caller.smallestISO)
             let rawID = try await admin.activeImage(#"{"name": "disk", "disk_format": "raw", "container_format": "bare"}"#, Array(repeating: 7, count: 4096))
             let created = try await admin.send(.post, "/compute/v2.1/servers", json: #"{"server": {"name": "vm", "imageRef": "\#(isoID)", "flavorRef": "1", "networks": "none"}}"#)
             #expect(created.status == .accepted, "\(created.text)")
@@ -96,10 +93,7 @@ struct MediaAPITests {
         let cloud = try TestCloud()
         try await cloud.withClient { client in
             let admin = try await Caller.admin(client)
-            var iso = [UInt8](repeating: 0, count: 18 * 2048)
-            iso[16 * 2048] = 1
-            iso.replaceSubrange(16 * 2048 + 1..<16 * 2048 + 6, with: Array("CD001".utf8))
-            let isoID = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, iso)
+            let isoID = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, Caller.smallestISO)
             let created = try await admin.send(.post, "/compute/v2.1/servers", json: #"{"server": {"name": "vm", "imageRef": "\#(isoID)", "flavorRef": "1", "networks": "none"}}"#)
             let server = try #require((try created.object()["server"] as? [String: Any])?["id"] as? String)
             func status() async throws -> String? {

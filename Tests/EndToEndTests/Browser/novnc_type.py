@@ -9,31 +9,15 @@ exits non-zero when the screen never drew.
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-LIT_PIXELS = """
-const canvas = document.querySelector('#noVNC_container canvas') || document.querySelector('canvas');
-if (!canvas || canvas.width < 100 || canvas.height < 100) return -1;
-const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-let lit = 0;
-for (let i = 0; i < data.length; i += 4 * 101) {
-    if (data[i] + data[i + 1] + data[i + 2] > 96) lit++;
-}
-return lit;
-"""
+from chromium import LIT_PIXELS, start
 
 
 def main():
     url, text, screenshot = sys.argv[1:4]
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = start("1280,900")
     try:
         driver.get(url)
         lit = -1

@@ -1,0 +1,26 @@
+"""What the browser tests share: headless Chromium from Debian, driven by
+selenium, and a check that a noVNC canvas shows something."""
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+
+# How many sampled pixels of the page's canvas are lit (-1: no canvas yet).
+LIT_PIXELS = """
+const canvas = document.querySelector('#noVNC_container canvas') || document.querySelector('canvas');
+if (!canvas || canvas.width < 100 || canvas.height < 100) return -1;
+const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+let lit = 0;
+for (let i = 0; i < data.length; i += 4 * 101) {
+    if (data[i] + data[i + 1] + data[i + 2] > 96) lit++;
+}
+return lit;
+"""
+
+
+def start(window="1280,800"):
+    """A headless Chromium of the given window size."""
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={window}"):
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
