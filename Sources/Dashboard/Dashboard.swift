@@ -57,6 +57,7 @@ public struct Dashboard: Sendable {
         addLogin(to: group)
         addImages(to: group)
         addInstances(to: group)
+        addProjectPages(to: group)
         group.get("static/{file}") { _, context in try staticFile(try context.parameters.require("file")) }
         group.get("vendor/term.js") { _, _ in try vendorFile(termJS, type: "text/javascript") }
     }

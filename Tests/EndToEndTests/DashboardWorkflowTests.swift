@@ -26,6 +26,7 @@ struct DashboardWorkflowTests {
         let browser = try run(python, [script, nimbus.baseURL, "admin", NimbusProcess.adminPassword, iso, key.publicKey, Self.screenshots.path])
         #expect(browser.succeeded, "\(browser.stdout)\n\(browser.stderr.suffix(3000))\n\(nimbus.log().suffix(2000))")
         #expect(browser.stdout.contains("progress: 100%"), "\(browser.stdout)")
+        #expect(browser.stdout.contains("accessibility: 0 serious or critical"), "axe-core on every page: \(browser.stdout)")
 
         // The exact command the page shows, as a user pastes it. What a
         // user's ~/.ssh/config would say about a new host key comes from a
@@ -50,5 +51,48 @@ struct DashboardWorkflowTests {
         let image = try openstack.succeed("image", "show", "browser-golden", "-f", "value", "-c", "disk_format")
         #expect(image.contains("qcow2"), "\(image)")
         _ = try openstack.succeed("server", "delete", "--wait", "browser-vm")
+    }
+
+    @Test("an upload cancelled halfway leaves the image queued, no blob and no temporary file, and Nimbus's memory did not take the file in")
+    func cancelledUpload() async throws {
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        let work = nimbus.dataDirectory.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        // 2 GiB, sparse: the browser reads zeros as fast as it can send them.
+        let file = work.appendingPathComponent("wrong-file.raw")
+        #expect(FileManager.default.createFile(atPath: file.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: 2 << 30)
+        try handle.close()
+        let blobs = nimbus.dataDirectory.appendingPathComponent("blobs")
+        let blobsBefore = try FileManager.default.contentsOfDirectory(atPath: blobs.path).sorted()
+        let peakBefore = try Self.peakMemoryKiB(of: nimbus.process.processIdentifier)
+
+        let python = Repository.openstackClient.deletingLastPathComponent().appendingPathComponent("python3")
+        let script = Repository.root.appendingPathComponent("Tests/EndToEndTests/Browser/dashboard_cancel.py").path
+        let browser = try run(python, [script, nimbus.baseURL, "admin", NimbusProcess.adminPassword, file.path, Self.screenshots.path])
+        #expect(browser.succeeded, "\(browser.stdout)\n\(browser.stderr.suffix(3000))\n\(nimbus.log().suffix(2000))")
+
+        // The server notices the cut stream a moment after the browser does.
+        var status = ""
+        for _ in 0..<30 {
+            status = try openstack.succeed("image", "show", "wrong-file", "-f", "value", "-c", "status").trimmingCharacters(in: .whitespacesAndNewlines)
+            if status == "queued" { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        #expect(status == "queued", "the cancelled image stays queued")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: blobs.path).sorted() == blobsBefore, "no blob is kept")
+        let incoming = try FileManager.default.contentsOfDirectory(atPath: blobs.appendingPathComponent(".incoming").path)
+        #expect(incoming.isEmpty, "no temporary file is left: \(incoming)")
+        let grown = try Self.peakMemoryKiB(of: nimbus.process.processIdentifier) - peakBefore
+        #expect(grown < 256 * 1024, "the server's peak memory grew by \(grown) KiB during a 2 GiB upload")
+    }
+
+    /// The peak resident memory of a process (VmHWM), in KiB.
+    static func peakMemoryKiB(of pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+        return try #require(Int(line.split(separator: " ").dropFirst().first { !$0.isEmpty } ?? ""))
     }
 }

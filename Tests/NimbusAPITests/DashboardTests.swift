@@ -140,4 +140,48 @@ struct DashboardTests {
             #expect(said.text.contains("could not be found"), "the refusal is shown in words")
         }
     }
+
+    @Test("overview, key pairs, network and flavors pages: quotas shown, a new key downloads once, a floating IP and a rule in one form each, flavors for admins")
+    func projectPages() async throws {
+        try await TestCloud().withClient { client in
+            var browser = Browser(client: client)
+            _ = try await browser.logIn("admin", TestCloud.adminPassword)
+            let overview = try await browser.get("/dashboard/overview")
+            #expect(overview.status == .ok && overview.text.contains("instances") && overview.text.contains("floatingip"), "\(overview.text.suffix(800))")
+
+            _ = try await browser.get("/dashboard/keypairs")
+            let key = try await browser.post("/dashboard/keypairs", ["name": "laptop"])
+            #expect(key.status == .ok && key.headers[.contentDisposition]?.contains("laptop.pem") == true, "\(key.headers)")
+            #expect(key.text.contains("BEGIN OPENSSH PRIVATE KEY"))
+            let keys = try await browser.get("/dashboard/keypairs")
+            #expect(keys.text.contains("laptop") && !keys.text.contains("PRIVATE KEY"), "the private half is not kept")
+
+            _ = try await browser.get("/dashboard/network")
+            #expect(try await browser.post("/dashboard/network/allocate", [:]).status == .seeOther)
+            let network = try await browser.get("/dashboard/network")
+            #expect(network.text.contains("Allocated 127."), "\(network.text.prefix(1500))")
+            let group = try #require(network.text.range(of: #"name="group" value="([^"]+)""#, options: .regularExpression))
+            let groupID = String(network.text[group].dropFirst(#"name="group" value=""#.count).dropLast())
+            #expect(try await browser.post("/dashboard/network/add-rule", ["group": groupID, "protocol": "tcp", "port": "3389"]).status == .seeOther)
+            let withRule = try await browser.get("/dashboard/network")
+            #expect(withRule.text.contains("In: IPv4 tcp port 3389, from 0.0.0.0/0"), "\(withRule.text.prefix(3000))")
+            #expect(try await browser.post("/dashboard/network/add-rule", ["group": groupID, "port": "99999"]).status == .seeOther)
+            #expect(try await browser.get("/dashboard/network").text.contains("from 1 to 65535"), "a bad port is refused in words")
+
+            let flavors = try await browser.get("/dashboard/flavors")
+            #expect(flavors.text.contains("m1.tiny") && flavors.text.contains("Create a flavor"))
+            let admin = try await Caller.admin(client)
+            let project = try await admin.createProject("project-c")
+            _ = try await admin.newUser("carol", role: "member", projectID: project, projectName: "project-c")
+            var carol = Browser(client: client)
+            _ = try await carol.logIn("carol", "pw-carol")
+            let memberFlavors = try await carol.get("/dashboard/flavors")
+            #expect(memberFlavors.text.contains("m1.tiny") && !memberFlavors.text.contains("Create a flavor"))
+            #expect(!(try await carol.get("/dashboard/keypairs")).text.contains("laptop"), "key pairs are the user's own")
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let contentDisposition = Self("Content-Disposition")!
 }

@@ -6,8 +6,9 @@ and save the disk as an image. A screenshot of every page is saved.
 
     dashboard_install.py BASE_URL USER PASSWORD ISO PUBLIC_KEY SCREENSHOT_DIR
 
-Prints `ready: COMMAND` and `progress: MAX%` lines; exits non-zero (saying
-why) when a step fails.
+Every page is checked with axe-core. Prints `ready: COMMAND`, `progress:
+MAX%` and `accessibility: N` lines; exits non-zero (saying why) when a step
+fails or a page has a serious or critical accessibility violation.
 """
 import os
 import sys
@@ -18,6 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
+from axe_selenium_python import Axe
 from chromium import LIT_PIXELS, start
 
 base, user, password, iso, public_key, shots = sys.argv[1:7]
@@ -26,10 +28,28 @@ driver = start()
 step = 0
 
 
+# Serious or critical accessibility violations, by page (axe-core).
+barriers = []
+
+
+def check_accessibility(page):
+    """axe-core on the page as it is, noVNC's own page (Debian's) left out."""
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run(context={"exclude": [["#vnc"]]})
+    for violation in results["violations"]:
+        if violation["impact"] in ("serious", "critical"):
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            barriers.append(f"{page}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+
+
 def shot(name, element_id=None):
-    """Saves the page's top, or the part with `element_id` in view."""
+    """Saves the page's top, or the part with `element_id` in view, and
+    checks the page's accessibility."""
     global step
     step += 1
+    if name != "failure":
+        check_accessibility(name)
     if element_id:
         driver.execute_script("document.getElementById(arguments[0]).scrollIntoView({block: 'center'})", element_id)
     else:
@@ -172,6 +192,9 @@ try:
     driver.get(base + "/dashboard/images")
     wait(lambda: "browser-golden" in driver.find_element(By.CSS_SELECTOR, "main").text, 30, "the new image in the list")
     shot("images-with-snapshot")
+    print(f"accessibility: {len(barriers)} serious or critical")
+    if barriers:
+        fail("accessibility barriers:\n" + "\n".join(barriers))
 except SystemExit:
     raise
 except Exception as error:  # a missing control, a page that did not load
