@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "NimbusAPITests",
             dependencies: [
-                "NimbusServer", "NimbusAPI", "NimbusStore", "Identity", "Images", "NimbusCore", "Compute",
+                "NimbusServer", "NimbusAPI", "NimbusStore", "Identity", "Images", "NimbusCore", "Compute", "Dashboard",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
