@@ -83,6 +83,22 @@ struct DashboardTests {
         }
     }
 
+    @Test("when the session's token expires, the next page is the login page, and a form changes nothing")
+    func expiry() async throws {
+        try await TestCloud(tokenLifetime: 2).withClient { client in
+            var browser = Browser(client: client)
+            _ = try await browser.logIn("admin", TestCloud.adminPassword)
+            #expect(try await browser.get("/dashboard/keypairs").status == .ok)
+            try await Task.sleep(for: .milliseconds(2500))
+            let expired = try await browser.get("/dashboard/keypairs")
+            #expect(expired.status == .seeOther && expired.headers[.location]?.hasPrefix("/dashboard/login") == true)
+            let form = try await browser.post("/dashboard/keypairs", ["name": "late"])
+            #expect(form.status == .seeOther && form.headers[.location] == "/dashboard/login")
+            _ = try await browser.logIn("admin", TestCloud.adminPassword)
+            #expect(!(try await browser.get("/dashboard/keypairs")).text.contains("late"), "nothing was created by the expired session")
+        }
+    }
+
     @Test("a form without this session's CSRF token is refused with 403 and changes nothing; with it, the action runs")
     func csrf() async throws {
         try await TestCloud().withClient { client in

@@ -15,12 +15,12 @@ struct TestCloud {
     let services: NimbusServer.Services
     let noVNCDirectory: String
 
-    init(noVNCDirectory: String = NimbusConfiguration.defaultNoVNCDirectory) throws {
+    init(noVNCDirectory: String = NimbusConfiguration.defaultNoVNCDirectory, tokenLifetime: TimeInterval = 3600) throws {
         self.noVNCDirectory = noVNCDirectory
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-api-\(UUID().uuidString)")
         // Few hash rounds: these tests exercise the API, not the KDF's cost.
         configuration = NimbusConfiguration(
-            dataDirectory: directory, port: 8774, adminPassword: Self.adminPassword, passwordHashRounds: 1_000)
+            dataDirectory: directory, port: 8774, adminPassword: Self.adminPassword, tokenLifetime: tokenLifetime, passwordHashRounds: 1_000)
         services = try NimbusServer.makeServices(configuration)
     }
 

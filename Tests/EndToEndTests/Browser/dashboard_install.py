@@ -117,8 +117,10 @@ try:
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
+            done = "Uploaded" in driver.find_element(By.ID, "upload-status").text
+            # Read after the status, so the last value (set before it) is seen.
             highest = max(highest, int(driver.find_element(By.ID, "upload-bar").get_attribute("value") or 0))
-            if "Uploaded" in driver.find_element(By.ID, "upload-status").text:
+            if done:
                 break
         except Exception:
             pass
@@ -192,6 +194,14 @@ try:
     driver.get(base + "/dashboard/images")
     wait(lambda: "browser-golden" in driver.find_element(By.CSS_SELECTOR, "main").text, 30, "the new image in the list")
     shot("images-with-snapshot")
+    driver.get(driver.find_element(By.CSS_SELECTOR, "main table a").get_attribute("href"))
+    shot("image")
+
+    # The project's other pages, each looked at and checked.
+    for page in ("overview", "network", "keypairs", "flavors"):
+        driver.get(f"{base}/dashboard/{page}")
+        wait(lambda: driver.find_elements(By.TAG_NAME, "h1"), 10, f"the {page} page")
+        shot(page)
     print(f"accessibility: {len(barriers)} serious or critical")
     if barriers:
         fail("accessibility barriers:\n" + "\n".join(barriers))
