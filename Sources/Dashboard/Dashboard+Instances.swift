@@ -173,7 +173,8 @@ extension Dashboard {
         let addresses: [String] = try addressList(server).map(\.address)
         let imageName: String = server.imageId.flatMap { try? images.image($0.rawValue, visitor.auth).name } ?? "–"
         var row: [String: Any] = ["id": server.id.rawValue, "name": server.name, "status": server.status]
-        row["task"] = server.taskState?.rawValue ?? ""
+        // Mustache takes an empty string for true: what is not there is left out.
+        row["task"] = server.taskState?.rawValue
         row["flavor"] = server.flavorName
         row["image"] = imageName
         row["addresses"] = addresses.joined(separator: ", ")
@@ -206,7 +207,7 @@ extension Dashboard {
         values["rescued"] = server.vmState == .rescued
         values["locked"] = server.locked
         values["keyName"] = server.keyName ?? ""
-        values["fault"] = server.fault?.message ?? ""
+        values["fault"] = server.fault?.message
         values["fixed"] = addresses.filter { !$0.floating }.map { ["address": $0.address] }
         values["floating"] = addresses.filter(\.floating).map { ["address": $0.address] }
         values["hasFloating"] = addresses.contains(where: \.floating)

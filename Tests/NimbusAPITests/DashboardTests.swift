@@ -139,6 +139,7 @@ struct DashboardTests {
             #expect(location.hasPrefix("/dashboard/instances/"), "\(location)")
             let page = try await browser.get(location)
             #expect(page.status == .ok && page.text.contains("private-vm") && page.text.contains("CD drives"), "\(page.text.prefix(300))")
+            #expect(!page.text.contains(#"role="alert"></p>"#), "no empty fault box on a server without a fault")
 
             let project = try await admin.createProject("project-b")
             _ = try await admin.newUser("bob", role: "member", projectID: project, projectName: "project-b")
