@@ -140,6 +140,8 @@ struct DashboardTests {
             let page = try await browser.get(location)
             #expect(page.status == .ok && page.text.contains("private-vm") && page.text.contains("CD drives"), "\(page.text.prefix(300))")
             #expect(!page.text.contains(#"role="alert"></p>"#), "no empty fault box on a server without a fault")
+            let mine = try await browser.get("/dashboard/instances")
+            #expect(mine.text.contains("private-vm") && mine.text.contains("<td>10.0.0.") && mine.text.contains("secret-iso"), "the list shows the address and image: \(mine.text.suffix(800))")
 
             let project = try await admin.createProject("project-b")
             _ = try await admin.newUser("bob", role: "member", projectID: project, projectName: "project-b")
