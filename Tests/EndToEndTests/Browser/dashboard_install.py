@@ -197,6 +197,17 @@ try:
     driver.get(driver.find_element(By.CSS_SELECTOR, "main table a").get_attribute("href"))
     shot("image")
 
+    # A narrow window (a phone, a side panel): the instance page still reads.
+    driver.get(instance_url)
+    # (Headless Chromium keeps a window at least about 480 px wide.)
+    driver.set_window_size(420, 900)
+    wait(lambda: driver.find_elements(By.ID, "state"), 10, "the instance page in a narrow window")
+    width, window = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    shot("instance-narrow")
+    driver.set_window_size(1280, 800)
+    if width > window:
+        fail(f"the instance page is {width} px wide in a {window} px window")
+
     # The project's other pages, each looked at and checked.
     for page in ("overview", "network", "keypairs", "flavors"):
         driver.get(f"{base}/dashboard/{page}")

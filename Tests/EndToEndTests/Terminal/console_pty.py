@@ -1,5 +1,6 @@
 """Runs `nimbus console SERVER` in a pseudo-terminal as a person would:
-waits for it to attach, types an answer to the installer, reads the
+waits for it to attach, sees the installer's question already asked,
+types an answer to the installer, reads the
 installer's reply, detaches with Ctrl-] and checks that the terminal is
 as it was before.
 
@@ -41,6 +42,9 @@ def main():
         sys.exit(1)
 
     read_until(b"Ctrl-] detaches", 30)
+    # The installer asked before we attached: its question is on the screen at once.
+    read_until(b"Install to /dev/vda? [yes/no]", 1)
+    print("the installer's question was on the screen at once")
     attributes = termios.tcgetattr(slave)
     if attributes[3] & (termios.ECHO | termios.ICANON):
         fail("the terminal is not in raw mode while attached")
