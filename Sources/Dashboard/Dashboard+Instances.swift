@@ -187,12 +187,6 @@ extension Dashboard {
         }
     }
 
-    func instanceRow(_ server: Server, _ visitor: Visitor) throws -> [String: Any] {
-        let addresses: [String] = try addressList(server).map(\.address)
-        let imageName: String = server.imageId.flatMap { try? images.image($0.rawValue, visitor.auth).name } ?? "–"
-        return row(server, image: imageName, addresses: addresses)
-    }
-
     func row(_ server: Server, image imageName: String, addresses: [String]) -> [String: Any] {
         var row: [String: Any] = ["id": server.id.rawValue, "name": server.name, "status": server.status]
         // Mustache takes an empty string for true: what is not there is left out.
@@ -214,13 +208,18 @@ extension Dashboard {
     func instanceDetail(_ server: Server, _ visitor: Visitor) async throws -> [String: Any] {
         let id = server.id.rawValue
         let live = server.powerState == .running || server.powerState == .paused
-        var values = try instanceRow(server, visitor)
-        let media = (try? await compute.media(id, visitor.auth)) ?? []
+        let addresses = try addressList(server)
+        let imageName = server.imageId.flatMap { try? images.image($0.rawValue, visitor.auth).name } ?? "–"
+        var values = row(server, image: imageName, addresses: addresses.map(\.address))
+        // The page still shows the rest when QEMU cannot say what is in the drives.
+        var media: [ComputeService.MediaStatus] = []
+        do { media = try await compute.media(id, visitor.auth) } catch {
+            logger.warning("the drives were not read for the instance page", metadata: ["server.id": "\(id)", "error": "\(error)"])
+        }
         var isoQuery = ImageService.ListQuery()
         isoQuery.filters["disk_format"] = "iso"
         isoQuery.filters["status"] = "active"
         let isos = try images.list(isoQuery, visitor.auth).images
-        let addresses = try addressList(server)
         values["title"] = server.name
         values["live"] = live
         values["running"] = server.powerState == .running

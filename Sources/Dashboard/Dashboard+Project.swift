@@ -171,7 +171,10 @@ extension Dashboard {
             let network = try networks.createNetwork(draft, visitor.auth)
             let subnet = NetworkService.SubnetDraft(networkId: network.id.rawValue, cidr: try form.required("cidr", label: "An address range (CIDR)"))
             do { _ = try networks.createSubnet(subnet, visitor.auth) } catch {
-                try? networks.deleteNetwork(network.id.rawValue, visitor.auth)
+                // A network without its subnet is of no use: it goes again, or the log says it stayed.
+                do { try networks.deleteNetwork(network.id.rawValue, visitor.auth) } catch let cleanup {
+                    logger.error("a network whose subnet failed was not removed", metadata: ["network.id": "\(network.id)", "error": "\(cleanup)"])
+                }
                 throw error
             }
             return ("Created network \(network.name).", here)

@@ -3,6 +3,7 @@ selenium, and a check that a noVNC canvas shows something."""
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 
 # How many sampled pixels of the page's canvas are lit (-1: no canvas yet).
 LIT_PIXELS = """
@@ -24,3 +25,11 @@ def start(window="1280,800"):
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={window}"):
         options.add_argument(argument)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def log_in(driver, base, user, password):
+    """Logs in to the dashboard at `base` through its login form."""
+    driver.get(base + "/dashboard/login")
+    driver.find_element(By.ID, "username").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()

@@ -13,16 +13,13 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from chromium import start
+from chromium import log_in, start
 
 base, user, password, path, shots = sys.argv[1:6]
 os.makedirs(shots, exist_ok=True)
 driver = start()
 try:
-    driver.get(base + "/dashboard/login")
-    driver.find_element(By.ID, "username").send_keys(user)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
+    log_in(driver, base, user, password)
     driver.get(base + "/dashboard/images")
     driver.find_element(By.ID, "upload-file").send_keys(path)
     name = driver.find_element(By.ID, "upload-name")
