@@ -213,6 +213,12 @@ try:
         driver.get(f"{base}/dashboard/{page}")
         wait(lambda: driver.find_elements(By.TAG_NAME, "h1"), 10, f"the {page} page")
         shot(page)
+    # The error page: an instance that does not exist, said in words.
+    driver.get(base + "/dashboard/instances/00000000-0000-0000-0000-000000000000")
+    wait(lambda: driver.find_elements(By.TAG_NAME, "h1"), 10, "the error page")
+    if "could not be found" not in driver.find_element(By.TAG_NAME, "main").text:
+        fail("the error page does not say the instance could not be found")
+    shot("not-found")
     print(f"accessibility: {len(barriers)} serious or critical")
     if barriers:
         fail("accessibility barriers:\n" + "\n".join(barriers))
