@@ -22,9 +22,6 @@ extension ComputeService {
             } else {
                 try await runtime.createDisk(at: paths.disk, Self.overlay(of: image, file: file, sizeBytes: server.disk > 0 ? Int64(server.disk) << 30 : nil))
             }
-            if image.properties["hw_firmware_type"] == "uefi" {
-                try await runtime.copyFirmwareVariables(to: paths.uefiVariables)
-            }
             try await start(server, image: image)
         } catch {
             paths.remove()
@@ -84,6 +81,11 @@ extension ComputeService {
             }
             try await runtime.writeISO(label: ConfigDrive.label, files: try ConfigDrive(server: server, nics: nics).files(), to: paths.configDrive)
             configDrive = paths.configDrive
+        }
+        // The server's own UEFI variables, made at its first UEFI boot and kept after.
+        let hardware = try GuestHardware(image: image.properties, flavor: server.flavorExtraSpecs)
+        if let template = VMSpecBuilder.variablesTemplate(hardware.firmware), !FileManager.default.fileExists(atPath: paths.uefiVariables) {
+            try await runtime.copyFirmwareVariables(from: template, to: paths.uefiVariables)
         }
         let spec = try VMSpecBuilder(accelerator: accelerator).spec(
             for: server, image: image, media: media, rescue: try await rescueMedia(server, paths: paths),

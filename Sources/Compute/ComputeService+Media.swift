@@ -26,7 +26,7 @@ extension ComputeService {
     public func media(_ id: String, _ auth: AuthContext) async throws -> [MediaStatus] {
         let server = try server(id, auth)
         let live = server.lifecycle.isLive ? try await runtime.driveStatus(server.id) : []
-        let bus = try server.imageId.flatMap { try store.image(id: $0)?.properties["hw_cdrom_bus"] } ?? VMSpecBuilder.defaultCDROMBus.rawValue
+        let bus = try server.imageId.flatMap { try store.image(id: $0)?.properties["hw_cdrom_bus"] } ?? GuestHardware.defaultCDROMBus.rawValue
         return try server.drives.map { drive in
             let status = live.first { $0.drive == drive.id }
             return MediaStatus(

@@ -117,6 +117,8 @@ public struct ComputeService: Sendable {
         if image.diskFormat == "iso", rootDisk == 0 {
             throw NimbusError.badRequest("Flavor \(flavor.name) has no root disk (disk 0), but image \(image.name ?? image.id.rawValue) is an ISO installer that needs a disk to install onto. Choose a flavor with a root disk.")
         }
+        // Hardware the image or flavor asks for and Nimbus cannot give is refused now, not at launch.
+        _ = try GuestHardware(image: image.properties, flavor: flavor.extraSpecs)
         if image.minRam > flavor.ram { throw NimbusError.badRequest("Flavor's memory is too small for requested image.") }
         if image.minDisk > rootDisk, rootDisk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
         let extraCDs = try request.extraCDs.map { try isoImage($0, auth) }

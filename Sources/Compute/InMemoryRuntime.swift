@@ -219,8 +219,8 @@ public final class InMemoryRuntime: VMRuntime {
         }
     }
 
-    public func copyFirmwareVariables(to path: String) async throws {
-        record.withLock { $0.calls.append("firmware variables") }
+    public func copyFirmwareVariables(from template: String, to path: String) async throws {
+        record.withLock { $0.calls.append("firmware variables \(URL(fileURLWithPath: template).lastPathComponent)") }
     }
 
     /// A qcow2 v3 header with one empty L1 table and a refcount table: what

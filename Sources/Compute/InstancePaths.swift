@@ -21,6 +21,11 @@ public struct InstancePaths: Sendable {
     public var qmpLog: String { directory.appendingPathComponent("qmp.log").path }
     public var pidFile: String { directory.appendingPathComponent("qemu.pid").path }
     public var uefiVariables: String { directory.appendingPathComponent("OVMF_VARS.fd").path }
+    /// The virtual TPM's state, owner-only; swtpm's pid file and log.
+    public var tpmState: String { directory.appendingPathComponent("tpm").path }
+    public var tpmPidFile: String { directory.appendingPathComponent("swtpm.pid").path }
+    public var tpmLog: String { directory.appendingPathComponent("swtpm.log").path }
+    public var tpmSocket: String { socketDirectory.appendingPathComponent("swtpm.sock").path }
     public var qmpSocket: String { socketDirectory.appendingPathComponent("qmp.sock").path }
     public var serialSocket: String { socketDirectory.appendingPathComponent("serial.sock").path }
     public var vncSocket: String { socketDirectory.appendingPathComponent("vnc.sock").path }

@@ -291,6 +291,8 @@ public actor QEMURuntime: VMRuntime {
         }
         await detach(id)
         if let pid { await QEMULauncher.terminate(pid, grace: .seconds(3)) }
+        // swtpm ends when QEMU's connection closes; this is for one that did not.
+        await SWTPM.stop(pidFile: paths.tpmPidFile, socket: paths.tpmSocket)
     }
 
     // MARK: Media
@@ -357,8 +359,8 @@ public actor QEMURuntime: VMRuntime {
         try await isoTool.write(label: label, files: files, to: path)
     }
 
-    public nonisolated func copyFirmwareVariables(to path: String) async throws {
+    public nonisolated func copyFirmwareVariables(from template: String, to path: String) async throws {
         try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.copyItem(atPath: VMSpecBuilder.ovmfVariables, toPath: path)
+        try FileManager.default.copyItem(atPath: template, toPath: path)
     }
 }

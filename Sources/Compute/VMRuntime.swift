@@ -55,8 +55,8 @@ public protocol VMRuntime: Sendable {
     func copyDisk(_ id: ServerID, device: String, disk: String, to target: String) async throws
     /// Writes an ISO 9660 image labelled `label` holding `files` (relative paths).
     func writeISO(label: String, files: [String: Data], to path: String) async throws
-    /// Puts a fresh copy of the UEFI variable store at `path`.
-    func copyFirmwareVariables(to path: String) async throws
+    /// Puts a fresh copy of the UEFI variable store `template` at `path`.
+    func copyFirmwareVariables(from template: String, to path: String) async throws
 
     // MARK: Events
 

@@ -2,18 +2,26 @@ import Foundation
 import NimbusCore
 import QEMU
 
-/// Maps a server, its flavor sizes and its image into a `VMSpec`, honouring
-/// the image properties that matter (hw_disk_bus, hw_cdrom_bus,
-/// hw_firmware_type, hw_machine_type, hw_vif_model).
+/// Maps a server, its flavor sizes and its image into a `VMSpec`, with the
+/// hardware its image properties and flavor extra specs ask for (`GuestHardware`).
 struct VMSpecBuilder {
     /// The root disk's device id; its backend is `disk0-drive`.
     static let rootDiskID = "disk0"
 
-    /// The CD drives' bus without hw_cdrom_bus: SATA, which every OS installer knows.
-    static let defaultCDROMBus: Drive.Bus = .sata
-
+    /// Debian's OVMF: the plain build, and the Secure Boot build with
+    /// Microsoft's keys enrolled in its variables (what Windows and shim want).
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
     static let ovmfVariables = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+    static let ovmfSecureBootCode = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd"
+    static let ovmfSecureBootVariables = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"
+
+    /// The variable store a server's own copy starts from.
+    static func variablesTemplate(_ firmware: GuestHardware.Firmware) -> String? {
+        switch firmware {
+        case .bios: nil
+        case .uefi(let secureBoot): secureBoot ? ovmfSecureBootVariables : ovmfVariables
+        }
+    }
 
     var accelerator: VMSpec.Accelerator
 
@@ -40,9 +48,9 @@ struct VMSpecBuilder {
         for server: Server, image: Image, media: [String: String] = [:], rescue: RescueMedia? = nil, configDrive: String? = nil,
         nics plans: [NICPlan], paths: InstancePaths, boot: ServerLifecycle.BootDevice = .disk
     ) throws -> VMSpec {
-        let properties = image.properties
-        let diskBus = try bus(properties["hw_disk_bus"], default: .virtio, name: "hw_disk_bus")
-        let cdromBus = try bus(properties["hw_cdrom_bus"], default: Self.defaultCDROMBus, name: "hw_cdrom_bus")
+        let hardware = try GuestHardware(image: image.properties, flavor: server.flavorExtraSpecs)
+        let diskBus = hardware.diskBus
+        let cdromBus = hardware.cdromBus
         // A rescue medium boots first; the server's own disks follow in their usual order.
         let first = rescue == nil ? 0 : 1
         var drives: [Drive] = []
@@ -75,17 +83,12 @@ struct VMSpecBuilder {
             // Never booted from: no boot index.
             drives.append(Drive(id: "config0", kind: .cdrom, bus: cdromBus, file: configDrive, format: "raw", readOnly: true))
         }
-        let firmware: VMSpec.Firmware
-        switch properties["hw_firmware_type"] ?? "bios" {
-        case "bios": firmware = .bios
-        case "uefi": firmware = .uefi(code: Self.ovmfCode, variables: paths.uefiVariables)
-        case let other: throw NimbusError.badRequest("Image property hw_firmware_type=\(other) is not supported; use bios or uefi.")
+        let firmware: VMSpec.Firmware = switch hardware.firmware {
+        case .bios: .bios
+        case .uefi(let secureBoot):
+            .uefi(code: secureBoot ? Self.ovmfSecureBootCode : Self.ovmfCode, variables: paths.uefiVariables, secureBoot: secureBoot)
         }
-        let machine = properties["hw_machine_type"] ?? "q35"
-        guard machine.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw NimbusError.badRequest("Image property hw_machine_type=\(machine) is not a machine type.")
-        }
-        let model = try vifModel(properties["hw_vif_model"])
+        let model = hardware.vifModel
         // restrict=on: the guest reaches nothing on the host or beyond through
         // QEMU's gateway until access rules open it.
         let nics = plans.enumerated().map { index, plan in
@@ -95,35 +98,26 @@ struct VMSpecBuilder {
                 hostname: Self.hostname(server.name), restrict: true)
         }
         var spec = VMSpec(
-            name: server.name.isEmpty ? server.id.rawValue : server.name, uuid: server.id.rawValue, machine: machine,
+            name: server.name.isEmpty ? server.id.rawValue : server.name, uuid: server.id.rawValue, machine: hardware.machine,
             accelerator: accelerator, cpus: server.vcpus, memoryMiB: server.ram, firmware: firmware, drives: drives,
             nics: nics, sockets: VMSpec.Sockets(qmp: paths.qmpSocket, serial: paths.serialSocket, vnc: paths.vncSocket),
             pidFile: paths.pidFile, startPaused: true)
         if launch != usual { spec.bootIndexesAfterFirstBoot = usual }
+        if hardware.windows {
+            spec.clock = .localtime
+            spec.hyperV = accelerator == .kvm
+        }
+        spec.tablet = hardware.tablet
+        spec.tpm = hardware.tpm.map {
+            VMSpec.TPM(
+                version: $0.version, model: $0.model, stateDirectory: paths.tpmState, socket: paths.tpmSocket, pidFile: paths.tpmPidFile,
+                logFile: paths.tpmLog)
+        }
         return spec
     }
 
     /// The QEMU netdev id of the server's `index`th NIC, in port order.
     static func netdevID(_ index: Int) -> String { "net\(index)" }
-
-    func bus(_ value: String?, default fallback: Drive.Bus, name: String) throws -> Drive.Bus {
-        guard let value else { return fallback }
-        guard let bus = Drive.Bus(rawValue: value) else {
-            throw NimbusError.badRequest("Image property \(name)=\(value) is not supported; use virtio, sata, scsi or ide.")
-        }
-        return bus
-    }
-
-    func vifModel(_ value: String?) throws -> String {
-        switch value ?? "virtio" {
-        case "virtio": "virtio-net-pci"
-        case "e1000": "e1000"
-        case "e1000e": "e1000e"
-        case "rtl8139": "rtl8139"
-        case "ne2k_pci": "ne2k_pci"
-        case let other: throw NimbusError.badRequest("Image property hw_vif_model=\(other) is not supported; use virtio, e1000, e1000e or rtl8139.")
-        }
-    }
 
     /// The first host address of a CIDR, for a subnet without a gateway
     /// (QEMU's user network needs an address for itself).

@@ -76,6 +76,9 @@ public struct Server: Sendable, Codable, Equatable {
     public var imageId: ImageID?
     public var flavorId: FlavorID
     public var flavorName: String
+    /// The flavor's extra specs as they were at creation (Nova keeps them
+    /// with the instance too): the hardware they ask for, a TPM say, stays.
+    public var flavorExtraSpecs: [String: String]
     public var vcpus: Int
     public var ram: Int
     public var disk: Int
@@ -113,6 +116,7 @@ public struct Server: Sendable, Codable, Equatable {
         self.imageId = imageId
         self.flavorId = flavor.id
         self.flavorName = flavor.name
+        self.flavorExtraSpecs = flavor.extraSpecs
         self.vcpus = flavor.vcpus
         self.ram = flavor.ram
         self.disk = flavor.disk

@@ -122,5 +122,15 @@ extension Store {
                    OR image_id IN (SELECT id FROM image WHERE disk_format = 'iso')
                 """)
         }
+        // The flavor's extra specs kept with the server, as its sizes are.
+        migrator.registerMigration("v6-servers-flavor-extra-specs") { db in
+            try db.alter(table: "server") { t in
+                t.add(column: "flavor_extra_specs", .jsonText).notNull().defaults(to: "{}")
+            }
+            try db.execute(sql: """
+                UPDATE server SET flavor_extra_specs = (SELECT extra_specs FROM flavor WHERE flavor.id = server.flavor_id)
+                WHERE EXISTS (SELECT 1 FROM flavor WHERE flavor.id = server.flavor_id)
+                """)
+        }
     }
 }

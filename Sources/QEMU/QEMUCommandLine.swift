@@ -6,20 +6,23 @@ public enum QEMUCommandLine {
     public static func arguments(for spec: VMSpec) -> [String] {
         var arguments = [
             "-name", "guest=\(escape(spec.name)),debug-threads=on",
-            "-machine", "\(spec.machine),accel=\(spec.accelerator.rawValue)",
-            "-cpu", spec.accelerator == .kvm ? "host" : "max",
+            "-machine", machine(spec),
+            "-cpu", cpu(spec),
             "-smp", "\(spec.cpus)",
             "-m", "\(spec.memoryMiB)",
             "-nodefaults", "-no-user-config",
-            "-rtc", "base=utc",
+            "-rtc", rtc(spec),
             "-boot", "strict=off",
         ]
+        if kvmTimers(spec) { arguments += ["-global", "kvm-pit.lost_tick_policy=delay"] }
         if let uuid = spec.uuid { arguments += ["-uuid", uuid] }
-        if case .uefi(let code, let variables) = spec.firmware {
+        if case .uefi(let code, let variables, let secureBoot) = spec.firmware {
             arguments += [
                 "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(escape(code))",
                 "-drive", "if=pflash,format=raw,unit=1,file=\(escape(variables))",
             ]
+            // Only code running in SMM may write the flash: the keys stay the firmware's.
+            if secureBoot { arguments += ["-global", "driver=cfi.pflash01,property=secure,value=on"] }
         }
         arguments += controllers(for: spec)
         // Each AHCI port holds one device: number the SATA drives in order.
@@ -34,18 +37,54 @@ public enum QEMUCommandLine {
             "-mon", "chardev=qmp,mode=control",
             "-chardev", "socket,id=serial0,path=\(escape(spec.sockets.serial)),server=on,wait=off",
             "-serial", "chardev:serial0",
-            // A standard VGA adapter and a USB tablet: the screen and an absolute pointer for noVNC.
+            // A standard VGA adapter and a USB bus, for the tablet and whatever the guest wants.
             "-device", "VGA,id=video0",
             "-device", "qemu-xhci,id=usb",
-            "-device", "usb-tablet,id=tablet0,bus=usb.0",
-            "-device", "virtio-rng-pci,id=rng0",
-            "-display", "none",
         ]
+        // An absolute pointer, so noVNC's mouse is where the guest's is.
+        if spec.tablet { arguments += ["-device", "usb-tablet,id=tablet0,bus=usb.0"] }
+        arguments += ["-device", "virtio-rng-pci,id=rng0", "-display", "none"]
+        if let tpm = spec.tpm {
+            arguments += [
+                "-chardev", "socket,id=chrtpm,path=\(escape(tpm.socket))",
+                "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
+                "-device", "\(tpm.model.rawValue),tpmdev=tpm0,id=tpm0-device",
+            ]
+        }
         if let vnc = spec.sockets.vnc { arguments += ["-vnc", "unix:\(escape(vnc))"] }
         if let pidFile = spec.pidFile { arguments += ["-daemonize", "-pidfile", pidFile] }
         if spec.startPaused { arguments += ["-S"] }
         arguments += ["-msg", "timestamp=on"]
         return arguments
+    }
+
+    static func machine(_ spec: VMSpec) -> String {
+        var options = [spec.machine, "accel=\(spec.accelerator.rawValue)"]
+        if case .uefi(_, _, secureBoot: true) = spec.firmware { options.append("smm=on") }
+        if kvmTimers(spec) { options.append("hpet=off") }
+        return options.joined(separator: ",")
+    }
+
+    /// The host's CPU under KVM, QEMU's richest model under TCG; Hyper-V
+    /// enlightenments as Nova's libvirt driver sets them for Windows, with
+    /// the Hyper-V clock as its time source.
+    static func cpu(_ spec: VMSpec) -> String {
+        guard spec.accelerator == .kvm else { return "max" }
+        guard spec.hyperV else { return "host" }
+        return ([
+            "host", "hv-relaxed", "hv-vapic", "hv-spinlocks=0x1fff", "hv-vpindex", "hv-runtime", "hv-synic", "hv-reset",
+            "hv-frequencies", "hv-tlbflush", "hv-ipi", "hv-time",
+        ]).joined(separator: ",")
+    }
+
+    static func rtc(_ spec: VMSpec) -> String {
+        "base=\(spec.clock.rawValue)" + (kvmTimers(spec) ? ",driftfix=slew" : "")
+    }
+
+    /// Nova's KVM timers for Windows: late PIT ticks delayed, late RTC
+    /// ticks caught up, no HPET. (Under TCG QEMU has no in-kernel PIT.)
+    static func kvmTimers(_ spec: VMSpec) -> Bool {
+        spec.accelerator == .kvm && spec.hyperV
     }
 
     /// Buses some drives need that the machine does not have built in.

@@ -9,7 +9,8 @@ public struct QEMULauncher: Sendable {
         self.executable = executable
     }
 
-    /// Launches the VM and returns QEMU's pid once it has daemonized.
+    /// Launches the VM (its TPM first, when it has one) and returns QEMU's
+    /// pid once it has daemonized.
     ///
     /// With `-daemonize`, QEMU exits its first process only after the devices
     /// and sockets are set up, so a zero exit status means the VM exists.
@@ -21,8 +22,16 @@ public struct QEMULauncher: Sendable {
         // The daemon keeps the first process's stdout and stderr: they go to a
         // file beside the pid file, never to a pipe nobody would close.
         let logPath = URL(fileURLWithPath: pidFile).deletingLastPathComponent().appendingPathComponent("qemu.log").path
-        let status = try await ProcessRunner.runLogging(executable, QEMUCommandLine.arguments(for: spec), logPath: logPath)
+        if let tpm = spec.tpm { try await SWTPM.start(tpm) }
+        let status: Int32
+        do {
+            status = try await ProcessRunner.runLogging(executable, QEMUCommandLine.arguments(for: spec), logPath: logPath)
+        } catch {
+            if let tpm = spec.tpm { await SWTPM.stop(pidFile: tpm.pidFile, socket: tpm.socket) }
+            throw error
+        }
         guard status == 0 else {
+            if let tpm = spec.tpm { await SWTPM.stop(pidFile: tpm.pidFile, socket: tpm.socket) }
             let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             throw QEMUError.commandFailed(command: "qemu-system-x86_64", status: status, stderr: Self.lastLines(log))
         }

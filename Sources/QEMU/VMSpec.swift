@@ -5,8 +5,46 @@ public struct VMSpec: Sendable, Equatable {
 
     public enum Firmware: Sendable, Equatable {
         case bios
-        /// OVMF: the read-only code image and this VM's own writable copy of the variables.
-        case uefi(code: String, variables: String)
+        /// OVMF: the read-only code image and this VM's own writable copy of
+        /// the variables. With `secureBoot`, the code is a Secure Boot build
+        /// whose variables hold the keys, and SMM keeps the guest's OS from
+        /// writing them.
+        case uefi(code: String, variables: String, secureBoot: Bool = false)
+    }
+
+    /// Where the guest's real-time clock starts: UTC, or the host's local
+    /// time, which Windows expects.
+    public enum Clock: String, Sendable, Equatable { case utc, localtime }
+
+    /// A software TPM: a `swtpm` process per VM, whose control socket QEMU
+    /// connects to, and whose state lives with the VM's other files.
+    public struct TPM: Sendable, Equatable {
+        public enum Version: String, Sendable, Equatable, CaseIterable {
+            case v1_2 = "1.2"
+            case v2_0 = "2.0"
+        }
+        /// QEMU's device: the TPM interface the guest sees.
+        public enum Model: String, Sendable, Equatable, CaseIterable {
+            case tis = "tpm-tis"
+            case crb = "tpm-crb"
+        }
+        public var version: Version
+        public var model: Model
+        /// Where swtpm keeps the TPM's state: keys, NV indexes (owner-only).
+        public var stateDirectory: String
+        /// swtpm's control socket.
+        public var socket: String
+        public var pidFile: String
+        public var logFile: String
+
+        public init(version: Version, model: Model, stateDirectory: String, socket: String, pidFile: String, logFile: String) {
+            self.version = version
+            self.model = model
+            self.stateDirectory = stateDirectory
+            self.socket = socket
+            self.pidFile = pidFile
+            self.logFile = logFile
+        }
     }
 
     /// Display name, shown in `ps` and QMP.
@@ -18,6 +56,13 @@ public struct VMSpec: Sendable, Equatable {
     public var cpus: Int
     public var memoryMiB: Int
     public var firmware: Firmware
+    public var clock: Clock = .utc
+    /// Hyper-V enlightenments, as Windows guests want them (KVM only: QEMU's
+    /// TCG refuses some of them).
+    public var hyperV = false
+    /// A USB tablet (an absolute pointer, so a VNC mouse does not drift) besides the PS/2 mouse.
+    public var tablet = true
+    public var tpm: TPM?
     public var drives: [Drive]
     public var nics: [NIC]
     public var sockets: Sockets

@@ -28,6 +28,37 @@ struct ComputeServiceTests {
         #expect(ports.map(\.status) == [.active])
     }
 
+    @Test("Secure Boot and a TPM from the image and flavor reach the VM; the flavor's specs stay with the server; a bad combination is a 400 that records nothing")
+    func windowsHardware() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        _ = try cloud.compute.flavors.setExtraSpecs("1", ["hw:tpm_version": "2.0", "hw:tpm_model": "tpm-crb"], cloud.admin)
+        let iso = try await cloud.image(properties: ["os_secure_boot": "required", "os_type": "windows"])
+        let server = try await cloud.server(image: iso)
+        #expect(server.status == "ACTIVE")
+        #expect(server.flavorExtraSpecs["hw:tpm_version"] == "2.0")
+        let spec = try #require(cloud.spec(server.id)).spec
+        #expect(spec.firmware == .uefi(code: VMSpecBuilder.ovmfSecureBootCode, variables: cloud.compute.paths(server.id).uefiVariables, secureBoot: true))
+        #expect(spec.tpm?.version == .v2_0 && spec.tpm?.model == .crb)
+        #expect(spec.clock == .localtime)
+        #expect(cloud.calls().contains("firmware variables OVMF_VARS_4M.ms.fd"))
+
+        // The flavor loses its TPM: the server keeps the one it was made with.
+        try cloud.compute.flavors.deleteExtraSpec("1", key: "hw:tpm_version", cloud.admin)
+        try cloud.compute.reboot(server.id.rawValue, hard: true, cloud.admin)
+        await cloud.settled()
+        #expect(try #require(cloud.spec(server.id)).spec.tpm?.version == .v2_0)
+
+        // Secure Boot on BIOS firmware cannot be given: refused before anything is made.
+        let bios = try await cloud.image(properties: ["os_secure_boot": "required", "hw_firmware_type": "bios"])
+        let before = try cloud.services.store.servers().count
+        let refused = try #require(throws: NimbusError.self) {
+            try cloud.compute.create(.init(name: "sb", imageRef: bios.id.rawValue, flavorRef: "1"), cloud.admin)
+        }
+        #expect(refused.code == .badRequest && refused.message.contains("needs UEFI firmware"), "\(refused.message)")
+        #expect(try cloud.services.store.servers().count == before)
+    }
+
     @Test("extra CDs join the installer's drive, after it in the boot order; a root disk can be sized apart from the flavor")
     func extraCDsAndRootSize() async throws {
         let cloud = try await ComputeHarness()

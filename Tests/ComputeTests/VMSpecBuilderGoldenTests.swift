@@ -19,8 +19,10 @@ struct VMSpecBuilderGoldenTests {
     static let secondNIC = VMSpecBuilder.NICPlan(
         portId: PortID(rawValue: "port-2"), mac: "fa:16:3e:00:00:02", cidr: "192.168.7.0/24", gateway: nil, address: "192.168.7.20")
 
-    static func server(_ name: String = "My Instance", drives: [CDDrive]) -> Server {
-        let flavor = Flavor(id: FlavorID(rawValue: "1"), name: "m1.tiny", vcpus: 1, ram: 512, disk: 1, createdAt: Date(timeIntervalSince1970: 0))
+    static func server(_ name: String = "My Instance", drives: [CDDrive], extraSpecs: [String: String] = [:]) -> Server {
+        let flavor = Flavor(
+            id: FlavorID(rawValue: "1"), name: "m1.tiny", vcpus: 1, ram: 512, disk: 1, extraSpecs: extraSpecs,
+            createdAt: Date(timeIntervalSince1970: 0))
         var server = Server(
             id: serverID, name: name, projectId: ProjectID(rawValue: "p"), userId: UserID(rawValue: "u"), imageId: nil,
             flavor: flavor, now: Date(timeIntervalSince1970: 0))
@@ -45,6 +47,8 @@ struct VMSpecBuilderGoldenTests {
         var rescue: VMSpecBuilder.RescueMedia?
         var configDrive: String?
         var nics: [VMSpecBuilder.NICPlan]
+        var extraSpecs: [String: String] = [:]
+        var accelerator: VMSpec.Accelerator = .tcg
     }
 
     static let cases: [String: Case] = [
@@ -63,13 +67,25 @@ struct VMSpecBuilderGoldenTests {
         // A config drive (never booted from) and two NICs, one on a subnet without a gateway, e1000.
         "server-config-drive-two-nics": Case(
             image: image(["hw_vif_model": "e1000"]), configDrive: paths.configDrive, nics: [nic, secondNIC]),
+        // Windows 11's needs, under KVM: Secure Boot (UEFI implied), a TPM 2.0 on CRB, local time, Hyper-V.
+        "server-windows-secure-boot-tpm-kvm": Case(
+            image: image(["os_type": "windows", "os_secure_boot": "required", "hw_tpm_version": "2.0", "hw_tpm_model": "tpm-crb", "hw_disk_bus": "sata"]),
+            drives: installer, media: ["cd0": iso], nics: [nic], accelerator: .kvm),
+        // The same under TCG: no Hyper-V enlightenments (TCG refuses some), the clock still local.
+        "server-windows-secure-boot-tpm-tcg": Case(
+            image: image(["os_type": "windows", "os_secure_boot": "required", "hw_tpm_version": "2.0", "hw_tpm_model": "tpm-crb", "hw_disk_bus": "sata"]),
+            drives: installer, media: ["cd0": iso], nics: [nic]),
+        // A TPM 1.2 (TIS, the default model) from the flavor's extra specs, and no tablet.
+        "server-flavor-tpm-ps2mouse": Case(
+            image: image(["hw_pointer_model": "ps2mouse"]), drives: installer, media: ["cd0": iso], nics: [nic],
+            extraSpecs: ["hw:tpm_version": "1.2"]),
     ]
 
     @Test("specs match their golden command lines", arguments: cases.keys.sorted())
     func golden(name: String) throws {
         let scenario = try #require(Self.cases[name])
-        let spec = try VMSpecBuilder(accelerator: .tcg).spec(
-            for: Self.server(drives: scenario.drives), image: scenario.image, media: scenario.media, rescue: scenario.rescue,
+        let spec = try VMSpecBuilder(accelerator: scenario.accelerator).spec(
+            for: Self.server(drives: scenario.drives, extraSpecs: scenario.extraSpecs), image: scenario.image, media: scenario.media, rescue: scenario.rescue,
             configDrive: scenario.configDrive, nics: scenario.nics, paths: Self.paths)
         let actual = QEMUCommandLine.arguments(for: spec).joined(separator: "\n") + "\n"
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name).args")
@@ -92,6 +108,39 @@ struct VMSpecBuilderGoldenTests {
         }
         #expect(error.code == .badRequest)
         #expect(error.message.contains(properties.keys.first!))
+    }
+
+    struct Refusal: Sendable, CustomTestStringConvertible {
+        var image: [String: String]
+        var flavor: [String: String] = [:]
+        var says: String
+        var testDescription: String { says }
+    }
+
+    @Test("hardware Nimbus cannot give is a 400 at create that says why", arguments: [
+        Refusal(image: ["hw_firmware_type": "bios", "os_secure_boot": "required"], says: "needs UEFI firmware"),
+        Refusal(image: ["os_secure_boot": "required", "hw_machine_type": "pc"], says: "needs the q35 machine type"),
+        Refusal(image: ["os_secure_boot": "sometimes"], says: "Invalid secure boot policy"),
+        Refusal(image: ["hw_tpm_version": "3.0"], says: "swtpm gives 1.2 or 2.0"),
+        Refusal(image: ["hw_tpm_version": "1.2", "hw_tpm_model": "tpm-crb"], says: "only valid with TPM version 2.0"),
+        Refusal(image: ["hw_tpm_version": "2.0", "hw_tpm_model": "tpm-spi"], says: "Invalid TPM model"),
+        Refusal(image: ["hw_tpm_version": "2.0"], flavor: ["hw:tpm_version": "1.2"], says: "disagree"),
+        Refusal(image: ["hw_pointer_model": "touchpad"], says: "hw_pointer_model=touchpad"),
+    ])
+    func refusedHardware(_ refusal: Refusal) throws {
+        let error = try #require(throws: NimbusError.self) {
+            try GuestHardware(image: refusal.image, flavor: refusal.flavor)
+        }
+        #expect(error.code == .badRequest)
+        #expect(error.message.contains(refusal.says), "\(error.message)")
+    }
+
+    @Test("Secure Boot: optional is on with UEFI, off with BIOS; disabled keeps plain UEFI")
+    func secureBootPolicies() throws {
+        #expect(try GuestHardware(image: ["hw_firmware_type": "uefi", "os_secure_boot": "optional"], flavor: [:]).firmware == .uefi(secureBoot: true))
+        #expect(try GuestHardware(image: ["os_secure_boot": "optional"], flavor: [:]).firmware == .bios)
+        #expect(try GuestHardware(image: ["hw_firmware_type": "uefi", "os_secure_boot": "disabled"], flavor: [:]).firmware == .uefi(secureBoot: false))
+        #expect(try GuestHardware(image: [:], flavor: ["os:secure_boot": "required"]).firmware == .uefi(secureBoot: true))
     }
 
     @Test("hostnames are DNS-safe forms of the server's name")

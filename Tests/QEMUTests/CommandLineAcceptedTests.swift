@@ -27,11 +27,21 @@ struct CommandLineAcceptedTests {
             }
             spec.drives[index].file = file
         }
-        if case .uefi = spec.firmware {
+        if case .uefi(let code, _, let secureBoot) = spec.firmware {
             let variables = directory.appendingPathComponent("vars.fd").path
-            try FileManager.default.copyItem(atPath: "/usr/share/OVMF/OVMF_VARS_4M.fd", toPath: variables)
-            spec.firmware = .uefi(code: "/usr/share/OVMF/OVMF_CODE_4M.fd", variables: variables)
+            try FileManager.default.copyItem(atPath: secureBoot ? "/usr/share/OVMF/OVMF_VARS_4M.ms.fd" : "/usr/share/OVMF/OVMF_VARS_4M.fd", toPath: variables)
+            spec.firmware = .uefi(code: code, variables: variables, secureBoot: secureBoot)
         }
+        if var tpm = spec.tpm {
+            // A real swtpm for QEMU to connect to; it ends when QEMU does.
+            tpm.stateDirectory = directory.appendingPathComponent("tpm").path
+            tpm.socket = directory.appendingPathComponent("swtpm.sock").path
+            tpm.pidFile = directory.appendingPathComponent("swtpm.pid").path
+            tpm.logFile = directory.appendingPathComponent("swtpm.log").path
+            try await SWTPM.start(tpm)
+            spec.tpm = tpm
+        }
+
         for index in spec.nics.indices { spec.nics[index].forwards = [] }
 
         let process = Process()
@@ -54,5 +64,9 @@ struct CommandLineAcceptedTests {
             Issue.record("QEMU refused the arguments for \(name): \(message)")
         }
         #expect(running)
+        if let tpm = spec.tpm {
+            kill(process.processIdentifier, SIGKILL)
+            await SWTPM.stop(pidFile: tpm.pidFile, socket: tpm.socket)
+        }
     }
 }

@@ -21,9 +21,37 @@ struct CommandLineGoldenTests {
             nics: [nic], sockets: sockets, pidFile: "/d/i/qemu.pid")
     }
 
+    static let tpm = VMSpec.TPM(
+        version: .v2_0, model: .crb, stateDirectory: "/d/i/tpm", socket: "/run/n/i/swtpm.sock", pidFile: "/d/i/swtpm.pid",
+        logFile: "/d/i/swtpm.log")
+
+    /// Secure Boot with Microsoft's keys, a TPM 2.0 on the CRB interface.
+    static var secureBootWithTPM: VMSpec {
+        var spec = isoInstall(
+            bus: .virtio, cdromBus: .sata,
+            firmware: .uefi(code: "/usr/share/OVMF/OVMF_CODE_4M.ms.fd", variables: "/d/i/OVMF_VARS.fd", secureBoot: true))
+        spec.tpm = tpm
+        return spec
+    }
+
+    /// Windows under KVM: local-time clock, Nova's timers and Hyper-V enlightenments; a PS/2 mouse only.
+    static var windows: VMSpec {
+        var spec = isoInstall(bus: .sata, cdromBus: .sata)
+        spec.accelerator = .kvm
+        spec.clock = .localtime
+        spec.hyperV = true
+        spec.tablet = false
+        spec.tpm = VMSpec.TPM(
+            version: .v1_2, model: .tis, stateDirectory: "/d/i/tpm", socket: "/run/n/i/swtpm.sock", pidFile: "/d/i/swtpm.pid",
+            logFile: "/d/i/swtpm.log")
+        return spec
+    }
+
     static let cases: [(String, VMSpec)] = [
         ("iso-bios-virtio", isoInstall(bus: .virtio, cdromBus: .sata)),
         ("iso-uefi-virtio", isoInstall(bus: .virtio, cdromBus: .sata, firmware: .uefi(code: "/usr/share/OVMF/OVMF_CODE_4M.fd", variables: "/d/i/OVMF_VARS.fd"))),
+        ("iso-secure-boot-tpm", secureBootWithTPM),
+        ("windows-kvm", windows),
         ("iso-ide-cdrom-pc", isoInstall(bus: .ide, cdromBus: .ide, machine: "pc")),
         ("iso-scsi", isoInstall(bus: .scsi, cdromBus: .scsi)),
         ("iso-sata-pc", isoInstall(bus: .sata, cdromBus: .sata, machine: "pc")),
@@ -45,6 +73,17 @@ struct CommandLineGoldenTests {
         }
         let expected = try String(contentsOf: sourceGolden, encoding: .utf8)
         #expect(actual == expected, "QEMU arguments for \(name) changed; review and regenerate the golden file")
+    }
+
+    @Test("swtpm's command lines match their golden files", arguments: [("swtpm-2.0", tpm), ("swtpm-1.2", windows.tpm!)])
+    func swtpmGolden(name: String, tpm: VMSpec.TPM) throws {
+        let actual = SWTPM.arguments(for: tpm).joined(separator: "\n") + "\n"
+        let sourceGolden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name).args")
+        if ProcessInfo.processInfo.environment["NIMBUS_UPDATE_GOLDEN"] == "1" {
+            try actual.write(to: sourceGolden, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: sourceGolden, encoding: .utf8)
+        #expect(actual == expected, "swtpm arguments for \(name) changed; review and regenerate the golden file")
     }
 
     @Test("the CD drive exists without a medium, so a disc can be inserted later")
