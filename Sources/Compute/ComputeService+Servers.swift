@@ -47,10 +47,16 @@ extension ComputeService {
     public func consoleOutput(_ id: String, lines: Int?, _ auth: AuthContext) throws -> String {
         let server = try server(id, auth)
         let paths = paths(server.id)
-        var text = (try? String(contentsOfFile: paths.consoleLog + ".1", encoding: .utf8)) ?? ""
-        text += (try? String(contentsOfFile: paths.consoleLog, encoding: .utf8)) ?? ""
+        // Firmware writes bytes that are not UTF-8 (OVMF draws its boxes in
+        // code page 437): they become U+FFFD rather than losing the whole log.
+        func read(_ path: String) -> String {
+            FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        }
+        let text = read(paths.consoleLog + ".1") + read(paths.consoleLog)
         guard let lines, lines >= 0 else { return text }
-        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+        // By scalars: a String's "\r\n" is one Character, which "\n" does not split.
+        let all = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+        return all.suffix(lines).map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
     }
 
     /// At start-up: a server whose QEMU still runs is adopted, with its

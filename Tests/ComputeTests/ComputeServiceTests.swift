@@ -59,6 +59,20 @@ struct ComputeServiceTests {
         #expect(try cloud.services.store.servers().count == before)
     }
 
+    @Test("the console log keeps what follows firmware output that is not UTF-8 (OVMF's code page 437 boxes)")
+    func consoleLogWithFirmwareBytes() async throws {
+        let cloud = try await ComputeHarness()
+        defer { cloud.removeData() }
+        let server = try await cloud.server(image: try await cloud.image())
+        var bytes = Data("BdsDxe: loading\r\n\u{1B}[04;02H".utf8)
+        bytes += Data([0xDA, 0xC4, 0xC4, 0xBF])
+        bytes += Data("\r\nInstall to /dev/vda? [yes/no] ".utf8)
+        try bytes.write(to: URL(fileURLWithPath: cloud.compute.paths(server.id).consoleLog))
+        let output = try cloud.compute.consoleOutput(server.id.rawValue, lines: nil, cloud.admin)
+        #expect(output.hasPrefix("BdsDxe: loading") && output.contains("Install to /dev/vda?"), "\(output)")
+        #expect(try cloud.compute.consoleOutput(server.id.rawValue, lines: 1, cloud.admin) == "Install to /dev/vda? [yes/no] ")
+    }
+
     @Test("extra CDs join the installer's drive, after it in the boot order; a root disk can be sized apart from the flavor")
     func extraCDsAndRootSize() async throws {
         let cloud = try await ComputeHarness()
