@@ -23,7 +23,7 @@ struct SecureBootTPMWorkflowTests {
             "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_secure_boot=required",
             "--property", "hw_firmware_type=bios", "--file", iso, "bios-iso")
         let refused = try openstack("server", "create", "--flavor", "m1.tiny", "--image", "bios-iso", "bad")
-        #expect(!refused.succeeded && refused.stderr.contains("needs UEFI firmware") && refused.stderr.contains("HTTP 400"), "\(refused.stderr)")
+        #expect(!refused.succeeded && refused.stderr.contains("needs UEFI firmware") && refused.stderr.contains("400"), "\(refused.stderr)")
         _ = try openstack.succeed("server", "delete", "--wait", "sb")
         withExtendedLifetime(nimbus) {}
     }
