@@ -44,6 +44,9 @@ extension ImageService {
             }
             let digests = try sink.finish()
             try Self.verify(digests, of: claimed, expectedMD5: expectedMD5)
+            // An installer says which OS it holds; a few reads of the file just written.
+            let advice = claimed.diskFormat == "iso" ? InstallerAdvice.read(iso: temporary) : nil
+            var advised: [String: String] = [:]
             guard let image = try store.updateImage(id: claimed.id, { image in
                 guard image.status == .saving else {
                     throw NimbusError.conflict("Image \(image.id) changed during the upload.")
@@ -56,12 +59,21 @@ extension ImageService {
                 image.osHashValue = digests.sha512
                 image.blob = digests.sha512
                 image.updatedAt = Date()
+                if let advice {
+                    advised = advice.properties(adding: image.properties)
+                    image.properties.merge(advised) { own, _ in own }
+                }
             }, alsoInTransaction: { _ in
                 try blobs.place(temporary, as: digests.sha512)
             }) else {
                 throw NimbusError.notFound("Image \(id) was deleted during the upload.")
             }
             logger.info("image uploaded", metadata: ["image.id": "\(image.id)", "image.size": "\(digests.size)"])
+            if !advised.isEmpty {
+                logger.info("installer recognised", metadata: [
+                    "image.id": "\(image.id)", "properties": "\(advised.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })",
+                ])
+            }
             return image
         } catch {
             try? FileManager.default.removeItem(at: temporary)
