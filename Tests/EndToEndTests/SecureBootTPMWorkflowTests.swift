@@ -6,7 +6,7 @@ import Testing
 /// TPM stays through reboots, a stop and start, and a SIGKILL of Nimbus.
 @Suite("Secure Boot and a virtual TPM with the real openstack client", .serialized)
 struct SecureBootTPMWorkflowTests {
-    @Test("under os_secure_boot=required the firmware refuses the demo ISO's unsigned boot loader, and says so on the console")
+    @Test("the demo ISO is recognised at upload; under os_secure_boot=required the firmware refuses its unsigned boot loader, and says so on the console")
     func unsignedBootLoaderRefused() async throws {
         let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
@@ -14,6 +14,10 @@ struct SecureBootTPMWorkflowTests {
         _ = try openstack.succeed(
             "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_secure_boot=required",
             "--file", iso, "unsigned-iso")
+        // The disc said what it is: `openstack image show` lists it.
+        let shown = try openstack.succeed("image", "show", "unsigned-iso", "-f", "value", "-c", "properties")
+        #expect(shown.contains("'os_distro': 'nimbus-demo'") && shown.contains("'os_version': '1.0'"), "\(shown)")
+        #expect(shown.contains("nimbus_os_detected"), "\(shown)")
         _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "unsigned-iso", "--wait", "sb")
         let console = try await openstack.waitForConsole("sb", toShow: "Access Denied", seconds: 120)
         #expect(console.contains("Access Denied"), "OVMF refuses the unsigned GRUB: \(console.suffix(1500))")
