@@ -6,7 +6,7 @@ import Foundation
 struct DemoISOCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo-iso",
-        abstract: "Build the Nimbus Demo OS installer ISO (BIOS and UEFI, about 17 MiB) from Debian packages.")
+        abstract: "Build the Nimbus Demo OS installer ISO (BIOS, and UEFI with or without Secure Boot; about 23 MiB) from Debian packages.")
 
     @Option(name: .shortAndLong, help: "Where to write the ISO.")
     var output: String = "nimbus-demo.iso"
