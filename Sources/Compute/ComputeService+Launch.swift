@@ -83,7 +83,7 @@ extension ComputeService {
             configDrive = paths.configDrive
         }
         // The server's own UEFI variables, made at its first UEFI boot and kept after.
-        let hardware = try GuestHardware(image: image.properties, flavor: server.flavorExtraSpecs)
+        let hardware = try GuestHardware(server: server, image: image)
         if let template = VMSpecBuilder.variablesTemplate(hardware.firmware), !FileManager.default.fileExists(atPath: paths.uefiVariables) {
             try await runtime.copyFirmwareVariables(from: template, to: paths.uefiVariables)
         }

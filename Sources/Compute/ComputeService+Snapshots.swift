@@ -18,7 +18,9 @@ extension ComputeService {
         try checkMetadataQuota(metadata, project: found.projectId)
         let image = try images.createSnapshot(
             ImageService.ServerSnapshot(
-                name: name, server: found.id, user: found.userId, baseImage: found.imageId, minDisk: found.disk, metadata: metadata),
+                name: name, server: found.id, user: found.userId, baseImage: found.imageId, minDisk: found.disk,
+                // The server's own hardware choices go with its disk (its virtio disk bus, say).
+                metadata: found.imageOverrides.merging(metadata) { _, asked in asked }),
             auth)
         do {
             try request(.createImage(image.id), id, rule: "servers:createImage", auth)

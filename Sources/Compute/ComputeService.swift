@@ -147,6 +147,7 @@ public struct ComputeService: Sendable {
                 || ConfigDrive.implied(image: image, keyName: request.keyName, userData: request.userData)
             server.preservedPortIds = nics.compactMap { if case .port(let port) = $0 { port.id } else { nil } }
             server.disk = rootDisk
+            server.imageOverrides = Self.imageOverrides(image: image, extraCDs: extraCDs)
             let discs = (image.diskFormat == "iso" ? [image.id] : []) + extraCDs.map(\.id)
             server.drives = discs.enumerated().map { CDDrive(id: "cd\($0.offset)", imageId: $0.element) }
             try record(server, flavor: flavor, nics: nics, securityGroups: groups, auth)
@@ -154,6 +155,15 @@ public struct ComputeService: Sendable {
             deliver(.scheduled, to: server.id)
         }
         return servers
+    }
+
+    /// A Windows installer whose SATA disk bus was Nimbus's default (its
+    /// installer has no virtio driver) gets virtio when a virtio driver disc
+    /// comes with it: the user loads the driver from that disc at install.
+    static func imageOverrides(image: Image, extraCDs: [Image]) -> [String: String] {
+        let defaulted = image.properties[InstallerProperties.defaults]?.split(separator: ",").contains("hw_disk_bus") == true
+        guard defaulted, extraCDs.contains(where: { $0.properties[InstallerProperties.driverDisc] == "virtio-win" }) else { return [:] }
+        return ["hw_disk_bus": "virtio"]
     }
 
     /// How many of `minCount...maxCount` servers the quota leaves room for.

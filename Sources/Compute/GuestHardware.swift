@@ -81,6 +81,12 @@ struct GuestHardware: Equatable {
         }
     }
 
+    /// A server's hardware: its image's properties with the server's own
+    /// choices over them, and the flavor's extra specs it was made with.
+    init(server: Server, image: Image) throws {
+        try self.init(image: image.properties.merging(server.imageOverrides) { _, chosen in chosen }, flavor: server.flavorExtraSpecs)
+    }
+
     /// A setting the flavor and the image may both make: as in Nova, they
     /// must agree when both do.
     static func unique(flavor key: String, image property: String, _ flavor: [String: String], _ image: [String: String]) throws -> String? {

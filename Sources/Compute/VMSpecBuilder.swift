@@ -48,7 +48,7 @@ struct VMSpecBuilder {
         for server: Server, image: Image, media: [String: String] = [:], rescue: RescueMedia? = nil, configDrive: String? = nil,
         nics plans: [NICPlan], paths: InstancePaths, boot: ServerLifecycle.BootDevice = .disk
     ) throws -> VMSpec {
-        let hardware = try GuestHardware(image: image.properties, flavor: server.flavorExtraSpecs)
+        let hardware = try GuestHardware(server: server, image: image)
         let diskBus = hardware.diskBus
         let cdromBus = hardware.cdromBus
         // A rescue medium boots first; the server's own disks follow in their usual order.

@@ -14,6 +14,9 @@ extension Dashboard {
         ("hw_disk_bus", "Disk bus", ["virtio", "sata", "scsi", "ide"]),
         ("hw_cdrom_bus", "CD bus", ["sata", "ide", "scsi", "virtio"]),
         ("os_type", "Operating system", ["linux", "windows"]),
+        ("os_secure_boot", "Secure Boot", ["required", "optional", "disabled"]),
+        ("hw_tpm_version", "TPM", ["2.0", "1.2"]),
+        ("hw_tpm_model", "TPM interface", ["tpm-tis", "tpm-crb"]),
     ]
 
     func addImages<Context: RequestContext>(to group: RouterGroup<Context>) {
@@ -64,7 +67,10 @@ extension Dashboard {
             await page(request) { visitor in
                 let image = try images.image(try context.parameters.require("id"), visitor.auth)
                 let mayEdit = image.owner == visitor.auth.projectId || Policy.isAdmin(visitor.auth)
-                return render("image", imageRow(image, visitor).merging([
+                var facts = imageRow(image, visitor)
+                // What the installer disc said it is, read at upload.
+                if let detected = image.properties["nimbus_os_detected"] { facts["detected"] = detected }
+                return render("image", facts.merging([
                     "title": image.name ?? image.id.rawValue, "mayEdit": mayEdit,
                     "properties": Self.installProperties.map { property in
                         let current = image.properties[property.key]

@@ -16,6 +16,12 @@ public struct DetectedOS: Sendable, Equatable {
         self.evidence = evidence
     }
 
+    /// Not an OS: the virtio drivers for Windows (Fedora's virtio-win ISO).
+    public static let virtioWin = "virtio-win"
+
+    /// Whether this is a driver disc rather than an installer.
+    public var isDriverDisc: Bool { distro == Self.virtioWin }
+
     /// Reads `disc`; nil when it is not a disc or no known OS is on it.
     /// Detection is advice: any oddity in the disc means "not recognised".
     public static func detect(_ disc: DiscFiles) -> DetectedOS? {
@@ -40,6 +46,11 @@ public struct DetectedOS: Sendable, Equatable {
         }
         if let script = text(disc, "bin/freebsd-version"), let line = script.split(separator: "\n").first(where: { $0.hasPrefix("USERLAND_VERSION=") }) {
             return DetectedOS(distro: "freebsd", version: firstVersion(String(line)), evidence: "bin/freebsd-version")
+        }
+        if disc.entry("viostor")?.isDirectory == true, disc.entry("netkvm")?.isDirectory == true {
+            let label = disc.volumeLabel.lowercased()
+            let version = label.hasPrefix("virtio-win-") ? String(label.dropFirst("virtio-win-".count)) : nil
+            return DetectedOS(distro: DetectedOS.virtioWin, version: version, evidence: "viostor")
         }
         if disc.entry("nimbus/manifest") != nil, disc.volumeLabel.hasPrefix("NIMBUS_DEMO_") {
             let version = disc.volumeLabel.dropFirst("NIMBUS_DEMO_".count).replacingOccurrences(of: "_", with: ".")

@@ -1,5 +1,6 @@
 import Foundation
 import ImageFormats
+import NimbusCore
 
 /// What an uploaded installer ISO tells Nimbus about itself, turned into
 /// image properties: Glance's `os_distro` and `os_version`, and the hardware
@@ -10,8 +11,9 @@ struct InstallerAdvice: Equatable {
     var detected: DetectedOS?
     var uefiOnly: Bool
 
-    static let detectedProperty = "nimbus_os_detected"
-    static let defaultsProperty = "nimbus_os_defaults"
+    static let detectedProperty = InstallerProperties.detected
+    static let defaultsProperty = InstallerProperties.defaults
+    static let driverDiscProperty = InstallerProperties.driverDisc
 
     /// Reads the ISO at `path`; any failure is "nothing detected": detection is advice, not a gate.
     static func read(iso path: URL) -> InstallerAdvice? {
@@ -27,7 +29,10 @@ struct InstallerAdvice: Equatable {
             added[key] = value
         }
         var defaults: [(String, String)] = []
-        if let detected {
+        if let detected, detected.isDriverDisc {
+            suggest(Self.driverDiscProperty, detected.distro)
+            suggest(Self.detectedProperty, "\(detected.distro) \(detected.version ?? "") (\(detected.evidence))")
+        } else if let detected {
             suggest("os_distro", detected.distro)
             suggest("os_version", detected.version)
             let name = [detected.distro, detected.version].compactMap { $0 }.joined(separator: " ")

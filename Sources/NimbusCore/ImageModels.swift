@@ -79,3 +79,13 @@ public struct ImageMember: Sendable, Codable, Equatable {
         self.updatedAt = updatedAt
     }
 }
+
+/// The image properties Nimbus writes when it recognises an uploaded disc.
+public enum InstallerProperties {
+    /// What was recognised, and from which file: "windows 11 (sources/install.wim)".
+    public static let detected = "nimbus_os_detected"
+    /// The properties Nimbus chose for that OS, comma-separated.
+    public static let defaults = "nimbus_os_defaults"
+    /// On a driver disc instead of os_distro: "virtio-win".
+    public static let driverDisc = "nimbus_driver_disc"
+}

@@ -79,6 +79,11 @@ public struct Server: Sendable, Codable, Equatable {
     /// The flavor's extra specs as they were at creation (Nova keeps them
     /// with the instance too): the hardware they ask for, a TPM say, stays.
     public var flavorExtraSpecs: [String: String]
+    /// Image properties this server sees otherwise, chosen at creation: a
+    /// Windows installer with a virtio driver disc gets virtio disks, not
+    /// the SATA its image defaults to (kept, so the installed system still
+    /// finds its disk once the driver disc is out).
+    public var imageOverrides: [String: String]
     public var vcpus: Int
     public var ram: Int
     public var disk: Int
@@ -117,6 +122,7 @@ public struct Server: Sendable, Codable, Equatable {
         self.flavorId = flavor.id
         self.flavorName = flavor.name
         self.flavorExtraSpecs = flavor.extraSpecs
+        self.imageOverrides = [:]
         self.vcpus = flavor.vcpus
         self.ram = flavor.ram
         self.disk = flavor.disk

@@ -122,10 +122,12 @@ extension Store {
                    OR image_id IN (SELECT id FROM image WHERE disk_format = 'iso')
                 """)
         }
-        // The flavor's extra specs kept with the server, as its sizes are.
-        migrator.registerMigration("v6-servers-flavor-extra-specs") { db in
+        // The flavor's extra specs kept with the server, as its sizes are,
+        // and the image properties chosen for it at creation.
+        migrator.registerMigration("v6-servers-hardware") { db in
             try db.alter(table: "server") { t in
                 t.add(column: "flavor_extra_specs", .jsonText).notNull().defaults(to: "{}")
+                t.add(column: "image_overrides", .jsonText).notNull().defaults(to: "{}")
             }
             try db.execute(sql: """
                 UPDATE server SET flavor_extra_specs = (SELECT extra_specs FROM flavor WHERE flavor.id = server.flavor_id)

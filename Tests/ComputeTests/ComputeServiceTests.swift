@@ -49,6 +49,22 @@ struct ComputeServiceTests {
         await cloud.settled()
         #expect(try #require(cloud.spec(server.id)).spec.tpm?.version == .v2_0)
 
+        // Windows with a virtio driver disc: virtio disks instead of the defaulted SATA,
+        // kept by the server and by its snapshot; with no driver disc, SATA stays.
+        let windows = try await cloud.image(properties: [
+            "os_type": "windows", "hw_disk_bus": "sata", "nimbus_os_defaults": "os_type,hw_disk_bus",
+        ])
+        let drivers = try await cloud.image(properties: ["nimbus_driver_disc": "virtio-win"])
+        var request = ComputeService.CreateRequest(name: "win", imageRef: windows.id.rawValue, flavorRef: "1")
+        request.extraCDs = [drivers.id.rawValue]
+        let withDrivers = try cloud.compute.create(request, cloud.admin)[0]
+        await cloud.settled()
+        #expect(try cloud.current(withDrivers.id).imageOverrides == ["hw_disk_bus": "virtio"])
+        #expect(cloud.spec(withDrivers.id)?.drive("disk0")?.bus == .virtio)
+        let plain = try await cloud.server("win-sata", image: windows)
+        #expect(plain.imageOverrides.isEmpty)
+        #expect(cloud.spec(plain.id)?.drive("disk0")?.bus == .sata)
+
         // Secure Boot on BIOS firmware cannot be given: refused before anything is made.
         let bios = try await cloud.image(properties: ["os_secure_boot": "required", "hw_firmware_type": "bios"])
         let before = try cloud.services.store.servers().count

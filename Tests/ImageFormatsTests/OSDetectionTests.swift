@@ -94,6 +94,9 @@ struct OSDetectionTests {
         Row(files: ["arch/version": text("2024.11.01\n"), "arch/boot/x86_64/vmlinuz-linux": [0]], distro: "arch", version: "2024.11.01"),
         Row(files: ["bin/freebsd-version": text("#!/bin/sh\nUSERLAND_VERSION=\"14.1-RELEASE\"\n")], distro: "freebsd", version: "14.1"),
         Row(files: ["nimbus/manifest": text("linux-image-6.1.0-56-amd64 6.1.192-2 amd64\n")], label: "NIMBUS_DEMO_1_0", distro: "nimbus-demo", version: "1.0"),
+        // Not an OS: Windows's virtio drivers, recognised so a Windows server with it gets virtio disks.
+        Row(files: ["viostor/w11/amd64/viostor.inf": [1], "NetKVM/w11/amd64/netkvm.inf": [1]], label: "virtio-win-0.1.262",
+            distro: "virtio-win", version: "0.1.262"),
     ]
 
     @Test("each recognised installer gets its os_distro and os_version", arguments: rows)

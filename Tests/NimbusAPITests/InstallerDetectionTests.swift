@@ -79,4 +79,30 @@ struct InstallerDetectionTests {
             #expect(try await admin.show(raw)["os_distro"] == nil)
         }
     }
+
+    @Test("a virtio-win driver disc is recorded as a driver disc, not as an OS")
+    func driverDisc() async throws {
+        let cloud = try TestCloud()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtio-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for path in ["tree/viostor/w11/amd64/viostor.inf", "tree/NetKVM/w11/amd64/netkvm.inf"] {
+            let file = directory.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data("[Version]".utf8).write(to: file)
+        }
+        let output = directory.appendingPathComponent("virtio-win.iso").path
+        let process = try Process.run(
+            URL(fileURLWithPath: "/usr/bin/xorriso"),
+            arguments: ["-as", "mkisofs", "-quiet", "-R", "-J", "-V", "virtio-win-0.1.262", "-o", output, directory.appendingPathComponent("tree").path])
+        process.waitUntilExit()
+        let iso = try [UInt8](Data(contentsOf: URL(fileURLWithPath: output)))
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let id = try await admin.activeImage(#"{"name": "virtio-win", "disk_format": "iso", "container_format": "bare"}"#, iso)
+            let image = try await admin.show(id)
+            #expect(image["nimbus_driver_disc"] as? String == "virtio-win")
+            #expect(image["nimbus_os_detected"] as? String == "virtio-win 0.1.262 (viostor)")
+            #expect(image["os_distro"] == nil && image["nimbus_os_defaults"] == nil)
+        }
+    }
 }

@@ -131,6 +131,12 @@ try:
         fail(f"the progress bar stopped at {highest} %")
     wait(lambda: "active" in driver.find_element(By.CSS_SELECTOR, "main table").text, 15, "the image to be listed as active")
     shot("images")
+    # The image page says what the disc is, read at upload.
+    driver.get(driver.find_element(By.LINK_TEXT, "demo-iso").get_attribute("href"))
+    wait(lambda: "Recognised as" in driver.find_element(By.TAG_NAME, "main").text, 10, "the image page")
+    if "nimbus-demo 1.0" not in driver.find_element(By.CSS_SELECTOR, "dl.facts").text:
+        fail("the image page does not say the disc is the demo OS")
+    shot("image-iso")
 
     # Launch from the ISO.
     driver.get(base + "/dashboard/instances/new")
