@@ -86,6 +86,11 @@ struct OpenStackClient {
 
     /// Runs a command that must succeed and returns its standard output.
     func succeed(_ arguments: String..., in directory: URL? = nil) throws -> String {
+        try succeed(arguments, in: directory)
+    }
+
+    @discardableResult
+    func succeed(_ arguments: [String], in directory: URL? = nil) throws -> String {
         let result = try run(Repository.openstackClient, arguments, environment: credentials, in: directory)
         guard result.succeeded else {
             throw E2EError("openstack \(arguments.joined(separator: " ")) failed (\(result.status)):\n\(result.stderr)\n--- server log ---\n\(nimbus.log().suffix(4000))")

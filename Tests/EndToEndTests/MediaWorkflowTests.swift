@@ -6,16 +6,16 @@ import Testing
 /// live and while stopped, across a SIGKILL of Nimbus.
 @Suite("CD drives with nimbus and the real openstack client", .serialized)
 struct MediaWorkflowTests {
-    /// A fresh Nimbus, a key pair, and the demo ISO as `demo-iso`.
-    static func cloudWithDemoISO() async throws -> (NimbusProcess, OpenStackClient, KeypairAccess) {
+    /// A fresh Nimbus, a key pair, and the demo ISO as `demo-iso`, with `properties` ("key=value") besides.
+    static func cloudWithDemoISO(properties: [String] = []) async throws -> (NimbusProcess, OpenStackClient, KeypairAccess) {
         let iso = try await DemoISO.path().path
         let nimbus = try await NimbusProcess()
         let openstack = OpenStackClient(admin: nimbus)
         let key = try KeypairAccess(openstack, in: nimbus.dataDirectory.appendingPathComponent("work"))
         // The installer ignores ACPI power-off; a short os_shutdown_timeout keeps a soft reboot quick.
-        _ = try openstack.succeed(
-            "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
-            "--file", iso, "demo-iso")
+        try openstack.succeed(
+            ["image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3"]
+                + properties.flatMap { ["--property", $0] } + ["--file", iso, "demo-iso"])
         return (nimbus, openstack, key)
     }
 

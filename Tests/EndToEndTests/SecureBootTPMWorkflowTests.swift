@@ -81,15 +81,9 @@ struct SecureBootTPMWorkflowTests {
         state is owner-only; deleting the server ends its swtpm and removes the state
         """)
     func tpmKeepsWhatTheGuestStores() async throws {
-        let iso = try await DemoISO.path().path
-        let nimbus = try await NimbusProcess()
-        let openstack = OpenStackClient(admin: nimbus)
-        let key = try KeypairAccess(openstack, in: nimbus.dataDirectory.appendingPathComponent("work"))
-        _ = try openstack.succeed(
-            "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_shutdown_timeout=3",
-            "--property", "os_secure_boot=required", "--property", "hw_tpm_version=2.0", "--property", "hw_tpm_model=tpm-crb",
-            "--file", iso, "tpm-iso")
-        _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "tpm-iso", "--wait", "tpm")
+        let (nimbus, openstack, key) = try await MediaWorkflowTests.cloudWithDemoISO(
+            properties: ["os_secure_boot=required", "hw_tpm_version=2.0", "hw_tpm_model=tpm-crb"])
+        _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "demo-iso", "--wait", "tpm")
         try await openstack.waitForConsole("tpm", toShow: "Install to /dev/vda?", seconds: 120)
         try await openstack.installDemoOS("tpm", hostname: "tpm-guest", key: key.publicKey)
         _ = try await openstack.waitForConsole("tpm", toShow: "is up: hostname tpm-guest", seconds: 180)

@@ -105,4 +105,26 @@ struct InstallerDetectionTests {
             #expect(image["os_distro"] == nil && image["nimbus_os_defaults"] == nil)
         }
     }
+
+    @Test("an ISO whose directories are garbage still uploads: detection is advice, not a gate")
+    func hostileDirectoriesStillUpload() async throws {
+        let cloud = try TestCloud()
+        var noisy = try Self.windowsISO()
+        // Every sector after the volume descriptors (directories, path tables, files) becomes noise.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for index in 18 * 2048 ..< noisy.count {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            noisy[index] = UInt8(truncatingIfNeeded: state)
+        }
+        let iso = noisy
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let id = try await admin.activeImage(#"{"name": "noise", "disk_format": "iso", "container_format": "bare"}"#, iso)
+            let image = try await admin.show(id)
+            #expect(image["status"] as? String == "active")
+            #expect(image["os_distro"] == nil)
+        }
+    }
 }
