@@ -77,7 +77,7 @@ struct SecureBootTPMWorkflowTests {
         os_secure_boot=required with hw_tpm_version=2.0 on CRB: the demo installer and the installed system boot with \
         Secure Boot on (SecureBoot = 1 in efivars) and see a TPM 2.0; its port 3389 is reached through \
         the floating IP with a 3389 rule and not without; an NV index written in the guest \
-        reads back after a reboot, a stop and start, and a SIGKILL of nimbus with a hard reboot after it; the TPM's \
+        reads back after a reboot, a stop and start, a snapshot, and a SIGKILL of nimbus with a hard reboot after it; the TPM's \
         state is owner-only; deleting the server ends its swtpm and removes the state
         """)
     func tpmKeepsWhatTheGuestStores() async throws {
@@ -133,6 +133,8 @@ struct SecureBootTPMWorkflowTests {
         _ = try openstack.succeed("server", "start", "tpm")
         try await openstack.waitForServer("tpm", status: "ACTIVE")
         try await readsBack("a stop and start")
+        _ = try openstack.succeed("server", "image", "create", "--name", "tpm-snapshot", "--wait", "tpm")
+        try await readsBack("a snapshot of the server")
 
         kill(nimbus.process.processIdentifier, SIGKILL)
         nimbus.process.waitUntilExit()
