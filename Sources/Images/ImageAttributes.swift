@@ -40,7 +40,8 @@ enum ImageAttributes {
 
     static func checkWritable(_ key: String) throws {
         if readOnly.contains(key) { throw NimbusError.forbidden("Attribute '\(key)' is read-only.") }
-        if reserved.contains(key) { throw NimbusError.forbidden("Attribute '\(key)' is reserved.") }
+        // Glance keeps the os_glance prefix for itself (import and store state).
+        if reserved.contains(key) || key.hasPrefix("os_glance") { throw NimbusError.forbidden("Attribute '\(key)' is reserved.") }
         guard !key.isEmpty, key.utf8.count <= 255 else {
             throw NimbusError.badRequest("Property names must be 1 to 255 characters long.")
         }

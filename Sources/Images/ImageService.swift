@@ -51,7 +51,7 @@ public struct ImageService: Sendable {
 
     /// One JSON-patch operation of Glance's image update.
     public struct PatchOperation: Sendable {
-        public enum Kind: String, Sendable { case add, replace, remove }
+        public enum Kind: String, Sendable, CaseIterable { case add, replace, remove }
         public var kind: Kind
         public var path: String
         public var value: JSONValue?
@@ -141,11 +141,12 @@ public struct ImageService: Sendable {
         try setActive(true, id, auth)
     }
 
-    /// Deactivation is how an admin blocks a bad image; the owner must not lift it.
+    /// Deactivation blocks downloads of an image; as in Glance (since
+    /// Wallaby), an admin or a member of the owning project may do it and undo it.
     private func setActive(_ active: Bool, _ id: String, _ auth: AuthContext) throws {
         let current = try image(id, auth)
-        guard Policy.isAdmin(auth) else {
-            throw NimbusError.forbidden("You are not authorized to \(active ? "reactivate" : "deactivate") images: admin role required.")
+        guard Policy.mayModify(owner: current.owner, auth) else {
+            throw NimbusError.forbidden("You are not authorized to \(active ? "reactivate" : "deactivate") this image: it belongs to another project.")
         }
         _ = try store.updateImage(id: current.id) { image in
             switch (image.status, active) {

@@ -71,6 +71,8 @@ struct ImageController {
     // MARK: List
 
     func list(_ request: Request, _ context: AuthenticatedContext) throws -> Response {
+        // The router takes "images/" for "images"; to Glance it is an image with an empty ID.
+        if request.uri.path.hasSuffix("/") { throw NimbusError.notFound("No image found with ID ") }
         var query = ImageService.ListQuery()
         var sortKeys: [String] = []
         var sortDirs: [String] = []
@@ -127,12 +129,16 @@ struct ImageController {
             throw NimbusError(.unsupportedMediaType, "Unsupported Content-Type; image updates need \(Glance.patchMediaType).")
         }
         let raw = try await JSONMessages.decode([[String: JSONValue]].self, from: request, mediaTypes: mediaTypes)
+        // v2.1 is RFC 6902 ({"op": "replace", "path": "/name"}); v2.0, which
+        // Glance still takes, names the operation by its key ({"replace": "/name"}).
+        // Either form is read under v2.0.
+        let draft = contentType.hasPrefix("application/openstack-images-v2.0-json-patch")
         return try raw.map { item in
-            guard let op = item["op"]?.stringValue, let kind = ImageService.PatchOperation.Kind(rawValue: op) else {
-                throw NimbusError.badRequest("Operations must be JSON objects with an 'op' of add, replace or remove.")
-            }
-            guard let path = item["path"]?.stringValue else {
-                throw NimbusError.badRequest("Operation '\(op)' needs a 'path'.")
+            let named = draft && item["op"] == nil ? ImageService.PatchOperation.Kind.allCases.first { item[$0.rawValue] != nil } : nil
+            guard let kind = named ?? item["op"]?.stringValue.flatMap(ImageService.PatchOperation.Kind.init),
+                  let path = named.map({ item[$0.rawValue]?.stringValue }) ?? item["path"]?.stringValue
+            else {
+                throw NimbusError.badRequest("Operations must be JSON objects with an 'op' of add, replace or remove, and a 'path'.")
             }
             return ImageService.PatchOperation(kind: kind, path: path, value: item["value"])
         }

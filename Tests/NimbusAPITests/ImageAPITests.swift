@@ -432,6 +432,38 @@ struct ImageAPITests {
         }
     }
 
+    @Test("the v2.0 media type also takes Glance's older form, the operation named by its key")
+    func patchOlderForm() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let id = try await admin.createImageID(#"{"name": "a", "protected": true, "os_distro": "x"}"#)
+            let response = try await admin.patch(id, #"[{"replace": "/protected", "value": false}, {"remove": "/os_distro"}, {"add": "/os_version", "value": "1"}]"#,
+                                                 mediaType: "application/openstack-images-v2.0-json-patch")
+            #expect(response.status == .ok, "\(response.text)")
+            let shown = try await admin.show(id)
+            #expect(shown["protected"] as? Bool == false && shown["os_distro"] == nil && shown["os_version"] as? String == "1")
+            let neither = try await admin.patch(id, #"[{"move": "/name"}]"#, mediaType: "application/openstack-images-v2.0-json-patch")
+            #expect(neither.status == .badRequest)
+        }
+    }
+
+    @Test("os_glance properties are Glance's own: 403 on create and update; GET images/ is an image with an empty ID, 404")
+    func reservedPrefixAndEmptyID() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let created = try await admin.send(.post, "/image/v2/images", json: #"{"name": "r", "os_glance_foo": "bar"}"#)
+            #expect(created.status == .forbidden, "\(created.text)")
+            let id = try await admin.createImageID(#"{"name": "r"}"#)
+            let patched = try await admin.patch(id, #"[{"op": "add", "path": "/os_glance_foo", "value": "bar"}]"#)
+            #expect(patched.status == .forbidden, "\(patched.text)")
+            #expect(try await admin.show(id)["os_glance_foo"] == nil)
+            let empty = try await admin.send(.get, "/image/v2/images/")
+            #expect(empty.status == .notFound, "\(empty.text)")
+        }
+    }
+
     @Test("a patch sent as application/json is 415 and changes nothing")
     func patchWrongMediaType() async throws {
         let cloud = try TestCloud()
@@ -559,7 +591,7 @@ struct ImageAPITests {
         }
     }
 
-    @Test("a deactivated image cannot be downloaded by a non-admin until reactivated")
+    @Test("a deactivated image cannot be downloaded by a non-admin until reactivated; only its project or an admin may do either")
     func deactivateReactivate() async throws {
         let cloud = try TestCloud()
         try await cloud.withClient { client in
@@ -583,6 +615,13 @@ struct ImageAPITests {
             #expect(try await admin.send(.post, "/image/v2/images/\(id)/actions/reactivate").status == .noContent)
             #expect(try await admin.show(id)["status"] as? String == "active")
             #expect(try await bob.download(id).bytes == bytes)
+
+            // A member of the owning project may deactivate and reactivate, as in Glance.
+            let own = try await bob.activeImage(#"{"disk_format": "raw", "container_format": "bare"}"#, bytes)
+            #expect(try await bob.send(.post, "/image/v2/images/\(own)/actions/deactivate").status == .noContent)
+            #expect(try await bob.show(own)["status"] as? String == "deactivated")
+            #expect(try await bob.send(.post, "/image/v2/images/\(own)/actions/reactivate").status == .noContent)
+            #expect(try await bob.show(own)["status"] as? String == "active")
         }
     }
 
