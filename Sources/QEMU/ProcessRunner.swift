@@ -1,7 +1,10 @@
 import Foundation
 
-/// Runs a short-lived program to completion without blocking a thread of the
-/// cooperative pool, capturing its output.
+/// Runs programs with posix_spawn and reaps them with waitpid, never
+/// blocking a thread of the cooperative pool. Not with Foundation's Process:
+/// on Linux its run() can crash the whole server (an over-read of
+/// /proc/self/fd entries, swift-corelibs-foundation #5472, in 6.3.1), and it
+/// waits for every inherited descriptor of a daemonizing child to close.
 enum ProcessRunner {
     struct Output: Sendable {
         var status: Int32
@@ -9,59 +12,77 @@ enum ProcessRunner {
         var stderr: String
     }
 
+    /// Runs a short-lived program to completion, capturing its output.
     static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        return try await withCheckedThrowingContinuation { continuation in
-            // Read both pipes to the end off the cooperative pool; a full pipe would block the child.
-            let group = DispatchGroup()
-            let collected = OutputBox()
-            for (pipe, isError) in [(stdout, false), (stderr, true)] {
-                group.enter()
-                DispatchQueue.global().async {
-                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                    collected.set(String(decoding: data, as: UTF8.self), isError: isError)
-                    group.leave()
-                }
+        var out: [Int32] = [-1, -1]
+        var err: [Int32] = [-1, -1]
+        guard pipe(&out) == 0 else { throw QEMUError.launchFailed(executable: executable, reason: "pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&err) == 0 else {
+            out.forEach { close($0) }
+            throw QEMUError.launchFailed(executable: executable, reason: "pipe: \(String(cString: strerror(errno)))")
+        }
+        // Our ends must not leak into other children spawned meanwhile.
+        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let pid: pid_t
+        do {
+            pid = try spawn(executable, arguments) { actions in
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+                posix_spawn_file_actions_adddup2(&actions, err[1], 2)
             }
-            process.terminationHandler = { process in
-                group.notify(queue: .global()) {
-                    let (out, err) = collected.values
-                    continuation.resume(returning: Output(status: process.terminationStatus, stdout: out, stderr: err))
+        } catch {
+            (out + err).forEach { close($0) }
+            throw error
+        }
+        close(out[1])
+        close(err[1])
+        let (outRead, errRead) = (out[0], err[0])
+        return await withCheckedContinuation { continuation in
+            // Both pipes are read to the end (a full pipe would block the
+            // child), then the child is reaped; all off the cooperative pool.
+            DispatchQueue.global().async {
+                let group = DispatchGroup()
+                let collected = OutputBox()
+                for (fd, isError) in [(outRead, false), (errRead, true)] {
+                    group.enter()
+                    DispatchQueue.global().async {
+                        collected.set(String(decoding: readToEnd(fd), as: UTF8.self), isError: isError)
+                        close(fd)
+                        group.leave()
+                    }
                 }
-            }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                try? stdout.fileHandleForWriting.close()
-                try? stderr.fileHandleForWriting.close()
-                continuation.resume(throwing: QEMUError.launchFailed(executable: executable, reason: "\(error)"))
+                group.wait()
+                let (stdout, stderr) = collected.values
+                continuation.resume(returning: Output(status: reap(pid), stdout: stdout, stderr: stderr))
             }
         }
     }
-}
 
-extension ProcessRunner {
     /// Runs a program whose output is appended to a log file and returns its
-    /// exit status. Spawned with posix_spawn and reaped with waitpid, not with
-    /// Foundation's Process, which waits for every inherited descriptor to
-    /// close: a daemonizing child (QEMU with -daemonize) would keep it waiting
-    /// for as long as the VM runs.
+    /// exit status. A daemonizing child (QEMU with -daemonize) returns once
+    /// its first process exits, whatever its daemon keeps open.
     static func runLogging(_ executable: String, _ arguments: [String], logPath: String) async throws -> Int32 {
+        let child = try spawn(executable, arguments) { actions in
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+        return await withCheckedContinuation { continuation in
+            // waitpid blocks: keep it off the cooperative pool.
+            DispatchQueue.global().async { continuation.resume(returning: reap(child)) }
+        }
+    }
+
+    /// Spawns `executable` with the standard descriptors `files` sets up,
+    /// none of ours besides, and default signal handling.
+    static func spawn(
+        _ executable: String, _ arguments: [String], files: (inout posix_spawn_file_actions_t) -> Void
+    ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // The VM must hold none of our descriptors: not the API's listening
+        files(&actions)
+        // The child must hold none of our descriptors: not the API's listening
         // socket, not the database, not a parent's process-monitoring pipe.
         closeDescriptors(from: 3, in: &actions)
         var attributes = posix_spawnattr_t()
@@ -75,14 +96,27 @@ extension ProcessRunner {
         guard spawned == 0 else {
             throw QEMUError.launchFailed(executable: executable, reason: String(cString: strerror(spawned)))
         }
-        let child = pid
-        return await withCheckedContinuation { continuation in
-            // waitpid blocks: keep it off the cooperative pool.
-            DispatchQueue.global().async {
-                var status: Int32 = 0
-                while waitpid(child, &status, 0) < 0, errno == EINTR {}
-                let exited = (status & 0x7f) == 0
-                continuation.resume(returning: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+        return pid
+    }
+
+    /// Waits for a child (blocking) and returns its exit status, or 128 + the signal that ended it.
+    static func reap(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let exited = (status & 0x7f) == 0
+        return exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// Everything a descriptor yields until end of file.
+    static func readToEnd(_ fd: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                bytes += buffer[0 ..< count]
+            } else if count == 0 || errno != EINTR {
+                return bytes
             }
         }
     }
