@@ -85,11 +85,14 @@ struct DashboardTests {
 
     @Test("when the session's token expires, the next page is the login page, and a form changes nothing")
     func expiry() async throws {
-        try await TestCloud(tokenLifetime: 2).withClient { client in
+        // Long enough for a loaded machine to show a page after the login;
+        // the wait counts from the login's end, after the token was issued.
+        try await TestCloud(tokenLifetime: 5).withClient { client in
             var browser = Browser(client: client)
             _ = try await browser.logIn("admin", TestCloud.adminPassword)
+            let loggedIn = ContinuousClock.now
             #expect(try await browser.get("/dashboard/keypairs").status == .ok)
-            try await Task.sleep(for: .milliseconds(2500))
+            try await Task.sleep(until: loggedIn + .milliseconds(5500))
             let expired = try await browser.get("/dashboard/keypairs")
             #expect(expired.status == .seeOther && expired.headers[.location]?.hasPrefix("/dashboard/login") == true)
             let form = try await browser.post("/dashboard/keypairs", ["name": "late"])
