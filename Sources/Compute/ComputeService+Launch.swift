@@ -82,14 +82,13 @@ extension ComputeService {
             try await runtime.writeISO(label: ConfigDrive.label, files: try ConfigDrive(server: server, nics: nics).files(), to: paths.configDrive)
             configDrive = paths.configDrive
         }
-        // The server's own UEFI variables, made at its first UEFI boot and kept after.
-        let hardware = try GuestHardware(server: server, image: image)
-        if let template = VMSpecBuilder.variablesTemplate(hardware.firmware), !FileManager.default.fileExists(atPath: paths.uefiVariables) {
-            try await runtime.copyFirmwareVariables(from: template, to: paths.uefiVariables)
-        }
         let spec = try VMSpecBuilder(accelerator: accelerator).spec(
             for: server, image: image, media: media, rescue: try await rescueMedia(server, paths: paths),
             configDrive: configDrive, nics: try nicPlans(server), paths: paths, boot: boot)
+        // The server's own UEFI variables, made at its first UEFI boot and kept after.
+        if case .uefi(_, let variables, let secureBoot) = spec.firmware, !FileManager.default.fileExists(atPath: variables) {
+            try await runtime.copyFirmwareVariables(from: VMSpecBuilder.variablesTemplate(secureBoot: secureBoot), to: variables)
+        }
         try await runtime.start(server.id, spec: spec, paths: paths)
         await applyForwards(server.id)
     }

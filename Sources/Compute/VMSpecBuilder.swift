@@ -16,11 +16,8 @@ struct VMSpecBuilder {
     static let ovmfSecureBootVariables = "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"
 
     /// The variable store a server's own copy starts from.
-    static func variablesTemplate(_ firmware: GuestHardware.Firmware) -> String? {
-        switch firmware {
-        case .bios: nil
-        case .uefi(let secureBoot): secureBoot ? ovmfSecureBootVariables : ovmfVariables
-        }
+    static func variablesTemplate(secureBoot: Bool) -> String {
+        secureBoot ? ovmfSecureBootVariables : ovmfVariables
     }
 
     var accelerator: VMSpec.Accelerator

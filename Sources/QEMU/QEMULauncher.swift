@@ -23,17 +23,16 @@ public struct QEMULauncher: Sendable {
         // file beside the pid file, never to a pipe nobody would close.
         let logPath = URL(fileURLWithPath: pidFile).deletingLastPathComponent().appendingPathComponent("qemu.log").path
         if let tpm = spec.tpm { try await SWTPM.start(tpm) }
-        let status: Int32
         do {
-            status = try await ProcessRunner.runLogging(executable, QEMUCommandLine.arguments(for: spec), logPath: logPath)
+            let status = try await ProcessRunner.runLogging(executable, QEMUCommandLine.arguments(for: spec), logPath: logPath)
+            guard status == 0 else {
+                let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+                throw QEMUError.commandFailed(command: "qemu-system-x86_64", status: status, stderr: Self.lastLines(log))
+            }
         } catch {
+            // No QEMU, so nobody for the TPM to serve.
             if let tpm = spec.tpm { await SWTPM.stop(pidFile: tpm.pidFile, socket: tpm.socket) }
             throw error
-        }
-        guard status == 0 else {
-            if let tpm = spec.tpm { await SWTPM.stop(pidFile: tpm.pidFile, socket: tpm.socket) }
-            let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            throw QEMUError.commandFailed(command: "qemu-system-x86_64", status: status, stderr: Self.lastLines(log))
         }
         guard let pid = Self.readPid(pidFile) else {
             throw QEMUError.unexpectedOutput(command: "qemu-system-x86_64", output: "no pid in \(pidFile)")

@@ -66,24 +66,23 @@ struct CommandLineGoldenTests {
     @Test("command lines match their golden files", arguments: cases.map(\.0))
     func golden(name: String) throws {
         let spec = try #require(Self.cases.first { $0.0 == name }?.1)
-        let actual = QEMUCommandLine.arguments(for: spec).joined(separator: "\n") + "\n"
-        let sourceGolden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name).args")
-        if ProcessInfo.processInfo.environment["NIMBUS_UPDATE_GOLDEN"] == "1" {
-            try actual.write(to: sourceGolden, atomically: true, encoding: .utf8)
-        }
-        let expected = try String(contentsOf: sourceGolden, encoding: .utf8)
-        #expect(actual == expected, "QEMU arguments for \(name) changed; review and regenerate the golden file")
+        try Self.compare(QEMUCommandLine.arguments(for: spec), golden: name, program: "QEMU")
     }
 
     @Test("swtpm's command lines match their golden files", arguments: [("swtpm-2.0", tpm), ("swtpm-1.2", windows.tpm!)])
     func swtpmGolden(name: String, tpm: VMSpec.TPM) throws {
-        let actual = SWTPM.arguments(for: tpm).joined(separator: "\n") + "\n"
+        try Self.compare(SWTPM.arguments(for: tpm), golden: name, program: "swtpm")
+    }
+
+    /// Checks `arguments` against Golden/`golden`.args, first rewriting it when NIMBUS_UPDATE_GOLDEN=1.
+    static func compare(_ arguments: [String], golden name: String, program: String) throws {
+        let actual = arguments.joined(separator: "\n") + "\n"
         let sourceGolden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name).args")
         if ProcessInfo.processInfo.environment["NIMBUS_UPDATE_GOLDEN"] == "1" {
             try actual.write(to: sourceGolden, atomically: true, encoding: .utf8)
         }
         let expected = try String(contentsOf: sourceGolden, encoding: .utf8)
-        #expect(actual == expected, "swtpm arguments for \(name) changed; review and regenerate the golden file")
+        #expect(actual == expected, "\(program) arguments for \(name) changed; review and regenerate the golden file")
     }
 
     @Test("the CD drive exists without a medium, so a disc can be inserted later")
