@@ -89,9 +89,10 @@ struct VMSpecBuilder {
         // restrict=on: the guest reaches nothing on the host or beyond through
         // QEMU's gateway until access rules open it.
         let nics = plans.enumerated().map { index, plan in
-            NIC(
-                id: Self.netdevID(index), model: model, mac: plan.mac, network: plan.cidr,
-                gateway: plan.gateway ?? Self.firstHost(plan.cidr), dhcpStart: plan.address,
+            let gateway = plan.gateway ?? Self.firstHost(plan.cidr)
+            return NIC(
+                id: Self.netdevID(index), model: model, mac: plan.mac, network: plan.cidr, gateway: gateway, dhcpStart: plan.address,
+                dns: Self.resolverAddress(plan.cidr, gateway: gateway, guest: plan.address),
                 hostname: Self.hostname(server.name), restrict: true)
         }
         var spec = VMSpec(
@@ -118,6 +119,19 @@ struct VMSpecBuilder {
 
     /// The first host address of a CIDR, for a subnet without a gateway
     /// (QEMU's user network needs an address for itself).
+    /// QEMU puts its DNS proxy on the network's .3 and refuses to start when
+    /// that is the guest's or the gateway's address, which Neutron may well hand
+    /// out. Then the next host address that is neither is used; nil keeps QEMU's default.
+    static func resolverAddress(_ cidr: String, gateway: String, guest: String) -> String? {
+        guard let subnet = IPv4Subnet(cidr, strict: false), let hosts = subnet.hosts else { return nil }
+        let taken: Set<String> = [gateway, guest]
+        let standard = IPv4Address(subnet.network.value &+ 3)
+        guard hosts.contains(standard), taken.contains("\(standard)") else { return nil }
+        // Two addresses are taken, so one of the next two, or of the first two, is free.
+        let candidates = [standard.value + 1, standard.value + 2, hosts.lowerBound.value, hosts.lowerBound.value + 1].map(IPv4Address.init)
+        return candidates.first { hosts.contains($0) && !taken.contains("\($0)") }.map { "\($0)" }
+    }
+
     static func firstHost(_ cidr: String) -> String {
         let base = cidr.split(separator: "/").first.map(String.init) ?? cidr
         var octets = base.split(separator: ".").compactMap { Int($0) }

@@ -41,6 +41,10 @@ enum Fault {
         make(.notFound, "FloatingIPNotFound", "Floating IP \(id) could not be found")
     }
 
+    static func routerNotFound(_ id: String) -> NimbusError {
+        make(.notFound, "RouterNotFound", "Router \(id) could not be found")
+    }
+
     static func portForwardingNotFound(_ id: String) -> NimbusError {
         make(.notFound, "PortForwardingNotFound", "Port Forwarding \(id) could not be found.")
     }

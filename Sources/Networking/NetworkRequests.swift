@@ -191,3 +191,52 @@ extension NetworkService {
         }
     }
 }
+
+extension NetworkService {
+    /// A router's `external_gateway_info`: the external network, and what only admins may set.
+    public struct GatewayInfo: Sendable {
+        public var networkId: String
+        /// nil: Neutron's default (true) on a new gateway, unchanged on the same one.
+        public var enableSnat: Bool?
+        /// nil: one address from the network's first subnet with a free one.
+        public var externalFixedIPs: [FixedIPRequest]?
+        public init(networkId: String) {
+            self.networkId = networkId
+        }
+    }
+
+    /// POST /routers.
+    public struct RouterDraft: Sendable {
+        public var name = ""
+        public var description = ""
+        public var adminStateUp = true
+        public var gateway: GatewayInfo?
+        public var projectId: String?
+        public init() {}
+    }
+
+    /// PUT /routers/{id}: nil leaves a field as it is; `gateway` is `.some(nil)` to clear it.
+    public struct RouterChanges: Sendable {
+        public var name: String?
+        public var description: String?
+        public var adminStateUp: Bool?
+        public var gateway: GatewayInfo??
+        public init() {}
+    }
+
+    /// The body of add_router_interface and remove_router_interface.
+    public struct RouterInterfaceRequest: Sendable {
+        public var subnetId: String?
+        public var portId: String?
+        public init(subnetId: String? = nil, portId: String? = nil) {
+            self.subnetId = subnetId
+            self.portId = portId
+        }
+    }
+
+    /// What add/remove_router_interface answer: the router, the port and its subnets.
+    public struct RouterInterface: Sendable {
+        public var router: NetworkRouter
+        public var port: NetworkPort
+    }
+}

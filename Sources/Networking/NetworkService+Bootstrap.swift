@@ -25,11 +25,47 @@ extension NetworkService {
              gateway: "127.10.0.1", pool: AllocationPool(start: "127.10.0.2", end: "127.10.0.254"), enableDHCP: false),
     ]
 
+    /// The router joining `private` to `public`, as devstack's `router1`.
+    static let routerName = "router1"
+
     /// Creates `private` and `public` in the admin project when no network of
-    /// that name is there. Safe on every start; a seeded network an admin
-    /// deleted comes back at the next start, because servers and floating IPs
-    /// expect both to exist.
+    /// that name is there, and `router1` between them. Safe on every start; a
+    /// seeded network or router an admin deleted comes back at the next start,
+    /// because servers and floating IPs expect them to exist.
     public func bootstrap(adminProject: ProjectID) throws {
+        let seeded = try bootstrapNetworks(adminProject: adminProject)
+        try bootstrapRouter(adminProject: adminProject, privateReseeded: seeded.contains("private"))
+    }
+
+    /// `router1`, with its gateway on `public` and an interface on `private`'s
+    /// subnet, when the admin project has no router of that name; an existing
+    /// one is left as the admin made it, but gets an interface on a re-seeded `private`.
+    func bootstrapRouter(adminProject: ProjectID, privateReseeded: Bool) throws {
+        let networks = try store.networks().filter { $0.projectId == adminProject }
+        guard let publicNetwork = networks.first(where: { $0.name == "public" && $0.external }),
+              let privateNetwork = networks.first(where: { $0.name == "private" }),
+              let subnet = try store.subnets(network: privateNetwork.id).first, let gatewayIP = subnet.gatewayIP
+        else { return }
+        if let existing = try store.routers().first(where: { $0.projectId == adminProject && $0.name == Self.routerName }) {
+            guard privateReseeded else { return }
+            _ = try store.editRouter(id: existing.id) { router, editor in
+                _ = try Self.insertInterface(on: subnet, gatewayIP: gatewayIP, of: router, editor)
+            }
+            logger.info("router interface bootstrapped", metadata: ["router.id": "\(existing.id)", "subnet.id": "\(subnet.id)"])
+            return
+        }
+        var router = NetworkRouter(id: .generate(), projectId: adminProject, name: Self.routerName, now: Date())
+        router.gatewayNetworkId = publicNetwork.id
+        try store.insert(router) { editor in
+            try addGatewayPort(GatewayPlan(network: publicNetwork, info: GatewayInfo(networkId: publicNetwork.id.rawValue)), to: router, editor)
+            _ = try Self.insertInterface(on: subnet, gatewayIP: gatewayIP, of: router, editor)
+        }
+        logger.info("router bootstrapped", metadata: ["router.id": "\(router.id)", "name": "\(Self.routerName)"])
+    }
+
+    /// Seeds the missing networks; returns the names it seeded.
+    func bootstrapNetworks(adminProject: ProjectID) throws -> Set<String> {
+        var seeded: Set<String> = []
         let existing = Set(try store.networks().filter { $0.projectId == adminProject }.map(\.name))
         for seed in Self.seeds where !existing.contains(seed.name) {
             let now = Date()
@@ -43,6 +79,8 @@ extension NetworkService {
                 enableDHCP: seed.enableDHCP, now: now)
             try store.insertNetwork(network, subnets: [subnet])
             logger.info("network bootstrapped", metadata: ["network.id": "\(network.id)", "name": "\(seed.name)", "cidr": "\(range)"])
+            seeded.insert(seed.name)
         }
+        return seeded
     }
 }

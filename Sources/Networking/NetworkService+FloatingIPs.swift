@@ -57,7 +57,7 @@ extension NetworkService {
     /// fixed IPs), disassociates, or describes a floating IP.
     public func updateFloatingIP(_ id: String, _ changes: FloatingIPChanges, _ auth: AuthContext) throws -> FloatingIP {
         let current = try modifiableFloatingIP(id, rule: "update_floatingip", auth)
-        var target: (port: NetworkPort, address: String)?
+        var target: AssociationTarget?
         if case .some(.some(let association)) = changes.association {
             target = try associationTarget(association.portId, fixedIP: association.fixedIpAddress, for: current, auth)
         }
@@ -74,9 +74,11 @@ extension NetworkService {
                 }
                 floatingIP.portId = target.port.id
                 floatingIP.fixedIpAddress = target.address
+                floatingIP.routerId = target.router
             } else if case .some(.none) = changes.association {
                 floatingIP.portId = nil
                 floatingIP.fixedIpAddress = nil
+                floatingIP.routerId = nil
             }
             if let description { floatingIP.description = description }
             floatingIP.revisionNumber += 1
@@ -101,10 +103,18 @@ extension NetworkService {
         try announce(ports: [deleted.portId] + forwardedPorts)
     }
 
+    /// Where a floating IP forwards to: a port, one of its fixed IPs, and the
+    /// router that joins that address's subnet to the floating IP's network.
+    struct AssociationTarget {
+        let port: NetworkPort
+        let address: String
+        let router: RouterID
+    }
+
     /// The port and fixed IP a floating IP may forward to, or Neutron's refusal.
     func associationTarget(
         _ portID: String, fixedIP: String?, for floatingIP: FloatingIP, _ auth: AuthContext
-    ) throws -> (port: NetworkPort, address: String) {
+    ) throws -> AssociationTarget {
         let port = try self.port(portID, auth)
         if port.projectId != floatingIP.projectId, !Policy.isAdmin(auth) {
             throw Fault.make(.badRequest, "BadRequest",
@@ -117,10 +127,16 @@ extension NetworkService {
         guard let address = fixedIP ?? port.fixedIPs.first?.ipAddress else {
             throw Fault.make(.badRequest, "BadRequest", "Bad floatingip request: Port \(port.id) does not have any IP addresses.")
         }
-        guard port.fixedIPs.contains(where: { $0.ipAddress == address }) else {
+        guard let fixed = port.fixedIPs.first(where: { $0.ipAddress == address }) else {
             throw Fault.make(.badRequest, "BadRequest", "Bad floatingip request: Port \(port.id) does not have fixed ip \(address).")
         }
-        return (port, address)
+        // Checked before the write; a router interface removed in between is
+        // refused by its own check, which sees this floating IP once written.
+        guard let router = try store.router(servingSubnet: fixed.subnetId, externalNetwork: floatingIP.floatingNetworkId) else {
+            throw Fault.make(.notFound, "ExternalGatewayForFloatingIPNotFound",
+                             "External network \(floatingIP.floatingNetworkId) is not reachable from subnet \(fixed.subnetId).  Therefore, cannot associate Port \(port.id) with a Floating IP.")
+        }
+        return AssociationTarget(port: port, address: address, router: router)
     }
 
     func modifiableFloatingIP(_ id: String, rule: String, _ auth: AuthContext) throws -> FloatingIP {
@@ -147,7 +163,7 @@ extension NetworkService {
         case "project_id", "tenant_id": [floatingIP.projectId.rawValue]
         case "status": [floatingIP.portId == nil ? "DOWN" : "ACTIVE"]
         case "description": [floatingIP.description]
-        case "router_id": [""]
+        case "router_id": [floatingIP.routerId?.rawValue ?? ""]
         case "revision_number": ["\(floatingIP.revisionNumber)"]
         default: nil
         }
@@ -186,6 +202,9 @@ extension NetworkService {
             }
         }
         guard let created else { throw Fault.floatingIPNotFound(floatingIPID) }
+        if floatingIP.routerId != target.router {
+            _ = try store.updateFloatingIP(id: floatingIP.id) { floatingIP, _, _ in floatingIP.routerId = target.router }
+        }
         logger.info("port forwarding created", metadata: [
             "floatingip.id": "\(floatingIP.id)", "external": "\(floatingIP.floatingIpAddress):\(created.externalPort)/\(proto.rawValue)",
             "internal": "\(created.internalIpAddress):\(created.internalPort)",

@@ -130,6 +130,11 @@ extension NetworkService {
         guard NetworkPolicy.mayModify(current, on: try store.network(id: current.networkId), auth) else {
             throw Fault.policy("delete_port", "port \(current.id) belongs to another project")
         }
+        if [NetworkRouter.gatewayOwner, NetworkRouter.interfaceOwner].contains(current.deviceOwner),
+           let router = RouterID.parse(current.deviceId), try store.router(id: router) != nil {
+            throw Fault.make(.conflict, "L3PortInUse",
+                             "Port \(current.id) cannot be deleted directly via the port API: has device owner \(current.deviceOwner).")
+        }
         guard try store.deletePort(id: current.id) else { throw Fault.portNotFound(id) }
         logger.info("port deleted", metadata: ["port.id": "\(current.id)"])
         // Its floating IP and forwardings went with it (the keys' actions).

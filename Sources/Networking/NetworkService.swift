@@ -58,6 +58,11 @@ public struct NetworkService: Sendable {
         return try query.apply(to: visible, id: \.id.rawValue, Self.networkField)
     }
 
+    /// The external networks' ids: what a subnet's `router:external` says.
+    public func externalNetworkIDs() throws -> Set<NetworkID> {
+        Set(try store.networks().filter(\.external).map(\.id))
+    }
+
     public func updateNetwork(_ id: String, _ changes: NetworkChanges, _ auth: AuthContext) throws -> Network {
         let current = try modifiableNetwork(id, auth)
         if changes.shared != nil {

@@ -11,6 +11,11 @@ struct NeutronBody {
     let resource: String
     let attributes: [String: JSONValue]
 
+    init(resource: String, attributes: [String: JSONValue]) {
+        self.resource = resource
+        self.attributes = attributes
+    }
+
     init(_ request: Request, resource: String) async throws {
         let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
         guard case .object(let attributes)? = body[resource] else {
@@ -40,6 +45,9 @@ struct NeutronBody {
         "floatingip": ["id", "floating_ip_address", "floating_network_id", "router_id", "port_id", "fixed_ip_address", "status",
                        "tenant_id", "project_id", "description", "port_forwardings", "qos_policy_id", "tags", "revision_number",
                        "created_at", "updated_at", "subnet_id", "dns_name", "dns_domain"],
+        "router": ["id", "name", "description", "tenant_id", "project_id", "admin_state_up", "status", "external_gateway_info",
+                   "routes", "tags", "revision_number", "created_at", "updated_at", "distributed", "ha", "flavor_id",
+                   "availability_zone_hints", "availability_zones"],
         "port_forwarding": ["id", "floatingip_id", "internal_port_id", "internal_ip_address", "internal_port", "external_port",
                             "protocol", "description", "internal_port_range", "external_port_range"],
     ]

@@ -31,6 +31,7 @@ struct NetworkController {
         addPorts(to: v2)
         addSecurityGroups(to: v2)
         addFloatingIPs(to: v2)
+        addRouters(to: v2)
         QuotaRoutes.addNeutron(networks.quotas, to: v2)
     }
 
@@ -42,7 +43,7 @@ struct NetworkController {
     var resources: [String: JSONValue] {
         let names = [
             ("network", "networks"), ("subnet", "subnets"), ("port", "ports"), ("security_group", "security-groups"),
-            ("security_group_rule", "security-group-rules"), ("floatingip", "floatingips"),
+            ("security_group_rule", "security-group-rules"), ("floatingip", "floatingips"), ("router", "routers"),
         ]
         return ["resources": .array(names.map { name, collection in
             ["name": .string(name), "collection": .string(collection),
@@ -77,24 +78,28 @@ struct NetworkController {
     }
 
     func addSubnets(to v2: RouterGroup<AuthenticatedContext>) {
+        @Sendable func render(_ subnet: Subnet) throws -> [String: JSONValue] {
+            Neutron.subnet(subnet, external: try networks.externalNetworkIDs().contains(subnet.networkId))
+        }
         v2.get("subnets") { request, context in
             let query = try NeutronQuery(request)
             let found = try networks.subnets(query.service, context.auth)
-            return try query.listResponse("subnets", found.map(Neutron.subnet), baseURL: baseURL)
+            let external = try networks.externalNetworkIDs()
+            return try query.listResponse("subnets", found.map { Neutron.subnet($0, external: external.contains($0.networkId)) }, baseURL: baseURL)
         }
         v2.post("subnets") { request, context in
             let body = try await NeutronBody(request, resource: "subnet")
             let subnet = try networks.createSubnet(try body.subnetDraft(), context.auth)
-            return try JSONMessages.response(["subnet": .object(Neutron.subnet(subnet))] as [String: JSONValue], status: .created)
+            return try JSONMessages.response(["subnet": .object(try render(subnet))] as [String: JSONValue], status: .created)
         }
         v2.get("subnets/{id}") { request, context in
             let subnet = try networks.subnet(try context.parameters.require("id"), context.auth)
-            return try NeutronQuery(request).showResponse("subnet", Neutron.subnet(subnet))
+            return try NeutronQuery(request).showResponse("subnet", try render(subnet))
         }
         v2.put("subnets/{id}") { request, context in
             let body = try await NeutronBody(request, resource: "subnet")
             let subnet = try networks.updateSubnet(try context.parameters.require("id"), try body.subnetChanges(), context.auth)
-            return try JSONMessages.response(["subnet": .object(Neutron.subnet(subnet))] as [String: JSONValue])
+            return try JSONMessages.response(["subnet": .object(try render(subnet))] as [String: JSONValue])
         }
         v2.delete("subnets/{id}") { _, context in
             try networks.deleteSubnet(try context.parameters.require("id"), context.auth)

@@ -115,6 +115,9 @@ public struct FloatingIP: Sendable, Codable, Equatable {
     /// The port it forwards to, with the fixed IP on that port; both nil when unassociated.
     public var portId: PortID?
     public var fixedIpAddress: String?
+    /// The router that joins the port's subnet to the floating IP's network,
+    /// set with an association or a port forwarding, as Neutron's `router_id`.
+    public var routerId: RouterID?
     public var description: String
     public var revisionNumber: Int
     public var createdAt: Date
@@ -163,5 +166,53 @@ public struct PortForwarding: Sendable, Codable, Equatable {
         self.externalPort = externalPort
         self.protocol = `protocol`
         self.description = description
+    }
+}
+
+public struct RouterID: UUIDIdentifier {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// A Neutron router: what joins a project's subnets to an external network.
+/// On Nimbus nothing is routed in the kernel (each server's NIC is QEMU's
+/// user-mode network); a router records which subnets a floating IP of an
+/// external network may reach, as Neutron's L3 model says, and its ports
+/// hold the addresses a real router would.
+///
+/// Its gateway is a port on the external network owned by
+/// `network:router_gateway`; its interfaces are ports owned by
+/// `network:router_interface`, each holding its subnet's gateway address
+/// when added by subnet. Both carry the router's id as their device id.
+public struct NetworkRouter: Sendable, Codable, Equatable {
+    public static let gatewayOwner = "network:router_gateway"
+    public static let interfaceOwner = "network:router_interface"
+
+    public var id: RouterID
+    public var projectId: ProjectID
+    public var name: String
+    public var description: String
+    public var adminStateUp: Bool
+    /// The external network of the gateway; nil when the router has none.
+    public var gatewayNetworkId: NetworkID?
+    /// Neutron's `enable_snat`: recorded and shown (user-mode networking always translates).
+    public var enableSnat: Bool
+    public var revisionNumber: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: RouterID, projectId: ProjectID, name: String, description: String = "", adminStateUp: Bool = true, now: Date
+    ) {
+        self.id = id
+        self.projectId = projectId
+        self.name = name
+        self.description = description
+        self.adminStateUp = adminStateUp
+        self.gatewayNetworkId = nil
+        self.enableSnat = true
+        self.revisionNumber = 1
+        self.createdAt = now
+        self.updatedAt = now
     }
 }

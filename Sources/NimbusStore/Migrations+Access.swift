@@ -84,3 +84,43 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Routers, and the router a floating IP reaches its port through.
+    ///
+    /// A router's ports are ordinary ports (device id = router id), so the
+    /// network and subnet rules already hold: a network or subnet with a
+    /// router interface on it is in use. A router's gateway network cannot be
+    /// deleted from under it (no cascade). A floating IP loses its router with
+    /// its last reason to have one: its port going away, or its last port
+    /// forwarding.
+    static func registerRouterMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v1-routers") { db in
+            try db.create(table: "router") { t in
+                t.primaryKey("id", .text)
+                t.column("project_id", .text).notNull().indexed()
+                t.column("name", .text).notNull()
+                t.column("description", .text).notNull()
+                t.column("admin_state_up", .boolean).notNull()
+                t.column("gateway_network_id", .text).indexed().references("network")
+                t.column("enable_snat", .boolean).notNull()
+                t.column("revision_number", .integer).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+            }
+            try db.alter(table: "floatingIP") { t in
+                t.add(column: "router_id", .text).references("router", onDelete: .setNull)
+            }
+            try db.create(index: "floatingIP_router", on: "floatingIP", columns: ["router_id"])
+            try db.execute(sql: """
+                CREATE TRIGGER floatingIP_unrouted_by_port AFTER UPDATE OF port_id ON floatingIP
+                WHEN NEW.port_id IS NULL AND NEW.router_id IS NOT NULL
+                     AND NOT EXISTS (SELECT 1 FROM portForwarding WHERE floatingip_id = NEW.id)
+                BEGIN UPDATE floatingIP SET router_id = NULL WHERE id = NEW.id; END;
+                CREATE TRIGGER floatingIP_unrouted_by_forwarding AFTER DELETE ON portForwarding
+                WHEN NOT EXISTS (SELECT 1 FROM portForwarding WHERE floatingip_id = OLD.floatingip_id)
+                BEGIN UPDATE floatingIP SET router_id = NULL WHERE id = OLD.floatingip_id AND port_id IS NULL; END;
+                """)
+        }
+    }
+}

@@ -13,6 +13,7 @@ extension Store {
         registerKeypairMigrations(&migrator)
         registerAccessMigrations(&migrator)
         registerDriveMigrations(&migrator)
+        registerRouterMigrations(&migrator)
         return migrator
     }
 

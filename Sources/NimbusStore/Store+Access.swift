@@ -106,11 +106,15 @@ extension Store {
     // MARK: Floating IPs
 
     /// Inserts a floating IP at the address `choose` picks from those taken
-    /// on its network, inside the write transaction; `choose` throws when none is free.
+    /// on its network (by floating IPs and ports), inside the write
+    /// transaction; `choose` throws when none is free.
     public func insert(_ floatingIP: FloatingIP, choose: (_ taken: Set<String>) throws -> String) throws -> FloatingIP {
         try write { db in
+            // Ports' addresses on the network (a router's gateway, say) are taken too.
             let taken = try String.fetchSet(db, FloatingIP.select(Column("floating_ip_address"))
                 .filter(Column("floating_network_id") == floatingIP.floatingNetworkId))
+                .union(String.fetchSet(db, IPAllocationRecord.select(Column("ip_address"))
+                    .filter(Column("network_id") == floatingIP.floatingNetworkId)))
             var floatingIP = floatingIP
             floatingIP.floatingIpAddress = try choose(taken)
             try floatingIP.insert(db)

@@ -221,8 +221,10 @@ extension Store {
     static func addressBook(_ db: Database, network id: NetworkID, excluding port: PortID) throws -> AddressBook? {
         guard try Network.exists(db, key: id.rawValue) else { return nil }
         let subnets = try Subnet.filter(Column("network_id") == id).order(Column.rowID).fetchAll(db)
+        // A floating IP's address is reserved on its network as a port's is.
         let taken = try String.fetchSet(db, IPAllocationRecord.select(Column("ip_address"))
             .filter(Column("network_id") == id && Column("port_id") != port))
+            .union(String.fetchSet(db, FloatingIP.select(Column("floating_ip_address")).filter(Column("floating_network_id") == id)))
         return AddressBook(subnets: subnets, taken: taken, portId: port, db: db)
     }
 

@@ -59,7 +59,7 @@ extension Store {
         case .network:
             var usage: QuotaUsage = [:]
             let tables = [
-                ("network", "network"), ("subnet", "subnet"), ("port", "port"), ("floatingip", "floatingIP"),
+                ("network", "network"), ("subnet", "subnet"), ("port", "port"), ("router", "router"), ("floatingip", "floatingIP"),
                 ("security_group", "securityGroup"), ("security_group_rule", "securityGroupRule"),
             ]
             for (resource, table) in tables {

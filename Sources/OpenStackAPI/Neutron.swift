@@ -23,9 +23,11 @@ public enum Neutron {
         ]
     }
 
-    public static func subnet(_ subnet: Subnet) -> [String: JSONValue] {
+    /// A subnet; `external` is its network's `router:external` (the subnet-external-network extension).
+    public static func subnet(_ subnet: Subnet, external: Bool) -> [String: JSONValue] {
         [
             "id": .string(subnet.id.rawValue),
+            "router:external": .bool(external),
             "name": .string(subnet.name),
             "description": .string(subnet.description),
             "network_id": .string(subnet.networkId.rawValue),
@@ -126,7 +128,7 @@ public enum Neutron {
             "id": .string(floatingIP.id.rawValue),
             "floating_ip_address": .string(floatingIP.floatingIpAddress),
             "floating_network_id": .string(floatingIP.floatingNetworkId.rawValue),
-            "router_id": .null,
+            "router_id": floatingIP.routerId.map { JSONValue.string($0.rawValue) } ?? JSONValue.null,
             "port_id": floatingIP.portId.map { JSONValue.string($0.rawValue) } ?? JSONValue.null,
             "fixed_ip_address": floatingIP.fixedIpAddress.map { JSONValue.string($0) } ?? JSONValue.null,
             "status": .string(floatingIP.portId == nil ? "DOWN" : "ACTIVE"),
@@ -139,6 +141,47 @@ public enum Neutron {
             "revision_number": JSONValue(floatingIP.revisionNumber),
             "created_at": .string(Timestamps.iso8601(floatingIP.createdAt)),
             "updated_at": .string(Timestamps.iso8601(floatingIP.updatedAt)),
+        ]
+    }
+
+    /// A router with its gateway; `ports` are its ports (the gateway's give `external_fixed_ips`).
+    public static func router(_ router: NetworkRouter, ports: [NetworkPort]) -> [String: JSONValue] {
+        var gateway = JSONValue.null
+        if let network = router.gatewayNetworkId {
+            let addresses = ports.filter { $0.deviceOwner == NetworkRouter.gatewayOwner }.flatMap(\.fixedIPs)
+            gateway = [
+                "network_id": .string(network.rawValue),
+                "enable_snat": .bool(router.enableSnat),
+                "external_fixed_ips": .array(addresses.map { ["subnet_id": .string($0.subnetId.rawValue), "ip_address": .string($0.ipAddress)] }),
+            ]
+        }
+        return [
+            "id": .string(router.id.rawValue),
+            "name": .string(router.name),
+            "description": .string(router.description),
+            "tenant_id": .string(router.projectId.rawValue),
+            "project_id": .string(router.projectId.rawValue),
+            "admin_state_up": .bool(router.adminStateUp),
+            "status": "ACTIVE",
+            "external_gateway_info": gateway,
+            "routes": [],
+            "tags": [],
+            "revision_number": JSONValue(router.revisionNumber),
+            "created_at": .string(Timestamps.iso8601(router.createdAt)),
+            "updated_at": .string(Timestamps.iso8601(router.updatedAt)),
+        ]
+    }
+
+    /// The answer to add_router_interface and remove_router_interface.
+    public static func routerInterface(router: NetworkRouter, port: NetworkPort) -> [String: JSONValue] {
+        [
+            "id": .string(router.id.rawValue),
+            "tenant_id": .string(router.projectId.rawValue),
+            "project_id": .string(router.projectId.rawValue),
+            "port_id": .string(port.id.rawValue),
+            "network_id": .string(port.networkId.rawValue),
+            "subnet_id": port.fixedIPs.first.map { JSONValue.string($0.subnetId.rawValue) } ?? .null,
+            "subnet_ids": .array(port.fixedIPs.map { .string($0.subnetId.rawValue) }),
         ]
     }
 
@@ -175,6 +218,12 @@ public enum Neutron {
          "Allows forwarding of a floating IP's ports to internal ports of a port's fixed IP."),
         ("expose-port-forwarding-in-fip", "Expose port forwardings in a floating IP",
          "Exposes the port forwardings of a floating IP in its representation."),
+        ("router", "Neutron L3 NetworkRouter",
+         "NetworkRouter abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway."),
+        ("ext-gw-mode", "Neutron L3 Configurable external gateway mode",
+         "Extension of the router abstraction for specifying whether SNAT should occur on the external gateway"),
+        ("subnet-external-network", "Subnet External Network",
+         "Informs if the subnet is associated to an external network."),
     ]
 
     public static func `extension`(_ entry: (alias: String, name: String, description: String)) -> [String: JSONValue] {

@@ -127,6 +127,7 @@ public enum QEMUCommandLine {
         var netdev = [
             "user", "id=\(nic.id)", "net=\(nic.network)", "host=\(nic.gateway)", "dhcpstart=\(nic.dhcpStart)",
         ]
+        if let dns = nic.dns { netdev.append("dns=\(dns)") }
         if let hostname = nic.hostname { netdev.append("hostname=\(escape(hostname))") }
         if nic.restrict { netdev.append("restrict=on") }
         for forward in nic.forwards {

@@ -152,6 +152,8 @@ public struct NIC: Sendable, Equatable {
     public var gateway: String
     /// The first (and in practice only) address handed out by DHCP: the port's fixed IP.
     public var dhcpStart: String
+    /// The address of QEMU's DNS proxy; nil leaves QEMU's default (the network's .3).
+    public var dns: String?
     public var hostname: String?
     /// Deny the guest any connection to the host or outside (QEMU `restrict=on`).
     public var restrict: Bool
@@ -159,8 +161,9 @@ public struct NIC: Sendable, Equatable {
 
     public init(
         id: String, model: String = "virtio-net-pci", mac: String, network: String, gateway: String, dhcpStart: String,
-        hostname: String? = nil, restrict: Bool = false, forwards: [PortForward] = []
+        dns: String? = nil, hostname: String? = nil, restrict: Bool = false, forwards: [PortForward] = []
     ) {
+        self.dns = dns
         self.id = id
         self.model = model
         self.mac = mac

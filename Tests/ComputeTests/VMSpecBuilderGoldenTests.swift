@@ -151,3 +151,27 @@ struct VMSpecBuilderGoldenTests {
         #expect(VMSpecBuilder.hostname(String(repeating: "a", count: 80)).count == 63)
     }
 }
+
+@Suite("QEMU's user-mode DNS address")
+struct ResolverAddressTests {
+    @Test("QEMU's .3 is kept unless the guest or the gateway holds it; then a free address is named")
+    func resolver() {
+        #expect(VMSpecBuilder.resolverAddress("10.0.0.0/24", gateway: "10.0.0.1", guest: "10.0.0.2") == nil)
+        #expect(VMSpecBuilder.resolverAddress("10.0.0.0/24", gateway: "10.0.0.1", guest: "10.0.0.3") == "10.0.0.4")
+        #expect(VMSpecBuilder.resolverAddress("10.0.0.0/24", gateway: "10.0.0.3", guest: "10.0.0.4") == "10.0.0.5")
+        #expect(VMSpecBuilder.resolverAddress("10.0.0.0/29", gateway: "10.0.0.5", guest: "10.0.0.3") == "10.0.0.4")
+        #expect(VMSpecBuilder.resolverAddress("10.0.0.0/30", gateway: "10.0.0.1", guest: "10.0.0.2") == nil, ".3 is the broadcast: QEMU's default stands")
+    }
+
+    @Test("a port on .3 boots: the netdev names another DNS address")
+    func netdev() throws {
+        let plan = VMSpecBuilder.NICPlan(
+            portId: PortID(rawValue: "port-1"), mac: "fa:16:3e:00:00:01", cidr: "10.0.0.0/24", gateway: "10.0.0.1", address: "10.0.0.3")
+        let spec = try VMSpecBuilder(accelerator: .tcg).spec(
+            for: VMSpecBuilderGoldenTests.server(drives: []), image: VMSpecBuilderGoldenTests.image(), media: [:], rescue: nil,
+            configDrive: nil, nics: [plan], paths: VMSpecBuilderGoldenTests.paths)
+        let arguments = QEMUCommandLine.arguments(for: spec)
+        let netdev = try #require(arguments.first { $0.hasPrefix("user,") })
+        #expect(netdev.contains("dhcpstart=10.0.0.3") && netdev.contains("dns=10.0.0.4"), "\(netdev)")
+    }
+}
