@@ -99,17 +99,12 @@ public struct NetworkService: Sendable {
     }
 
     /// Deletes a network and its subnets; refused while ports other than
-    /// Neutron's auto-delete ones, or floating IPs, remain on it, as in Neutron.
+    /// Neutron's auto-delete ones, or floating IPs in use, remain on it, as in
+    /// Neutron. Its unused floating IPs go with it.
     public func deleteNetwork(_ id: String, _ auth: AuthContext) throws {
         let current = try modifiableNetwork(id, auth)
-        // Floating IPs keep their external network in use. Checked before the
-        // delete transaction; a floating IP made in between is still stopped
-        // by its key (no cascade), with a less helpful error.
-        if try store.floatingIPs().contains(where: { $0.floatingNetworkId == current.id }) {
-            throw Fault.networkInUse(current.id)
-        }
-        let deleted = try store.deleteNetwork(id: current.id) { network, ports in
-            if ports.contains(where: { !Self.autoDeletePortOwners.contains($0.deviceOwner) }) {
+        let deleted = try store.deleteNetwork(id: current.id) { network, ports, floatingIPs in
+            if ports.contains(where: { !Self.autoDeletePortOwners.contains($0.deviceOwner) }) || floatingIPs.contains(where: \.inUse) {
                 throw Fault.networkInUse(network.id)
             }
         }

@@ -34,8 +34,10 @@ enum SecurityGroupRules {
             }
             if portProtocols.contains(number) {
                 if high == nil { high = low }
+                // Neutron words a missing minimum as a range out of order.
                 guard let min = low, let max = high else {
-                    throw Fault.invalid("port_range_min", "port_range_min is needed when port_range_max is given")
+                    throw Fault.make(.badRequest, "SecurityGroupInvalidPortRange",
+                                     "For TCP/UDP protocols, port_range_min must be <= port_range_max")
                 }
                 guard (1...65535).contains(min), (1...65535).contains(max) else {
                     throw Fault.make(.badRequest, "SecurityGroupInvalidPortValue", "Invalid value for port \((1...65535).contains(min) ? max : min).")

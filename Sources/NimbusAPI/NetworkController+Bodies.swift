@@ -16,6 +16,24 @@ struct NeutronBody {
         self.attributes = attributes
     }
 
+    /// The bodies of a create: one resource, or Neutron's bulk form
+    /// `{"<collection>": [{...}, ...]}` (at least one).
+    static func creates(_ request: Request, resource: String, collection: String) async throws -> (bodies: [NeutronBody], bulk: Bool) {
+        let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+        if case .object(let attributes)? = body[resource] {
+            return ([NeutronBody(resource: resource, attributes: attributes)], false)
+        }
+        guard case .array(let items)? = body[collection], !items.isEmpty else {
+            throw NimbusError.badRequest("Unable to find '\(resource)' in request body")
+        }
+        return (try items.map { item in
+            guard case .object(let attributes) = item else {
+                throw NimbusError.badRequest("Invalid input for \(collection). Reason: each item must be a \(resource) object.")
+            }
+            return NeutronBody(resource: resource, attributes: attributes)
+        }, true)
+    }
+
     init(_ request: Request, resource: String) async throws {
         let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
         guard case .object(let attributes)? = body[resource] else {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Networking
 import NimbusCore
 import OpenStackAPI
@@ -9,6 +10,7 @@ import OpenStackAPI
 struct NetworkController {
     let networks: NetworkService
     let baseURL: String
+    let logger = Logger(label: "nimbus.api.network")
 
     func addRoutes(to router: Router<NimbusRequestContext>) {
         router.get("network") { _, _ in try JSONMessages.response(versions) }
@@ -35,6 +37,30 @@ struct NetworkController {
         QuotaRoutes.addNeutron(networks.quotas, to: v2)
     }
 
+    /// POST of one resource (201 with it), or of several in Neutron's bulk form
+    /// (201 with all of them). A bulk create is all or nothing: when one item
+    /// is refused, those already made are deleted again and the refusal is the answer.
+    func create<Resource>(
+        _ request: Request, resource: String, collection: String, render: (Resource) throws -> [String: JSONValue],
+        undo: (Resource) throws -> Void, make: (NeutronBody) throws -> Resource
+    ) async throws -> Response {
+        let (bodies, bulk) = try await NeutronBody.creates(request, resource: resource, collection: collection)
+        var made: [Resource] = []
+        do {
+            for body in bodies { made.append(try make(body)) }
+        } catch {
+            for resource in made.reversed() {
+                do { try undo(resource) } catch let undoError {
+                    logger.error("bulk create: could not delete a \(resource) made before the refusal", metadata: ["error": "\(undoError)"])
+                }
+            }
+            throw error
+        }
+        let objects = try made.map { JSONValue.object(try render($0)) }
+        let body: [String: JSONValue] = bulk ? [collection: .array(objects)] : [resource: objects[0]]
+        return try JSONMessages.response(body, status: .created)
+    }
+
     var versions: [String: JSONValue] {
         ["versions": [["id": "v2.0", "status": "CURRENT", "links": [["href": .string("\(baseURL)/network/v2.0/"), "rel": "self"]]]]]
     }
@@ -58,9 +84,10 @@ struct NetworkController {
             return try query.listResponse("networks", found.map(Neutron.network), baseURL: baseURL)
         }
         v2.post("networks") { request, context in
-            let body = try await NeutronBody(request, resource: "network")
-            let network = try networks.createNetwork(try body.networkDraft(), context.auth)
-            return try JSONMessages.response(["network": .object(Neutron.network(network))] as [String: JSONValue], status: .created)
+            try await create(request, resource: "network", collection: "networks", render: Neutron.network,
+                             undo: { try networks.deleteNetwork($0.id.rawValue, context.auth) }) { body in
+                try networks.createNetwork(try body.networkDraft(), context.auth)
+            }
         }
         v2.get("networks/{id}") { request, context in
             let network = try networks.network(try context.parameters.require("id"), context.auth)
@@ -88,9 +115,10 @@ struct NetworkController {
             return try query.listResponse("subnets", found.map { Neutron.subnet($0, external: external.contains($0.networkId)) }, baseURL: baseURL)
         }
         v2.post("subnets") { request, context in
-            let body = try await NeutronBody(request, resource: "subnet")
-            let subnet = try networks.createSubnet(try body.subnetDraft(), context.auth)
-            return try JSONMessages.response(["subnet": .object(try render(subnet))] as [String: JSONValue], status: .created)
+            try await create(request, resource: "subnet", collection: "subnets", render: render,
+                             undo: { try networks.deleteSubnet($0.id.rawValue, context.auth) }) { body in
+                try networks.createSubnet(try body.subnetDraft(), context.auth)
+            }
         }
         v2.get("subnets/{id}") { request, context in
             let subnet = try networks.subnet(try context.parameters.require("id"), context.auth)
@@ -114,9 +142,10 @@ struct NetworkController {
             return try query.listResponse("ports", found.map(Neutron.port), baseURL: baseURL)
         }
         v2.post("ports") { request, context in
-            let body = try await NeutronBody(request, resource: "port")
-            let port = try networks.createPort(try body.portDraft(), context.auth)
-            return try JSONMessages.response(["port": .object(Neutron.port(port))] as [String: JSONValue], status: .created)
+            try await create(request, resource: "port", collection: "ports", render: Neutron.port,
+                             undo: { try networks.deletePort($0.id.rawValue, context.auth) }) { body in
+                try networks.createPort(try body.portDraft(), context.auth)
+            }
         }
         v2.get("ports/{id}") { request, context in
             let port = try networks.port(try context.parameters.require("id"), context.auth)

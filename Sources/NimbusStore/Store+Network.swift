@@ -59,10 +59,21 @@ extension Store {
 
     /// Deletes a network with its subnets and ports, after `check` saw the ports
     /// still on it inside the same transaction (so none can be added in between).
-    public func deleteNetwork(id: NetworkID, check: (Network, [NetworkPort]) throws -> Void) throws -> Network? {
+    /// Floating IPs drawn from it go too, when `check` lets them (Neutron
+    /// deletes an external network's unused floating IPs with it); `check`
+    /// sees each with whether it forwards anything (an association or port forwardings).
+    public func deleteNetwork(
+        id: NetworkID, check: (Network, [NetworkPort], _ floatingIPs: [(floatingIP: FloatingIP, inUse: Bool)]) throws -> Void
+    ) throws -> Network? {
         try write { db in
             guard let network = try Network.fetchOne(db, key: id.rawValue) else { return nil }
-            try check(network, try Self.ports(db, NetworkPort.filter(Column("network_id") == id)))
+            let floatingIPs = try FloatingIP.filter(Column("floating_network_id") == id).fetchAll(db)
+            let forwarding = try FloatingIPID.fetchSet(db, PortForwarding.select(Column("floatingip_id"))
+                .filter(floatingIPs.map(\.id).contains(Column("floatingip_id"))))
+            try check(network, try Self.ports(db, NetworkPort.filter(Column("network_id") == id)),
+                      floatingIPs.map { ($0, $0.portId != nil || forwarding.contains($0.id)) })
+            for floatingIP in floatingIPs { try floatingIP.delete(db) }
+            for floatingIP in floatingIPs { try floatingIP.delete(db) }
             try network.delete(db)
             return network
         }

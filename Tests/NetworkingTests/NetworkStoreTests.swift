@@ -66,7 +66,7 @@ struct NetworkStoreTests {
             try store.write { db in try db.execute(sql: "DELETE FROM subnet WHERE id = ?", arguments: [subnet.id.rawValue]) }
         }
         var seen = 0
-        let deleted = try store.deleteNetwork(id: network.id) { _, ports in seen = ports.count }
+        let deleted = try store.deleteNetwork(id: network.id) { _, ports, _ in seen = ports.count }
         #expect(deleted != nil)
         #expect(seen == 1, "the check sees the ports still on the network")
         #expect(try store.subnets().isEmpty)

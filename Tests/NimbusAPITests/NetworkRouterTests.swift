@@ -189,4 +189,35 @@ struct NetworkRouterTests {
                        .conflict)
         }
     }
+
+    @Test("bulk creates are all or nothing; an external network goes with its unused floating IPs")
+    func bulkAndExternal() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let made = try await admin.neutron(.post, "networks", #"{"networks": [{"name": "n1"}, {"name": "n2"}]}"#)
+            #expect(made.status == .created, "\(made.text)")
+            let networks = try #require(try made.object()["networks"] as? [[String: Any]])
+            #expect(networks.compactMap { $0["name"] as? String } == ["n1", "n2"])
+            let n1 = try #require(networks[0]["id"] as? String)
+            let subnets = try await admin.neutron(.post, "subnets", #"{"subnets": [{"network_id": "\#(n1)", "cidr": "10.40.0.0/24", "ip_version": 4}, {"network_id": "\#(n1)", "cidr": "10.41.0.0/24", "ip_version": 4}]}"#)
+            #expect(subnets.status == .created, "\(subnets.text)")
+            let refused = try await admin.neutron(.post, "ports", #"{"ports": [{"network_id": "\#(n1)", "name": "good"}, {"network_id": "\#(n1)", "mac_address": "nonsense"}]}"#)
+            #expect(refused.status == .badRequest)
+            try refused.neutronError()
+            #expect(try await admin.listResources("ports", "network_id=\(n1)").isEmpty, "the first port of a refused bulk create is gone again")
+            #expect(try await admin.neutron(.post, "networks", #"{"networks": []}"#).status == .badRequest)
+
+            let external = try await admin.createNetwork(#"{"name": "ext", "router:external": true}"#)
+            _ = try await admin.createSubnet(network: external, cidr: "127.20.0.0/24", #", "enable_dhcp": false"#)
+            let unused = try #require(try await admin.createResource("floatingip", #"{"floating_network_id": "\#(external)"}"#)["id"] as? String)
+            let gateway = try #require(try await admin.createResource("router", #"{"external_gateway_info": {"network_id": "\#(external)"}}"#)["id"] as? String)
+            let inUse = try await admin.neutron(.delete, "networks/\(external)")
+            #expect(inUse.status == .conflict, "a router's gateway keeps its network")
+            #expect(try await admin.neutron(.get, "floatingips/\(unused)").status == .ok, "a refused delete loses nothing")
+            #expect(try await admin.neutron(.delete, "routers/\(gateway)").status == .noContent)
+            #expect(try await admin.neutron(.delete, "networks/\(external)").status == .noContent)
+            #expect(try await admin.neutron(.get, "floatingips/\(unused)").status == .notFound)
+        }
+    }
 }
