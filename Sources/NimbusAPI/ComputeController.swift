@@ -1,5 +1,6 @@
 import Compute
 import Hummingbird
+import Images
 import NimbusCore
 import OpenStackAPI
 
@@ -7,6 +8,7 @@ import OpenStackAPI
 struct ComputeController {
     let flavors: FlavorService
     let compute: ComputeService?
+    let images: ImageService
     let baseURL: String
 
     func addRoutes(to router: Router<NimbusRequestContext>) {
@@ -14,6 +16,7 @@ struct ComputeController {
         router.get("compute/v2.1") { _, _ in try JSONMessages.response(["version": version(current: true)]) }
         let v21 = router.group("compute/v2.1", context: AuthenticatedContext.self)
         FlavorRoutes(flavors: flavors, baseURL: baseURL).add(to: v21)
+        ComputeImageRoutes(images: images, baseURL: baseURL).add(to: v21)
         if let compute {
             ServerRoutes(compute: compute, baseURL: baseURL).add(to: v21)
             QuotaRoutes.addNova(compute.quotas, to: v21)

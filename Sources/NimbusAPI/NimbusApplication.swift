@@ -32,7 +32,7 @@ public enum NimbusRouter {
         IdentityController(identity: identity, baseURL: baseURL).addRoutes(to: router)
         ImageController(images: images, baseURL: baseURL).addRoutes(to: router)
         if let flavors {
-            ComputeController(flavors: flavors, compute: compute, baseURL: baseURL).addRoutes(to: router)
+            ComputeController(flavors: flavors, compute: compute, images: images, baseURL: baseURL).addRoutes(to: router)
         }
         if let compute {
             ConsoleController(compute: compute, baseURL: baseURL, noVNCDirectory: noVNCDirectory).addRoutes(to: router)

@@ -64,7 +64,52 @@ struct NetworkWorkflowTests {
         _ = try openstack.succeed("network", "delete", "lab")
         let after = try #require(try openstack.json("network", "list") as? [[String: Any]])
         #expect(!after.contains { $0["Name"] as? String == "lab" })
-        #expect(try #require(try openstack.json("port", "list") as? [[String: Any]]).isEmpty)
+        // What is left is router1's: its gateway on public and its interface on private.
+        let left = try #require(try openstack.json("port", "list", "--long") as? [[String: Any]])
+        #expect(Set(left.compactMap { $0["Device Owner"] as? String }) == ["network:router_gateway", "network:router_interface"], "\(left)")
+    }
+
+    @Test("a router as every tutorial makes one: create, external gateway, add subnet; floating IPs go through it")
+    func router() async throws {
+        let nimbus = try await NimbusProcess()
+        let admin = OpenStackClient(admin: nimbus)
+        let bob = try admin.newMember()
+        let bootstrapped = try #require(try admin.json("router", "show", "router1") as? [String: Any])
+        #expect((bootstrapped["external_gateway_info"] as? [String: Any])?["network_id"] as? String
+                    == (try admin.succeed("network", "show", "public", "-f", "value", "-c", "id")).trimmingCharacters(in: .whitespacesAndNewlines))
+
+        _ = try bob.succeed("network", "create", "lab")
+        _ = try bob.succeed("subnet", "create", "--network", "lab", "--subnet-range", "192.168.9.0/24", "lab-subnet")
+        let port = try #require(try bob.json("port", "create", "--network", "lab", "web-nic") as? [String: Any])
+        let portID = try #require(port["id"] as? String)
+        let fip = try #require(try bob.json("floating", "ip", "create", "public") as? [String: Any])
+        let address = try #require(fip["floating_ip_address"] as? String)
+
+        let unreachable = try bob("floating", "ip", "set", "--port", portID, address)
+        #expect(!unreachable.succeeded, "no router joins lab to public yet")
+        #expect(unreachable.stderr.contains("is not reachable from subnet"), "\(unreachable.stderr)")
+
+        _ = try bob.succeed("router", "create", "lab-router")
+        _ = try bob.succeed("router", "set", "--external-gateway", "public", "lab-router")
+        _ = try bob.succeed("router", "add", "subnet", "lab-router", "lab-subnet")
+        let shown = try #require(try bob.json("router", "show", "lab-router") as? [String: Any])
+        #expect(shown["status"] as? String == "ACTIVE")
+        let interfaces = try #require(try bob.json("port", "list", "--router", "lab-router") as? [[String: Any]])
+        let interfaceAddresses = interfaces.flatMap { ($0["Fixed IP Addresses"] as? [[String: Any]] ?? []).compactMap { $0["ip_address"] as? String } }
+        #expect(interfaceAddresses == ["192.168.9.1"], "\(interfaces)")
+
+        _ = try bob.succeed("floating", "ip", "set", "--port", portID, address)
+        let associated = try #require(try bob.json("floating", "ip", "show", address) as? [String: Any])
+        #expect(associated["router_id"] as? String == shown["id"] as? String)
+        let busy = try bob("router", "remove", "subnet", "lab-router", "lab-subnet")
+        #expect(!busy.succeeded && busy.stderr.contains("required by one or more floating IPs"), "\(busy.stderr)")
+
+        _ = try bob.succeed("floating", "ip", "unset", "--port", address)
+        _ = try bob.succeed("router", "remove", "subnet", "lab-router", "lab-subnet")
+        _ = try bob.succeed("router", "unset", "--external-gateway", "lab-router")
+        _ = try bob.succeed("router", "delete", "lab-router")
+        let routers = try #require(try bob.json("router", "list") as? [[String: Any]])
+        #expect(routers.isEmpty, "\(routers)")
     }
 
     @Test("a member of another project cannot see the first project's private network")
