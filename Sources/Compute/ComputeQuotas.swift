@@ -13,6 +13,9 @@ extension ProjectQuotas {
                 .init("instances", 10), .init("cores", 20), .init("ram", 51200), .init("metadata_items", 128),
                 .init("key_pairs", 100), .init("server_groups", 10), .init("server_group_members", 10),
                 .init("injected_files", 5), .init("injected_file_content_bytes", 10240), .init("injected_file_path_bytes", 255),
+                // Shown up to microversion 2.35 with Nova's defaults; as in Nova
+                // with Neutron, they are Neutron's to enforce, not these.
+                .init("fixed_ips", -1), .init("floating_ips", 10), .init("security_groups", 10), .init("security_group_rules", 20),
             ],
             policy: "os_compute_api:os-quota-sets", store: store)
     }

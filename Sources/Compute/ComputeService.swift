@@ -64,6 +64,9 @@ public struct ComputeService: Sendable {
         public var extraCDs: [String] = []
         /// A root disk of this many GiB instead of the flavor's.
         public var rootDiskGiB: Int?
+        /// Nova's accessIPv4/accessIPv6, already checked as addresses.
+        public var accessIpv4 = ""
+        public var accessIpv6 = ""
         public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, networks: [NetworkRequest]? = nil) {
             self.networks = networks
             self.name = name
@@ -145,6 +148,8 @@ public struct ComputeService: Sendable {
             server.userData = request.userData
             server.configDrive = request.configDrive
                 || ConfigDrive.implied(image: image, keyName: request.keyName, userData: request.userData)
+            server.accessIpv4 = request.accessIpv4
+            server.accessIpv6 = request.accessIpv6
             server.preservedPortIds = nics.compactMap { if case .port(let port) = $0 { port.id } else { nil } }
             server.disk = rootDisk
             server.imageOverrides = Self.imageOverrides(image: image, extraCDs: extraCDs)

@@ -21,6 +21,7 @@ struct ComputeController {
             ServerRoutes(compute: compute, baseURL: baseURL).add(to: v21)
             QuotaRoutes.addNova(compute.quotas, to: v21)
             KeypairRoutes(compute: compute).add(to: v21)
+            ComputeHostRoutes(compute: compute).add(to: v21)
         }
     }
 

@@ -29,20 +29,40 @@ struct ServerRoutes {
                     "id": .string(server.id.rawValue), "links": Nova.links("servers/\(server.id)", baseURL: baseURL),
                     "OS-DCF:diskConfig": "MANUAL",
                     "security_groups": .array(try compute.securityGroupNames(server).map { ["name": .string($0)] }),
-                    // As with rescue, Nova's answer carries a password; Nimbus does not inject it.
-                    "adminPass": .string(ComputeService.adminPassword()),
+                    // As with rescue, Nova's answer carries a password (the one asked
+                    // for, or a new one); Nimbus does not inject it, as Nova's libvirt default.
+                    "adminPass": .string(body.server.adminPass ?? ComputeService.adminPassword()),
                 ],
             ] as [String: JSONValue], status: .accepted)
         }
         v21.put("servers/{id}") { request, context in
             let changes = try await JSONMessages.decode(Nova.UpdateServer.self, from: request)
-            var server = try compute.server(try context.parameters.require("id"), context.auth)
-            if let name = changes.name {
-                server = try compute.rename(server.id.rawValue, to: name, context.auth)
-            }
-            return try JSONMessages.response(["server": .object(try render(server, context.auth))] as [String: JSONValue])
+            let server = try compute.update(
+                try context.parameters.require("id"), name: changes.name, accessIpv4: changes.accessIPv4, accessIpv6: changes.accessIPv6,
+                context.auth)
+            return try JSONMessages.response(["server": .object(Nova.updatedServer(server, baseURL: baseURL, addresses: try ips(server)))] as [String: JSONValue])
         }
         addMetadata(to: v21)
+        // The addresses alone (Nova's ips view: version and address), all or one network's.
+        v21.get("servers/{id}/ips") { _, context in
+            let server = try compute.server(try context.parameters.require("id"), context.auth)
+            return try JSONMessages.response(["addresses": .object(try ips(server))] as [String: JSONValue])
+        }
+        v21.get("servers/{id}/ips/{network}") { _, context in
+            let server = try compute.server(try context.parameters.require("id"), context.auth)
+            let network = try context.parameters.require("network")
+            guard let entries = try ips(server)[network] else { throw NimbusError.notFound("There is no such network \(network) on this server.") }
+            return try JSONMessages.response([network: entries] as [String: JSONValue])
+        }
+        // Nimbus injects no password (the guest sets its own), so there is none to give or clear.
+        v21.get("servers/{id}/os-server-password") { _, context in
+            _ = try compute.server(try context.parameters.require("id"), context.auth)
+            return try JSONMessages.response(["password": ""])
+        }
+        v21.delete("servers/{id}/os-server-password") { _, context in
+            _ = try compute.server(try context.parameters.require("id"), context.auth)
+            return Response(status: .noContent)
+        }
         // Nimbus's own: the CD drives and what is in them (eject and insert are actions).
         v21.get("servers/{id}/nimbus-media") { _, context in
             try JSONMessages.response(ServerActions.mediaList(try await compute.media(try context.parameters.require("id"), context.auth)))
@@ -134,10 +154,29 @@ struct ServerRoutes {
             securityGroups: try compute.securityGroupNames(server))
     }
 
+    func ips(_ server: Server) throws -> [String: JSONValue] {
+        try compute.addresses(server).mapValues { entries in
+            .array(entries.map { ["version": 4, "addr": .string($0.address)] })
+        }
+    }
+
     func list(_ request: Request, _ context: AuthenticatedContext, detail: Bool) throws -> Response {
         var query = ComputeService.ListQuery()
+        var limit: Int?
+        var marker: String?
+        var ipPattern: NSRegularExpression?
         for (key, value) in QueryParameters.decode(request.uri.query) {
             switch key {
+            case "limit":
+                guard let number = Int(value), number >= 0 else {
+                    throw NimbusError.badRequest("Invalid input for query parameters limit. Value: \(value). '\(value)' does not match '^[0-9]*$'")
+                }
+                limit = number
+            case "marker": marker = value
+            case "ip":
+                do { ipPattern = try NSRegularExpression(pattern: value) } catch {
+                    throw NimbusError.badRequest("Invalid input for query parameters ip. Value: \(value). It is not a regular expression.")
+                }
             case "all_tenants": query.allTenants = value.isEmpty || ["1", "true", "yes", "t", "on"].contains(value.lowercased())
             case "name": query.name = value
             case "status": query.status = value
@@ -151,12 +190,35 @@ struct ServerRoutes {
             default: continue
             }
         }
-        let servers = try compute.servers(query, context.auth)
+        var servers = try compute.servers(query, context.auth)
+        // Nova's ip filter: a regular expression matched against the fixed IPs.
+        if let ipPattern {
+            servers = try servers.filter { server in
+                try compute.addresses(server).values.joined().contains { entry in
+                    !entry.floating && ipPattern.firstMatch(in: entry.address, range: NSRange(entry.address.startIndex..., in: entry.address)) != nil
+                }
+            }
+        }
+        if let marker {
+            guard let index = servers.firstIndex(where: { $0.id.rawValue == marker }) else {
+                throw NimbusError.badRequest("marker [\(marker)] not found")
+            }
+            servers.removeFirst(index + 1)
+        }
+        var links: JSONValue?
+        if let limit {
+            if servers.count > limit, let last = servers.prefix(limit).last {
+                links = [["rel": "next", "href": .string("\(baseURL)/compute/v2.1/servers\(detail ? "/detail" : "")?limit=\(limit)&marker=\(last.id)")]]
+            }
+            servers = Array(servers.prefix(limit))
+        }
         let bodies: [JSONValue] = try servers.map { server in
             detail ? .object(try render(server, context.auth))
                 : ["id": .string(server.id.rawValue), "name": .string(server.name), "links": Nova.links("servers/\(server.id)", baseURL: baseURL)]
         }
-        return try JSONMessages.response(["servers": .array(bodies)] as [String: JSONValue])
+        var body: [String: JSONValue] = ["servers": .array(bodies)]
+        if let links { body["servers_links"] = links }
+        return try JSONMessages.response(body)
     }
 
     /// The `metadata` or `meta` object of a metadata request.
@@ -183,6 +245,8 @@ struct ServerRoutes {
             }
         }
         request.securityGroups = draft.securityGroups
+        request.accessIpv4 = draft.accessIPv4
+        request.accessIpv6 = draft.accessIPv6
         request.minCount = draft.minCount
         request.maxCount = draft.maxCount
         for device in draft.blockDevices { try map(device, draft: draft, into: &request) }

@@ -107,6 +107,10 @@ public struct Server: Sendable, Codable, Equatable {
     /// Ports the user brought (`--nic port-id=`): unbound, not deleted, with the server.
     public var preservedPortIds: [PortID]
     public var locked: Bool
+    /// Nova's accessIPv4/accessIPv6: addresses the user records for reaching
+    /// the server (a NAT's, say); kept and shown, never configured. "" when unset.
+    public var accessIpv4: String
+    public var accessIpv6: String
     public var createdAt: Date
     public var updatedAt: Date
     public var launchedAt: Date?
@@ -139,6 +143,8 @@ public struct Server: Sendable, Codable, Equatable {
         self.rescueImageId = nil
         self.preservedPortIds = []
         self.locked = false
+        self.accessIpv4 = ""
+        self.accessIpv6 = ""
         self.createdAt = now
         self.updatedAt = now
         self.launchedAt = nil

@@ -134,5 +134,11 @@ extension Store {
                 WHERE EXISTS (SELECT 1 FROM flavor WHERE flavor.id = server.flavor_id)
                 """)
         }
+        migrator.registerMigration("v7-servers-access-ips") { db in
+            try db.alter(table: "server") { t in
+                t.add(column: "access_ipv4", .text).notNull().defaults(to: "")
+                t.add(column: "access_ipv6", .text).notNull().defaults(to: "")
+            }
+        }
     }
 }

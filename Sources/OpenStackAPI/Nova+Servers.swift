@@ -37,6 +37,11 @@ extension Nova {
         public var returnReservationId: Bool
         /// Nova's block_device_mapping_v2, as sent.
         public var blockDevices: [BlockDevice]
+        /// Nova's accessIPv4/accessIPv6, checked as addresses; "" when not given.
+        public var accessIPv4 = ""
+        public var accessIPv6 = ""
+        /// The password asked for, answered back as Nova does (Nimbus injects none).
+        public var adminPass: String?
 
         /// One entry of block_device_mapping_v2.
         public struct BlockDevice: Sendable, Equatable {
@@ -144,7 +149,7 @@ extension Nova {
         static let allowed: Set<String> = [
             "name", "imageRef", "flavorRef", "networks", "metadata", "key_name", "user_data", "config_drive",
             "min_count", "max_count", "security_groups", "availability_zone", "adminPass", "OS-DCF:diskConfig",
-            "block_device_mapping_v2", "return_reservation_id",
+            "block_device_mapping_v2", "return_reservation_id", "accessIPv4", "accessIPv6",
         ]
 
         public init(from decoder: any Decoder) throws {
@@ -228,6 +233,13 @@ extension Nova {
             minCount = try count("min_count") ?? 1
             maxCount = try count("max_count") ?? minCount
             returnReservationId = fields["return_reservation_id"]?.boolValue ?? false
+            accessIPv4 = try Nova.accessAddress(fields["accessIPv4"], field: "accessIPv4", family: AF_INET) ?? ""
+            accessIPv6 = try Nova.accessAddress(fields["accessIPv6"], field: "accessIPv6", family: AF_INET6) ?? ""
+            switch fields["adminPass"] {
+            case nil: adminPass = nil
+            case .string(let text)?: adminPass = text
+            case let other?: throw NimbusError.badRequest("Invalid input for field/attribute adminPass. Value: \(other). It must be a string.")
+            }
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -254,6 +266,9 @@ extension Nova {
             if let securityGroups { object["security_groups"] = .array(securityGroups.map { ["name": .string($0)] }) }
             if returnReservationId { object["return_reservation_id"] = true }
             if !blockDevices.isEmpty { object["block_device_mapping_v2"] = .array(blockDevices.map(\.json)) }
+            if !accessIPv4.isEmpty { object["accessIPv4"] = .string(accessIPv4) }
+            if !accessIPv6.isEmpty { object["accessIPv6"] = .string(accessIPv6) }
+            if let adminPass { object["adminPass"] = .string(adminPass) }
             try JSONValue.object(object).encode(to: encoder)
         }
     }
@@ -261,8 +276,15 @@ extension Nova {
     /// `PUT /servers/{id}`: what a server update may change.
     public struct UpdateServer: Codable, Sendable, Equatable {
         public var name: String?
+        /// nil leaves the address; "" clears it.
+        public var accessIPv4: String?
+        public var accessIPv6: String?
 
-        public init(name: String?) { self.name = name }
+        public init(name: String?, accessIPv4: String? = nil, accessIPv6: String? = nil) {
+            self.name = name
+            self.accessIPv4 = accessIPv4
+            self.accessIPv6 = accessIPv6
+        }
 
         public init(from decoder: any Decoder) throws {
             guard case .object(let outer) = try JSONValue(from: decoder), case .object(let changes)? = outer["server"] else {
@@ -274,12 +296,32 @@ extension Nova {
             case .string(let text)?: name = text
             case let other?: throw NimbusError.badRequest("Invalid input for field/attribute name. Value: \(other). It must be a string.")
             }
+            accessIPv4 = try Nova.accessAddress(changes["accessIPv4"], field: "accessIPv4", family: AF_INET)
+            accessIPv6 = try Nova.accessAddress(changes["accessIPv6"], field: "accessIPv6", family: AF_INET6)
         }
 
         public func encode(to encoder: any Encoder) throws {
             var changes: [String: JSONValue] = [:]
             if let name { changes["name"] = .string(name) }
+            if let accessIPv4 { changes["accessIPv4"] = .string(accessIPv4) }
+            if let accessIPv6 { changes["accessIPv6"] = .string(accessIPv6) }
             try JSONValue.object(["server": .object(changes)]).encode(to: encoder)
+        }
+    }
+
+    /// An access address: absent (nil), "" or null (cleared, ""), or an address of the family.
+    static func accessAddress(_ value: JSONValue?, field: String, family: Int32) throws -> String? {
+        switch value {
+        case nil: return nil
+        case .null?, .string("")?: return ""
+        case .string(let text)?:
+            var buffer = [UInt8](repeating: 0, count: 16)
+            guard inet_pton(family, text, &buffer) == 1 else {
+                throw NimbusError.badRequest("Invalid input for field/attribute \(field). Value: \(text). '\(text)' is not a '\(family == AF_INET ? "ipv4" : "ipv6")'")
+            }
+            return text
+        case let other?:
+            throw NimbusError.badRequest("Invalid input for field/attribute \(field). Value: \(other). It must be a string.")
         }
     }
 

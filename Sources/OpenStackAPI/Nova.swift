@@ -49,7 +49,7 @@ extension Nova {
             "created": .string(Timestamps.iso8601(server.createdAt)),
             "updated": .string(Timestamps.iso8601(server.updatedAt)),
             "addresses": .object(addresses),
-            "accessIPv4": "", "accessIPv6": "",
+            "accessIPv4": .string(server.accessIpv4), "accessIPv6": .string(server.accessIpv6),
             "links": links("servers/\(server.id)", baseURL: baseURL),
             "OS-DCF:diskConfig": "MANUAL",
             "progress": 0,
@@ -60,10 +60,11 @@ extension Nova {
             "OS-SRV-USG:launched_at": date(server.launchedAt),
             "OS-SRV-USG:terminated_at": .null,
             "key_name": server.keyName.map(JSONValue.string) ?? .null,
-            "security_groups": .array(securityGroups.map { ["name": .string($0)] }),
             "config_drive": server.configDrive ? "True" : "",
             "os-extended-volumes:volumes_attached": [],
         ]
+        // Nova leaves security_groups out when a server has none.
+        if !securityGroups.isEmpty { body["security_groups"] = .array(securityGroups.map { ["name": .string($0)] }) }
         if let fault = server.fault {
             body["fault"] = ["code": .number(Double(fault.code)), "message": .string(fault.message), "created": .string(Timestamps.iso8601(fault.created))]
         }
@@ -72,6 +73,17 @@ extension Nova {
             body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = "nimbus"
             body["OS-EXT-SRV-ATTR:instance_name"] = .string("instance-\(server.id)")
         }
+        return body
+    }
+
+    /// The server as 2.1's PUT /servers/{id} answers: the core view, without
+    /// the extensions' attributes and with plain addresses.
+    public static func updatedServer(_ server: Server, baseURL: String, addresses: [String: JSONValue]) -> [String: JSONValue] {
+        var body = self.server(server, baseURL: baseURL, admin: false, addresses: addresses)
+        for key in body.keys where key.hasPrefix("OS-EXT-") || key.hasPrefix("OS-SRV-USG:") || key.hasPrefix("os-extended-volumes:") {
+            body[key] = nil
+        }
+        for key in ["config_drive", "key_name", "security_groups"] { body[key] = nil }
         return body
     }
 }

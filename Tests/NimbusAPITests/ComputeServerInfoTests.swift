@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// Nova's smaller server surfaces: access addresses, the update answer, ips,
+/// the password, list paging and filters, zones and hypervisors.
+@Suite("Compute server details in process")
+struct ComputeServerInfoTests {
+    /// Creates a server on `private` and waits until it is ACTIVE; returns the create answer's server.
+    static func activeServer(_ caller: Caller, _ image: String, name: String, extra: String = "") async throws -> [String: Any] {
+        let created = try await caller.send(.post, "/compute/v2.1/servers", json: #"{"server": {"name": "\#(name)", "imageRef": "\#(image)", "flavorRef": "1"\#(extra)}}"#)
+        try #require(created.status == .accepted, "\(created.text)")
+        let server = try #require(try created.object()["server"] as? [String: Any])
+        let id = try #require(server["id"] as? String)
+        for _ in 0..<200 {
+            let shown = try await caller.send(.get, "/compute/v2.1/servers/\(id)")
+            if (try shown.object()["server"] as? [String: Any])?["status"] as? String == "ACTIVE" { return server }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("server \(name) did not become ACTIVE")
+        return server
+    }
+
+    @Test("access addresses are kept and checked; adminPass is the one asked for; PUT answers 2.1's core view")
+    func accessAndUpdate() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let iso = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, Caller.smallestISO)
+            let created = try await Self.activeServer(
+                admin, iso, name: "web", extra: #", "accessIPv4": "1.1.1.1", "accessIPv6": "::babe:220.12.22.2", "adminPass": "testpassword""#)
+            #expect(created["adminPass"] as? String == "testpassword")
+            let id = try #require(created["id"] as? String)
+            let shown = try #require(try await admin.send(.get, "/compute/v2.1/servers/\(id)").object()["server"] as? [String: Any])
+            #expect(shown["accessIPv4"] as? String == "1.1.1.1" && shown["accessIPv6"] as? String == "::babe:220.12.22.2")
+
+            let updated = try await admin.send(.put, "/compute/v2.1/servers/\(id)", json: #"{"server": {"name": "web2", "accessIPv4": "4.3.2.1"}}"#)
+            #expect(updated.status == .ok, "\(updated.text)")
+            let body = try #require(try updated.object()["server"] as? [String: Any])
+            #expect(body["name"] as? String == "web2" && body["accessIPv4"] as? String == "4.3.2.1")
+            #expect(body["accessIPv6"] as? String == "::babe:220.12.22.2", "an address not named is kept")
+            #expect(body.keys.allSatisfy { !$0.hasPrefix("OS-EXT-") && !$0.hasPrefix("OS-SRV-USG") }, "\(body.keys.sorted())")
+            #expect(body["security_groups"] == nil && body["key_name"] == nil && body["config_drive"] == nil)
+
+            for bad in [#"{"server": {"accessIPv4": "1.1.1"}}"#, #"{"server": {"accessIPv6": "1.1.1.1"}}"#, #"{"server": {"accessIPv4": 7}}"#] {
+                #expect(try await admin.send(.put, "/compute/v2.1/servers/\(id)", json: bad).status == .badRequest, "\(bad)")
+            }
+            let refused = try await admin.send(.post, "/compute/v2.1/servers", json: #"{"server": {"name": "x", "imageRef": "\#(iso)", "flavorRef": "1", "accessIPv4": "nonsense"}}"#)
+            #expect(refused.status == .badRequest)
+            let after = try #require(try await admin.send(.get, "/compute/v2.1/servers/\(id)").object()["server"] as? [String: Any])
+            #expect(after["accessIPv4"] as? String == "4.3.2.1", "a refused update changes nothing")
+        }
+    }
+
+    @Test("ips by network, the empty password, list limit, marker and the ip filter")
+    func addressesAndListing() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let iso = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, Caller.smallestISO)
+            var ids: [String] = []
+            for name in ["a", "b", "c"] { ids.append(try #require(try await Self.activeServer(admin, iso, name: name)["id"] as? String)) }
+
+            let ips = try await admin.send(.get, "/compute/v2.1/servers/\(ids[0])/ips")
+            let addresses = try #require(try ips.object()["addresses"] as? [String: [[String: Any]]])
+            let entry = try #require(addresses["private"]?.first)
+            #expect(entry["version"] as? Int == 4 && (entry["addr"] as? String)?.hasPrefix("10.0.0.") == true && entry.count == 2)
+            let byNetwork = try await admin.send(.get, "/compute/v2.1/servers/\(ids[0])/ips/private")
+            #expect((try byNetwork.object()["private"] as? [[String: Any]])?.count == 1)
+            #expect(try await admin.send(.get, "/compute/v2.1/servers/\(ids[0])/ips/public").status == .notFound)
+            #expect(try await admin.send(.get, "/compute/v2.1/servers/\(ids[0])/os-server-password").object()["password"] as? String == "")
+            #expect(try await admin.send(.delete, "/compute/v2.1/servers/\(ids[0])/os-server-password").status == .noContent)
+
+            func listed(_ query: String) async throws -> (ids: [String], next: Bool) {
+                let response = try await admin.send(.get, "/compute/v2.1/servers\(query)")
+                try #require(response.status == .ok, "\(query): \(response.text)")
+                let object = try response.object()
+                return ((object["servers"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }, object["servers_links"] != nil)
+            }
+            let all = try await listed("")
+            #expect(Set(all.ids) == Set(ids))
+            let first = try await listed("?limit=2")
+            #expect(first.ids == Array(all.ids.prefix(2)) && first.next)
+            let rest = try await listed("?limit=2&marker=\(first.ids[1])")
+            #expect(rest.ids == [all.ids[2]] && !rest.next)
+            #expect(try await listed("?limit=0").ids.isEmpty)
+            for bad in ["?limit=-1", "?limit=x", "?marker=nonsense"] {
+                #expect(try await admin.send(.get, "/compute/v2.1/servers\(bad)").status == .badRequest, "\(bad)")
+            }
+            let address = try #require(entry["addr"] as? String)
+            #expect(try await listed("?ip=" + address.replacingOccurrences(of: ".", with: "%5C.") + "$").ids == [ids[0]])
+        }
+    }
+
+    @Test("one availability zone for everyone; hypervisors for admins only")
+    func hosts() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let project = try await admin.createProject("project-b")
+            let bob = try await admin.newUser("bob", role: "member", projectID: project, projectName: "project-b")
+            let zones = try await bob.send(.get, "/compute/v2.1/os-availability-zone")
+            let zone = try #require((try zones.object()["availabilityZoneInfo"] as? [[String: Any]])?.first)
+            #expect(zone["zoneName"] as? String == "nova" && (zone["zoneState"] as? [String: Any])?["available"] as? Bool == true)
+            #expect(try await bob.send(.get, "/compute/v2.1/os-availability-zone/detail").status == .forbidden)
+            #expect(try await bob.send(.get, "/compute/v2.1/os-hypervisors").status == .forbidden)
+            let hypervisors = try await admin.send(.get, "/compute/v2.1/os-hypervisors/detail")
+            let hypervisor = try #require((try hypervisors.object()["hypervisors"] as? [[String: Any]])?.first)
+            #expect(hypervisor["hypervisor_hostname"] as? String == "nimbus")
+            #expect((hypervisor["vcpus"] as? Int ?? 0) >= 1 && (hypervisor["memory_mb"] as? Int ?? 0) > 0)
+            #expect(try await admin.send(.get, "/compute/v2.1/os-hypervisors/2").status == .notFound)
+        }
+    }
+}
