@@ -64,6 +64,8 @@ public struct ComputeService: Sendable {
         public var extraCDs: [String] = []
         /// A root disk of this many GiB instead of the flavor's.
         public var rootDiskGiB: Int?
+        /// Nova's `os:scheduler_hints` group: the server group to join.
+        public var serverGroup: String?
         /// Nova's accessIPv4/accessIPv6, already checked as addresses.
         public var accessIpv4 = ""
         public var accessIpv6 = ""
@@ -137,6 +139,11 @@ public struct ComputeService: Sendable {
             return keypair
         }
         let count = try instanceCount(request, flavor: flavor, project: project)
+        let group = try request.serverGroup.map { reference in
+            do { return try serverGroup(reference, auth) } catch let error as NimbusError where error.code == .notFound {
+                throw NimbusError.badRequest("Invalid server group: \(error.message)")
+            }
+        }
         var servers: [Server] = []
         for index in 1...count {
             var server = Server(
@@ -155,7 +162,7 @@ public struct ComputeService: Sendable {
             server.imageOverrides = Self.imageOverrides(image: image, extraCDs: extraCDs)
             let discs = (image.diskFormat == "iso" ? [image.id] : []) + extraCDs.map(\.id)
             server.drives = discs.enumerated().map { CDDrive(id: "cd\($0.offset)", imageId: $0.element) }
-            try record(server, flavor: flavor, nics: nics, securityGroups: groups, auth)
+            try record(server, flavor: flavor, nics: nics, securityGroups: groups, group: group, auth)
             servers.append(server)
             deliver(.scheduled, to: server.id)
         }
@@ -221,11 +228,21 @@ public struct ComputeService: Sendable {
 
     /// Records one server within the quota (checked again in the insert's
     /// transaction, so parallel requests cannot overshoot) and gives it its ports.
-    func record(_ server: Server, flavor: Flavor, nics: [NICSource], securityGroups: [SecurityGroupID]?, _ auth: AuthContext) throws {
+    func record(
+        _ server: Server, flavor: Flavor, nics: [NICSource], securityGroups: [SecurityGroupID]?, group: ServerGroup?, _ auth: AuthContext
+    ) throws {
         let limits = try quotas.limits(of: server.projectId)
-        try store.insert(server) { usage in
+        try store.insert(server, joining: group?.id) { usage, members in
             if let excess = ProjectQuotas.excess(Self.demand(of: flavor, count: 1), usage: usage, limits: limits) {
                 throw Self.quotaExceeded(excess)
+            }
+            guard let group else { return }
+            if let limit = limits["server_group_members"], limit >= 0, members >= limit {
+                throw NimbusError(.overLimit, "Quota exceeded, too many servers in group")
+            }
+            guard group.admits(members: members) else {
+                throw NimbusError.badRequest(
+                    "Server group \(group.id) is anti-affinity and already has a server; Nimbus is one host, so a second cannot be placed apart from it.")
             }
         }
         do {

@@ -22,6 +22,7 @@ struct ComputeController {
             QuotaRoutes.addNova(compute.quotas, to: v21)
             KeypairRoutes(compute: compute).add(to: v21)
             ComputeHostRoutes(compute: compute).add(to: v21)
+            ServerGroupRoutes(compute: compute).add(to: v21)
         }
     }
 

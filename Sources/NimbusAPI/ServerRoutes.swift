@@ -19,7 +19,9 @@ struct ServerRoutes {
         }
         v21.post("servers") { request, context in
             let body = try await JSONMessages.decode(Nova.CreateServer.self, from: request)
-            let servers = try compute.create(try Self.createRequest(body.server), context.auth)
+            var create = try Self.createRequest(body.server)
+            create.serverGroup = body.group
+            let servers = try compute.create(create, context.auth)
             if body.server.returnReservationId {
                 return try JSONMessages.response(["reservation_id": "r-\(servers[0].id.rawValue.prefix(8))"], status: .accepted)
             }
@@ -99,6 +101,8 @@ struct ServerRoutes {
             return Response(status: .noContent)
         }
         v21.post("servers/{id}/action") { request, context in
+            // A missing server is a 404 whatever the action, as in Nova, even one Nimbus does not offer.
+            _ = try compute.server(try context.parameters.require("id"), context.auth)
             let action = try await JSONMessages.decode(Nova.ServerAction.self, from: request)
             return try await ServerActions(compute: compute, baseURL: baseURL)
                 .perform(action, on: try context.parameters.require("id"), context.auth)

@@ -167,3 +167,36 @@ public struct Server: Sendable, Codable, Equatable {
         }
     }
 }
+
+public struct ServerGroupID: UUIDIdentifier {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Nova's server group: servers placed by one policy. Nimbus is one host,
+/// so affinity always holds and anti-affinity holds for one member (a second
+/// is refused, where Nova's scheduler would find no valid host).
+public struct ServerGroup: Sendable, Codable, Equatable {
+    public static let policies: Set<String> = ["affinity", "anti-affinity", "soft-affinity", "soft-anti-affinity"]
+
+    public var id: ServerGroupID
+    public var projectId: ProjectID
+    public var userId: UserID
+    public var name: String
+    public var policy: String
+    public var createdAt: Date
+
+    public init(id: ServerGroupID, projectId: ProjectID, userId: UserID, name: String, policy: String, now: Date) {
+        self.id = id
+        self.projectId = projectId
+        self.userId = userId
+        self.name = name
+        self.policy = policy
+        self.createdAt = now
+    }
+
+    /// Whether one more server may join a group that has `members` already.
+    public func admits(members: Int) -> Bool {
+        policy != "anti-affinity" || members == 0
+    }
+}

@@ -140,5 +140,20 @@ extension Store {
                 t.add(column: "access_ipv6", .text).notNull().defaults(to: "")
             }
         }
+        // A server is in at most one group and leaves it when deleted.
+        migrator.registerMigration("v1-server-groups") { db in
+            try db.create(table: "serverGroup") { t in
+                t.primaryKey("id", .text)
+                t.column("project_id", .text).notNull().indexed()
+                t.column("user_id", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("policy", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "serverGroupMember") { t in
+                t.column("group_id", .text).notNull().indexed().references("serverGroup", onDelete: .cascade)
+                t.column("server_id", .text).notNull().unique().references("server", onDelete: .cascade)
+            }
+        }
     }
 }

@@ -40,12 +40,17 @@ extension Store {
         try read { try usage($0, service, project: project) }
     }
 
-    /// Inserts a server after `check` has accepted the project's usage, in
-    /// one write transaction: parallel creates cannot both take the last slot.
-    public func insert(_ server: Server, check: (QuotaUsage) throws -> Void) throws {
+    /// Inserts a server after `check` has accepted the project's usage (and
+    /// the group's members, when it joins one), in one write transaction:
+    /// parallel creates cannot both take the last slot.
+    public func insert(
+        _ server: Server, joining group: ServerGroupID? = nil, check: (QuotaUsage, _ groupMembers: Int) throws -> Void
+    ) throws {
         try write { db in
-            try check(try usage(db, .compute, project: server.projectId))
+            let members = try group.map { try ServerGroupMemberRecord.filter(Column("group_id") == $0).fetchCount(db) } ?? 0
+            try check(try usage(db, .compute, project: server.projectId), members)
             try server.insert(db)
+            if let group { try ServerGroupMemberRecord(groupId: group, serverId: server.id).insert(db) }
         }
     }
 
@@ -55,7 +60,8 @@ extension Store {
             let row = try Row.fetchOne(
                 db, sql: "SELECT COUNT(*), COALESCE(SUM(vcpus), 0), COALESCE(SUM(ram), 0) FROM server WHERE project_id = ?",
                 arguments: [project])
-            return ["instances": row?[0] ?? 0, "cores": row?[1] ?? 0, "ram": row?[2] ?? 0]
+            let groups = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM serverGroup WHERE project_id = ?", arguments: [project]) ?? 0
+            return ["instances": row?[0] ?? 0, "cores": row?[1] ?? 0, "ram": row?[2] ?? 0, "server_groups": groups]
         case .network:
             var usage: QuotaUsage = [:]
             let tables = [

@@ -8,14 +8,41 @@ extension Nova {
     /// `POST /servers`.
     public struct CreateServer: Codable, Sendable, Equatable {
         public var server: ServerDraft
+        /// The server group named by `os:scheduler_hints` (the one hint Nimbus honours).
+        public var group: String?
 
-        public init(server: ServerDraft) { self.server = server }
+        public init(server: ServerDraft, group: String? = nil) {
+            self.server = server
+            self.group = group
+        }
 
         public init(from decoder: any Decoder) throws {
             guard case .object(let body) = try JSONValue(from: decoder), case .object(let server)? = body["server"] else {
                 throw NimbusError.badRequest("Invalid input for field/attribute server: 'server' is a required property.")
             }
             self.server = try ServerDraft(json: server)
+            switch body["os:scheduler_hints"] ?? body["OS-SCH-HNT:scheduler_hints"] {
+            case nil, .null?: group = nil
+            case .object(let hints)?:
+                switch hints["group"] {
+                case nil: group = nil
+                case .string(let id)?: group = id
+                case let other?: throw NimbusError.badRequest("Invalid input for field/attribute group. Value: \(other). It must be a string.")
+                }
+            case let other?:
+                throw NimbusError.badRequest("Invalid input for field/attribute os:scheduler_hints. Value: \(other). It must be an object.")
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(server, forKey: .server)
+            if let group { try container.encode(["group": group], forKey: .hints) }
+        }
+
+        enum Keys: String, CodingKey {
+            case server
+            case hints = "os:scheduler_hints"
         }
     }
 

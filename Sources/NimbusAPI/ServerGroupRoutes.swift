@@ -1,0 +1,54 @@
+import Compute
+import Hummingbird
+import NimbusCore
+
+/// /os-server-groups as Nova 2.1 has them: `policies` (a list of one) and `members`.
+struct ServerGroupRoutes {
+    let compute: ComputeService
+
+    func add(to v21: RouterGroup<AuthenticatedContext>) {
+        v21.get("os-server-groups") { request, context in
+            let all = QueryParameters.first(request)["all_projects"].map { ["1", "true", "yes", "t", "on", ""].contains($0.lowercased()) } ?? false
+            let groups = try compute.serverGroups(allProjects: all, context.auth)
+            let members = try compute.serverGroupMembers(groups)
+            return try JSONMessages.response(["server_groups": .array(groups.map { .object(render($0, members[$0.id] ?? [])) })] as [String: JSONValue])
+        }
+        v21.post("os-server-groups") { request, context in
+            let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+            guard case .object(let fields)? = body["server_group"] else {
+                throw NimbusError.badRequest("Invalid input for field/attribute server_group: 'server_group' is a required property.")
+            }
+            if let extra = fields.keys.sorted().first(where: { !["name", "policies", "policy", "rules"].contains($0) }) {
+                throw NimbusError.badRequest("Invalid input for server_group: additional property '\(extra)' is not allowed.")
+            }
+            guard let name = fields["name"]?.stringValue else {
+                throw NimbusError.badRequest("Invalid input for field/attribute name: 'name' is a required property.")
+            }
+            let policy: String
+            switch (fields["policies"], fields["policy"]) {
+            case (.array(let list)?, nil) where list.count == 1 && list[0].stringValue != nil: policy = list[0].stringValue ?? ""
+            case (nil, .string(let single)?): policy = single
+            default:
+                throw NimbusError.badRequest("Invalid input for field/attribute policies: give exactly one policy, as 'policies': [name].")
+            }
+            let group = try compute.createServerGroup(name: name, policy: policy, context.auth)
+            return try JSONMessages.response(["server_group": .object(render(group, []))] as [String: JSONValue])
+        }
+        v21.get("os-server-groups/{id}") { _, context in
+            let group = try compute.serverGroup(try context.parameters.require("id"), context.auth)
+            let members = try compute.serverGroupMembers([group])[group.id] ?? []
+            return try JSONMessages.response(["server_group": .object(render(group, members))] as [String: JSONValue])
+        }
+        v21.delete("os-server-groups/{id}") { _, context in
+            try compute.deleteServerGroup(try context.parameters.require("id"), context.auth)
+            return Response(status: .noContent)
+        }
+    }
+
+    func render(_ group: ServerGroup, _ members: [ServerID]) -> [String: JSONValue] {
+        [
+            "id": .string(group.id.rawValue), "name": .string(group.name), "policies": [.string(group.policy)],
+            "members": .array(members.map { .string($0.rawValue) }), "metadata": [:],
+        ]
+    }
+}
