@@ -65,6 +65,57 @@ extension ComputeService {
         return Self.adminPassword()
     }
 
+    /// What a rebuild may change besides the image; nil leaves a field as it is.
+    public struct RebuildRequest: Sendable {
+        public var imageRef: String
+        public var name: String?
+        public var metadata: [String: String]?
+        public var accessIpv4: String?
+        public var accessIpv6: String?
+        public init(imageRef: String) { self.imageRef = imageRef }
+    }
+
+    /// Nova's rebuild: a new root disk from `imageRef` (an ISO gives a blank
+    /// disk and the ISO in the installer's drive), the same ports, flavor and
+    /// id. A stopped server stays stopped, as in Nova.
+    public func rebuild(_ id: String, _ rebuild: RebuildRequest, _ auth: AuthContext) throws -> Server {
+        let found = try server(id, auth)
+        let image: Image
+        do { image = try images.image(rebuild.imageRef, auth) } catch let error as NimbusError where error.code == .notFound {
+            throw NimbusError.badRequest("Image \(rebuild.imageRef) could not be found.")
+        }
+        guard image.status == .active, image.blob != nil else { throw NimbusError.badRequest("Image \(image.id) is not active.") }
+        _ = try GuestHardware(image: image.properties, flavor: found.flavorExtraSpecs)
+        if image.minRam > found.ram { throw NimbusError.badRequest("Flavor's memory is too small for requested image.") }
+        if image.minDisk > found.disk, found.disk > 0 { throw NimbusError.badRequest("Flavor's disk is too small for requested image.") }
+        if image.diskFormat == "iso", found.disk == 0 {
+            throw NimbusError.badRequest("Image \(image.id) is an ISO installer and server \(found.id) has no root disk to install onto.")
+        }
+        if let name = rebuild.name, name.trimmingCharacters(in: .whitespaces).isEmpty || name.count > 255 {
+            throw NimbusError.badRequest("Invalid input for field/attribute name. Value: \(name). It must be 1 to 255 characters.")
+        }
+        if let metadata = rebuild.metadata { try Self.checkMetadata(metadata, limits: try quotas.limits(of: found.projectId)) }
+        var drives = found.drives
+        let installer = ServerLifecycle.installerDrive
+        let disc = image.diskFormat == "iso" ? image.id : nil
+        if let index = drives.firstIndex(where: { $0.id == installer }) {
+            drives[index].imageId = disc
+            drives[index].ejectAtReboot = false
+        } else if let disc {
+            drives.insert(CDDrive(id: installer, imageId: disc), at: 0)
+        }
+        try request(.rebuild(image: image.id, drives: drives), id, rule: "servers:rebuild", auth)
+        guard let updated = try store.updateServer(id: found.id, { server in
+            if let name = rebuild.name { server.name = name.trimmingCharacters(in: .whitespaces) }
+            if let metadata = rebuild.metadata { server.metadata = metadata }
+            if let address = rebuild.accessIpv4 { server.accessIpv4 = address }
+            if let address = rebuild.accessIpv6 { server.accessIpv6 = address }
+            server.fault = nil
+        }) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
+        logger.info("server rebuild requested", metadata: ["server.id": "\(found.id)", "image.id": "\(image.id)"])
+        return updated
+    }
+
     /// Boots the server from its own disks again and forgets the rescue medium.
     public func unrescue(_ id: String, _ auth: AuthContext) throws {
         try request(.unrescue, id, rule: "servers:unrescue", auth)

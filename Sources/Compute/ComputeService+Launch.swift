@@ -36,6 +36,32 @@ extension ComputeService {
         return .launched
     }
 
+    /// Replaces the root disk with a new one from the server's (new) image,
+    /// as a build makes it, and launches the VM when `launch`.
+    func rebuild(_ id: ServerID, launch: Bool) async -> Event {
+        let paths = paths(id)
+        do {
+            guard let server = try store.server(id: id) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
+            guard let imageID = server.imageId, let image = try store.image(id: imageID), let file = try imageFile(imageID) else {
+                throw NimbusError.conflict("The image of server \(id) no longer exists.")
+            }
+            for path in [paths.disk, paths.rescueDisk] where FileManager.default.fileExists(atPath: path) {
+                try FileManager.default.removeItem(atPath: path)
+            }
+            if image.diskFormat == "iso" {
+                try await runtime.createDisk(at: paths.disk, .blank(sizeBytes: Int64(server.disk) << 30))
+            } else {
+                try await runtime.createDisk(at: paths.disk, Self.overlay(of: image, file: file, sizeBytes: server.disk > 0 ? Int64(server.disk) << 30 : nil))
+            }
+            logger.info("server rebuilt", metadata: ["server.id": "\(id)", "image.id": "\(imageID)"])
+            guard launch else { return .rebuilt }
+            try await start(server, image: image)
+            return .launched
+        } catch {
+            return failed(id, error)
+        }
+    }
+
     /// Launches the VM again on its disks, with the installer CD if it is
     /// still in its drive and the rescue image while rescued; `boot` says
     /// where this one boot starts.

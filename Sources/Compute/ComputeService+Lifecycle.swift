@@ -7,7 +7,7 @@ extension Server {
     var lifecycle: ServerLifecycle.State {
         get {
             ServerLifecycle.State(
-                vmState: vmState, taskState: taskState, powerState: powerState, drives: drives, rescueImage: rescueImageId)
+                vmState: vmState, taskState: taskState, powerState: powerState, drives: drives, rescueImage: rescueImageId, image: imageId)
         }
         set {
             vmState = newValue.vmState
@@ -15,6 +15,7 @@ extension Server {
             powerState = newValue.powerState
             drives = newValue.drives
             rescueImageId = newValue.rescueImage
+            imageId = newValue.image
         }
     }
 }
@@ -168,6 +169,10 @@ extension ComputeService {
         case .resumeCPUs:
             do { try await runtime.resume(id) } catch { return [.actionFailed(Self.faultMessage(error))] }
             return [.cpusResumed]
+        case .rebuild(let launch):
+            // A hard stop: the disk it would protect is about to be replaced.
+            await runtime.stop(id, paths: paths(id), grace: .zero)
+            return [await rebuild(id, launch: launch)]
         case .snapshot(let image):
             return await snapshot(id, into: image)
         case .destroy:

@@ -18,16 +18,19 @@ public enum ServerLifecycle {
         public var drives: [CDDrive]
         /// While rescued (or being rescued): the image booted first.
         public var rescueImage: ImageID?
+        /// The image the server is built from (a rebuild changes it).
+        public var image: ImageID?
 
         public init(
             vmState: VMState, taskState: TaskState? = nil, powerState: PowerState, drives: [CDDrive] = [],
-            rescueImage: ImageID? = nil
+            rescueImage: ImageID? = nil, image: ImageID? = nil
         ) {
             self.vmState = vmState
             self.taskState = taskState
             self.powerState = powerState
             self.drives = drives
             self.rescueImage = rescueImage
+            self.image = image
         }
 
         /// Whether a VM exists to act on now (running or paused); otherwise
@@ -69,6 +72,9 @@ public enum ServerLifecycle {
         /// A reboot; `boot: .cdrom` starts this one boot from the CD drives.
         case reboot(hard: Bool, boot: BootDevice = .disk)
         case rescue(image: ImageID)
+        /// A new root disk from `image`, with the drives as they will be
+        /// (the installer's drive holds an ISO image); a stopped server stays stopped.
+        case rebuild(image: ImageID, drives: [CDDrive])
         case createImage(ImageID)
         /// Takes the medium out of a drive (`force`: even when the guest locked the tray).
         case eject(drive: String, force: Bool)
@@ -81,8 +87,10 @@ public enum ServerLifecycle {
         // Results of the work effects asked for.
         /// A new server's turn came: it is being built now.
         case scheduled
-        /// The VM runs (after a build, start, reboot, rescue or unrescue).
+        /// The VM runs (after a build, start, reboot, rescue, unrescue or rebuild).
         case launched
+        /// A stopped server's new root disk is made; it stays stopped.
+        case rebuilt
         /// The VM could not be started; the words are the server's fault.
         case launchFailed(String)
         /// A stop finished: QEMU is gone.
@@ -127,6 +135,9 @@ public enum ServerLifecycle {
         case restart(Grace, boot: BootDevice = .disk)
         /// Freezes or thaws the guest's CPUs: `cpusPaused`/`cpusResumed` or `actionFailed`.
         case pauseCPUs, resumeCPUs
+        /// Stops the VM, makes a new root disk from the server's image, and
+        /// launches it when `launch`: `launched` or `rebuilt`, or `launchFailed`.
+        case rebuild(launch: Bool)
         /// Copies the root disk into the image and uploads it: `imageCopied`, then `imageFinished`.
         case snapshot(ImageID)
         /// Stops the VM and removes its files and ports: `destroyed`.
@@ -222,6 +233,17 @@ public enum ServerLifecycle {
         case .eject(let drive, let force): return try media("eject", state, drive: drive, to: nil, effect: .ejectMedium(drive: drive, force: force))
         case .insert(let drive, let image): return try media("insert", state, drive: drive, to: image, effect: .insertMedium(drive: drive, image: image))
         case .ejectAtReboot(let drive): return try deferredEject(state, drive: drive)
+        case .rebuild(let image, let drives):
+            // Nova's check_instance_state for rebuild: not while rescued, paused or busy.
+            if let task = state.taskState { throw Refusal(action: "rebuild", reason: .taskState(task)) }
+            guard [VMState.active, .stopped, .error].contains(state.vmState) else {
+                throw Refusal(action: "rebuild", reason: .vmState(state.vmState))
+            }
+            var next = state
+            next.taskState = .rebuilding
+            next.image = image
+            next.drives = drives
+            return Outcome(next, effects: [.rebuild(launch: state.vmState != .stopped)])
         default: break
         }
         if let request = request(event) {
@@ -313,7 +335,7 @@ public enum ServerLifecycle {
             }
             let settled: VMState
             switch task {
-            case .spawning?, .poweringOn?, .rebooting?, .rebootingHard?, .unrescuing?: settled = .active
+            case .spawning?, .poweringOn?, .rebooting?, .rebootingHard?, .unrescuing?, .rebuilding?: settled = .active
             case .rescuing?: settled = .rescued
             default: return Outcome(state)
             }
@@ -325,7 +347,7 @@ public enum ServerLifecycle {
         case .launchFailed(let reason):
             switch task {
             case .spawning?: next.powerState = .noState
-            case .poweringOn?, .rebooting?, .rebootingHard?, .rescuing?, .unrescuing?: next.powerState = .shutdown
+            case .poweringOn?, .rebooting?, .rebootingHard?, .rescuing?, .unrescuing?, .rebuilding?: next.powerState = .shutdown
             case .deleting?:
                 next.powerState = .shutdown
                 return Outcome(next)
@@ -336,6 +358,13 @@ public enum ServerLifecycle {
             // A rescue that did not start is over: the next boot is the server's own.
             if task == .rescuing { next.rescueImage = nil }
             return Outcome(next, fault: reason)
+
+        case .rebuilt:
+            guard task == .rebuilding else { return Outcome(state) }
+            next.vmState = .stopped
+            next.taskState = nil
+            next.powerState = .shutdown
+            return Outcome(next)
 
         case .poweredOff:
             switch task {
@@ -439,7 +468,7 @@ public enum ServerLifecycle {
             next.powerState = .crashed
             return Outcome(next, fault: "The guest operating system crashed (kernel panic).")
 
-        case .start, .stop, .pause, .unpause, .unrescue, .reboot, .rescue, .createImage, .eject, .insert, .ejectAtReboot:
+        case .start, .stop, .pause, .unpause, .unrescue, .reboot, .rescue, .rebuild, .createImage, .eject, .insert, .ejectAtReboot:
             // Requests are handled by `transition`.
             return Outcome(state)
         }
@@ -455,7 +484,7 @@ public enum ServerLifecycle {
         if alive {
             switch state.taskState {
             case .rescuing?: next.vmState = .rescued
-            case .unrescuing?, .spawning?, .poweringOn?, .rebooting?, .rebootingHard?: next.vmState = .active
+            case .unrescuing?, .spawning?, .poweringOn?, .rebooting?, .rebootingHard?, .rebuilding?: next.vmState = .active
             default: if state.vmState == .building || state.vmState == .stopped { next.vmState = .active }
             }
             next.powerState = next.vmState == .paused ? .paused : .running

@@ -25,6 +25,7 @@ struct ServerActions {
         case .removeSecurityGroup(let name): try compute.removeSecurityGroup(id, name: name, auth)
         case .unrescue: try compute.unrescue(id, auth)
         case .createImage(let name, let metadata): return try createImage(id, name: name, metadata: metadata, auth)
+        case .rebuild(let rebuild): return try self.rebuild(id, rebuild, auth)
         case .rescue(let imageRef, let adminPass): return try rescue(id, imageRef: imageRef, adminPass: adminPass, auth)
         case .consoleOutput(let length): return try consoleOutput(id, length: length, auth)
         case .legacyConsole(let kind, let type): return try await legacyConsole(id, kind, type: type, auth)
@@ -52,6 +53,20 @@ struct ServerActions {
         var response = Response(status: .accepted)
         response.headers[.location] = "\(baseURL)/image/v2/images/\(image.id)"
         return response
+    }
+
+    /// 202 with the server as it is now (REBUILD) and the password, as Nova answers.
+    func rebuild(_ id: String, _ rebuild: Nova.ServerAction.Rebuild, _ auth: AuthContext) throws -> Response {
+        var request = ComputeService.RebuildRequest(imageRef: rebuild.imageRef)
+        request.name = rebuild.name
+        request.metadata = rebuild.metadata
+        request.accessIpv4 = rebuild.accessIPv4
+        request.accessIpv6 = rebuild.accessIPv6
+        let server = try compute.rebuild(id, request, auth)
+        let routes = ServerRoutes(compute: compute, baseURL: baseURL)
+        var body = try routes.render(server, auth)
+        body["adminPass"] = .string(rebuild.adminPass ?? ComputeService.adminPassword())
+        return try JSONMessages.response(["server": .object(body)] as [String: JSONValue], status: .accepted)
     }
 
     func rescue(_ id: String, imageRef: String?, adminPass: String?, _ auth: AuthContext) throws -> Response {

@@ -18,6 +18,7 @@ public enum TaskState: String, Sendable, Codable, CaseIterable {
     case pausing, unpausing
     case imageSnapshot = "image_snapshot", imageUploading = "image_uploading"
     case rescuing, unrescuing
+    case rebuilding
     case deleting
 }
 
@@ -158,6 +159,7 @@ public struct Server: Sendable, Codable, Equatable {
         case (.active, .rebooting?): "REBOOT"
         case (.active, .rebootingHard?): "HARD_REBOOT"
         case (.active, .rescuing?): "RESCUE"
+        case (_, .rebuilding?): "REBUILD"
         case (.active, _): "ACTIVE"
         case (.stopped, _): "SHUTOFF"
         case (.paused, _): "PAUSED"

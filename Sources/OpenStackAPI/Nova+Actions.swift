@@ -10,6 +10,8 @@ extension Nova {
         case addSecurityGroup(name: String)
         case removeSecurityGroup(name: String)
         case createImage(name: String, metadata: [String: String])
+        /// A new root disk from an image; the rest as in PUT /servers/{id}.
+        case rebuild(Rebuild)
         /// Without an image, Nova rescues from the server's own image.
         case rescue(imageRef: String?, adminPass: String?)
         /// The last `length` lines of the console log (all when nil).
@@ -23,6 +25,17 @@ extension Nova {
         case rebootFrom(BootDevice, hard: Bool)
         /// Nimbus's: put an ISO image (id or name) into an empty CD drive.
         case insert(image: String, drive: String?)
+
+        /// The body of a rebuild; nil leaves a field as it is.
+        public struct Rebuild: Sendable, Equatable {
+            public var imageRef: String
+            public var name: String?
+            public var metadata: [String: String]?
+            public var accessIPv4: String?
+            public var accessIPv6: String?
+            public var adminPass: String?
+            public init(imageRef: String) { self.imageRef = imageRef }
+        }
 
         /// Where a `nimbus-reboot` starts this one boot.
         public enum BootDevice: String, Sendable, Equatable, CaseIterable {
@@ -48,6 +61,7 @@ extension Nova {
             case .addSecurityGroup: "addSecurityGroup"
             case .removeSecurityGroup: "removeSecurityGroup"
             case .createImage: "createImage"
+            case .rebuild: "rebuild"
             case .rescue: "rescue"
             case .consoleOutput: "os-getConsoleOutput"
             case .legacyConsole(let kind, _): kind.rawValue
@@ -96,6 +110,27 @@ extension Nova {
                 }
                 try Nova.refuseUnknown(object, allowed: ["name", "metadata"], in: "createImage")
                 return .createImage(name: image, metadata: try Nova.metadata(object["metadata"], field: "metadata"))
+            case "rebuild":
+                guard case .object(let object) = argument else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute rebuild. Value: \(argument). It must be an object.")
+                }
+                try Nova.refuseUnknown(object, allowed: [
+                    "imageRef", "name", "metadata", "accessIPv4", "accessIPv6", "adminPass", "OS-DCF:diskConfig", "preserve_ephemeral",
+                    "personality",
+                ], in: "rebuild")
+                guard let image = object["imageRef"]?.stringValue, !image.isEmpty else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute imageRef: 'imageRef' is a required property.")
+                }
+                var rebuild = Rebuild(imageRef: image)
+                for key in ["name", "adminPass"] where object[key] != nil && object[key]?.stringValue == nil {
+                    throw NimbusError.badRequest("Invalid input for field/attribute \(key). Value: \(object[key] ?? .null). It must be a string.")
+                }
+                rebuild.name = object["name"]?.stringValue
+                rebuild.adminPass = object["adminPass"]?.stringValue
+                if object["metadata"] != nil { rebuild.metadata = try Nova.metadata(object["metadata"], field: "metadata") }
+                rebuild.accessIPv4 = try Nova.accessAddress(object["accessIPv4"], field: "accessIPv4", family: AF_INET)
+                rebuild.accessIPv6 = try Nova.accessAddress(object["accessIPv6"], field: "accessIPv6", family: AF_INET6)
+                return .rebuild(rebuild)
             case "rescue":
                 switch argument {
                 case .null: return .rescue(imageRef: nil, adminPass: nil)
@@ -177,6 +212,14 @@ extension Nova {
             case .addSecurityGroup(let group), .removeSecurityGroup(let group): argument = ["name": .string(group)]
             case .createImage(let image, let metadata):
                 argument = ["name": .string(image), "metadata": .object(metadata.mapValues(JSONValue.string))]
+            case .rebuild(let rebuild):
+                var object: [String: JSONValue] = ["imageRef": .string(rebuild.imageRef)]
+                if let name = rebuild.name { object["name"] = .string(name) }
+                if let metadata = rebuild.metadata { object["metadata"] = .object(metadata.mapValues(JSONValue.string)) }
+                if let address = rebuild.accessIPv4 { object["accessIPv4"] = .string(address) }
+                if let address = rebuild.accessIPv6 { object["accessIPv6"] = .string(address) }
+                if let password = rebuild.adminPass { object["adminPass"] = .string(password) }
+                argument = .object(object)
             case .rescue(let imageRef, let adminPass):
                 var object: [String: JSONValue] = [:]
                 if let imageRef { object["rescue_image_ref"] = .string(imageRef) }

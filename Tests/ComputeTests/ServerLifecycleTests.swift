@@ -41,8 +41,8 @@ struct ServerLifecycleTests {
         .start, .stop, .pause, .unpause, .unrescue, .delete, .reboot(hard: false), .reboot(hard: true),
         .reboot(hard: false, boot: .cdrom), .reboot(hard: true, boot: .cdrom), .ejectAtReboot(drive: "cd0"), .ejectAtReboot(drive: "cd1"),
         .guestRebooting,
-        .rescue(image: rescueImage), .createImage(snapshotImage),
-        .scheduled, .launched, .launchFailed("no"), .poweredOff, .cpusPaused, .cpusResumed, .actionFailed("refused"),
+        .rescue(image: rescueImage), .createImage(snapshotImage), .rebuild(image: otherISO, drives: [CDDrive(id: "cd0", imageId: otherISO)]),
+        .scheduled, .launched, .rebuilt, .launchFailed("no"), .poweredOff, .cpusPaused, .cpusResumed, .actionFailed("refused"),
         .imageCopied, .imageFinished, .destroyed, .adopted(alive: true), .adopted(alive: false),
         .guestExited, .guestReset, .trayMoved(drive: "cd0", open: true), .trayMoved(drive: "cd0", open: false),
         .trayMoved(drive: "config0", open: true), .guestPanicked,
@@ -77,14 +77,15 @@ struct ServerLifecycleTests {
             .spawning: (.active, .running, nil, nil), .poweringOn: (.active, .running, nil, nil),
             .rebooting: (.active, .running, nil, nil), .rebootingHard: (.active, .running, nil, nil),
             .unrescuing: (.active, .running, nil, nil), .rescuing: (.rescued, .running, nil, nil),
-            .deleting: (nil, .running, .deleting, nil),
+            .rebuilding: (.active, .running, nil, nil), .deleting: (nil, .running, .deleting, nil),
         ],
         .launchFailed("no"): [
             .spawning: (.error, .noState, nil, "no"), .poweringOn: (.error, .shutdown, nil, "no"),
             .rebooting: (.error, .shutdown, nil, "no"), .rebootingHard: (.error, .shutdown, nil, "no"),
             .rescuing: (.error, .shutdown, nil, "no"), .unrescuing: (.error, .shutdown, nil, "no"),
-            .deleting: (nil, .shutdown, .deleting, nil),
+            .rebuilding: (.error, .shutdown, nil, "no"), .deleting: (nil, .shutdown, .deleting, nil),
         ],
+        .rebuilt: [.rebuilding: (.stopped, .shutdown, nil, nil)],
         .poweredOff: [.poweringOff: (.stopped, .shutdown, nil, nil), .deleting: (nil, .shutdown, .deleting, nil)],
         .cpusPaused: [.pausing: (.paused, .paused, nil, nil)],
         .cpusResumed: [.unpausing: (.active, .running, nil, nil)],
@@ -141,6 +142,16 @@ struct ServerLifecycleTests {
                 return .success(Outcome(next, effects: live ? [.insertMedium(drive: drive, image: image)] : []))
             default: return .failure(.init(action: action, reason: .driveFull(drive)))
             }
+        case .rebuild(let image, let drives):
+            // Nova's check_instance_state for rebuild; a stopped server is rebuilt without a launch.
+            if let task = state.taskState { return .failure(.init(action: "rebuild", reason: .taskState(task))) }
+            guard [.active, .stopped, .error].contains(state.vmState) else {
+                return .failure(.init(action: "rebuild", reason: .vmState(state.vmState)))
+            }
+            next.taskState = .rebuilding
+            next.image = image
+            next.drives = drives
+            return .success(Outcome(next, effects: [.rebuild(launch: state.vmState != .stopped)]))
         case .mediaChangeFailed(let drive):
             if let index = state.drives.firstIndex(where: { $0.id == drive.id }) { next.drives[index] = drive }
             return .success(Outcome(next))
@@ -222,7 +233,8 @@ struct ServerLifecycleTests {
         if alive {
             switch (state.taskState, state.vmState) {
             case (.rescuing?, _): next.vmState = .rescued
-            case (.unrescuing?, _), (.spawning?, _), (.poweringOn?, _), (.rebooting?, _), (.rebootingHard?, _): next.vmState = .active
+            case (.unrescuing?, _), (.spawning?, _), (.poweringOn?, _), (.rebooting?, _), (.rebootingHard?, _), (.rebuilding?, _):
+                next.vmState = .active
             case (_, .building), (_, .stopped): next.vmState = .active
             default: break
             }

@@ -97,8 +97,19 @@ struct ServerWorkflowTests {
 
         _ = try openstack.succeed("server", "start", "vm1")
         try await openstack.waitForServer("vm1", status: "ACTIVE")
-        #expect(!(try qemuProcess(of: id).isEmpty))
-        _ = try openstack.succeed("server", "delete", "--wait", "vm1")
+        let started = try qemuProcess(of: id)
+        #expect(!started.isEmpty)
+
+        // Rebuild: a new blank disk under the same installer, on a new QEMU; the server keeps its id.
+        let disk = nimbus.dataDirectory.appendingPathComponent("instances/\(id)/disk.qcow2").path
+        let inode = { try FileManager.default.attributesOfItem(atPath: disk)[.systemFileNumber] as? Int }
+        let oldInode = try inode()
+        _ = try openstack.succeed("server", "rebuild", "--image", "installer", "--name", "vm1-rebuilt", "--wait", "vm1")
+        #expect(try openstack.succeed("server", "show", id, "-c", "name", "-c", "status", "-f", "value").contains("ACTIVE"))
+        let rebuilt = try qemuProcess(of: id)
+        #expect(!rebuilt.isEmpty && rebuilt != started, "a rebuild runs a new QEMU")
+        #expect(try inode() != oldInode, "a rebuild makes a new root disk")
+        _ = try openstack.succeed("server", "delete", "--wait", id)
     }
 
     /// The pid of the QEMU running a server, found by the server's uuid on QEMU's command line.

@@ -113,4 +113,57 @@ struct ComputeServerInfoTests {
             #expect(try await admin.send(.get, "/compute/v2.1/os-hypervisors/2").status == .notFound)
         }
     }
+
+    @Test("rebuild: a new image and name on the same server; a stopped server stays stopped; a rescued one is a 409")
+    func rebuild() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let iso = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, Caller.smallestISO)
+            let other = try await admin.activeImage(#"{"name": "other", "disk_format": "iso", "container_format": "bare"}"#, Caller.smallestISO)
+            let id = try #require(try await Self.activeServer(admin, iso, name: "web")["id"] as? String)
+            func action(_ body: String) async throws -> TestResponse {
+                try await admin.send(.post, "/compute/v2.1/servers/\(id)/action", json: body)
+            }
+            func shown() async throws -> [String: Any] {
+                try #require(try await admin.send(.get, "/compute/v2.1/servers/\(id)").object()["server"] as? [String: Any])
+            }
+            func wait(for status: String) async throws -> [String: Any] {
+                for _ in 0..<200 {
+                    let server = try await shown()
+                    if server["status"] as? String == status { return server }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                Issue.record("server did not reach \(status)")
+                return try await shown()
+            }
+            let rebuilt = try await action(#"{"rebuild": {"imageRef": "\#(other)", "name": "web-2", "adminPass": "secret-1", "metadata": {"role": "db"}}}"#)
+            #expect(rebuilt.status == .accepted, "\(rebuilt.text)")
+            let answer = try #require(try rebuilt.object()["server"] as? [String: Any])
+            #expect(answer["adminPass"] as? String == "secret-1" && answer["name"] as? String == "web-2")
+            #expect((answer["image"] as? [String: Any])?["id"] as? String == other)
+            let active = try await wait(for: "ACTIVE")
+            #expect((active["image"] as? [String: Any])?["id"] as? String == other && active["metadata"] as? [String: String] == ["role": "db"])
+            let media = try await admin.send(.get, "/compute/v2.1/servers/\(id)/nimbus-media")
+            #expect(((try media.object()["media"] as? [[String: Any]])?.first?["image"] as? [String: Any])?["id"] as? String == other,
+                    "the installer's drive holds the new ISO")
+
+            #expect(try await action(#"{"os-stop": null}"#).status == .accepted)
+            _ = try await wait(for: "SHUTOFF")
+            #expect(try await action(#"{"rebuild": {"imageRef": "\#(iso)"}}"#).status == .accepted)
+            let stopped = try await wait(for: "SHUTOFF")
+            #expect((stopped["image"] as? [String: Any])?["id"] as? String == iso && stopped["OS-EXT-STS:task_state"] is NSNull)
+
+            #expect(try await action(#"{"rebuild": {"imageRef": "00000000-0000-4000-8000-000000000000"}}"#).status == .badRequest)
+            #expect(try await action(#"{"rebuild": {"name": "x"}}"#).status == .badRequest)
+            #expect(try await action(#"{"os-start": null}"#).status == .accepted)
+            _ = try await wait(for: "ACTIVE")
+            #expect(try await action(#"{"rescue": null}"#).status == .ok)
+            _ = try await wait(for: "RESCUE")
+            #expect(try await action(#"{"rebuild": {"imageRef": "\#(iso)"}}"#).status == .conflict)
+            let missing = "/compute/v2.1/servers/00000000-0000-4000-8000-000000000000/action"
+            #expect(try await admin.send(.post, missing, json: #"{"rebuild": {"imageRef": "\#(iso)"}}"#).status == .notFound)
+            #expect(try await admin.send(.post, missing, json: #"{"forceDelete": null}"#).status == .notFound)
+        }
+    }
 }
