@@ -27,6 +27,7 @@ extension HTTPField.Name {
     static let xAuthToken = Self("X-Auth-Token")!
     static let xSubjectToken = Self("X-Subject-Token")!
     static let xOpenStackRequestID = Self("X-Openstack-Request-Id")!
+    static let xComputeRequestID = Self("X-Compute-Request-Id")!
     static let contentMD5 = Self("Content-MD5")!
     static let openStackAPIVersion = Self("OpenStack-API-Version")!
 }

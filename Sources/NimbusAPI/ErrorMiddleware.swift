@@ -7,15 +7,21 @@ import NimbusCore
 /// Renders every error in the OpenStack shape of the service the path
 /// belongs to, with the right status, and gives each response a request id.
 /// Unknown errors become a 500 that names the request id; the real error
-/// goes to the log only.
-struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+/// goes to the log only. Compute answers also carry Nova's own header for it.
+struct ErrorMiddleware<Context: IdentifiedRequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let requestID = "req-" + UUID().uuidString.lowercased()
         var context = context
+        context.requestID = requestID
         context.logger[metadataKey: "request.id"] = "\(requestID)"
+        let service = ServiceStyle(path: request.uri.path)
+        func identify(_ response: inout Response) {
+            response.headers[.xOpenStackRequestID] = requestID
+            if service == .compute { response.headers[.xComputeRequestID] = requestID }
+        }
         do {
             var response = try await next(request, context)
-            response.headers[.xOpenStackRequestID] = requestID
+            identify(&response)
             return response
         } catch {
             let failure = Self.nimbusError(from: error, requestID: requestID)
@@ -24,7 +30,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             } else {
                 context.logger.debug("request refused", metadata: ["error": "\(failure)"])
             }
-            var response = ErrorRendering.response(for: failure, service: ServiceStyle(path: request.uri.path))
+            var response = ErrorRendering.response(for: failure, service: service)
             // Headers an HTTPError carries belong to the answer (Content-Range on a
             // 416); those the rendering set, such as Content-Type, win.
             if let httpError = error as? HTTPError {
@@ -32,7 +38,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     response.headers.append(field)
                 }
             }
-            response.headers[.xOpenStackRequestID] = requestID
+            identify(&response)
             return response
         }
     }

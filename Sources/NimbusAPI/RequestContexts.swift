@@ -3,9 +3,17 @@ import HummingbirdWebSocket
 import Identity
 import NimbusCore
 
+/// A context that carries the request's id (`req-<uuid>`), as OpenStack
+/// services name each request in their answers and records.
+public protocol IdentifiedRequestContext: RequestContext {
+    var requestID: String { get set }
+}
+
 /// Every request's context: the caller, when a valid token came with it.
-public struct NimbusRequestContext: RequestContext, WebSocketRequestContext {
+public struct NimbusRequestContext: IdentifiedRequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Set by the error middleware, first of all.
+    public var requestID = ""
     public var auth: AuthContext?
     /// The raw token, kept for actions on the caller's own token.
     public var token: String?
@@ -27,6 +35,7 @@ public struct AuthenticatedContext: ChildRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let auth: AuthContext
     public let token: String
+    public let requestID: String
 
     public init(context: NimbusRequestContext) throws {
         guard let auth = context.auth, let token = context.token else {
@@ -35,6 +44,7 @@ public struct AuthenticatedContext: ChildRequestContext {
         self.coreContext = context.coreContext
         self.auth = auth
         self.token = token
+        self.requestID = context.requestID
     }
 
     public var maxUploadSize: Int { 1 << 20 }

@@ -37,6 +37,27 @@ struct ServerActions {
         return Response(status: .accepted)
     }
 
+    /// The name an action is recorded under, as Nova names its instance
+    /// actions; nil for those Nova does not record (reads, security groups).
+    static func recordedName(_ action: Nova.ServerAction) -> String? {
+        switch action {
+        case .start: "start"
+        case .stop: "stop"
+        case .reboot, .rebootFrom: "reboot"
+        case .pause: "pause"
+        case .unpause: "unpause"
+        case .lock: "lock"
+        case .unlock: "unlock"
+        case .rescue: "rescue"
+        case .unrescue: "unrescue"
+        case .createImage: "createImage"
+        case .rebuild: "rebuild"
+        case .eject: "nimbus-eject"
+        case .insert: "nimbus-insert"
+        case .addSecurityGroup, .removeSecurityGroup, .consoleOutput, .legacyConsole: nil
+        }
+    }
+
     /// A server's drives in Nimbus's media shape.
     static func mediaList(_ media: [ComputeService.MediaStatus]) -> Nova.MediaList {
         Nova.MediaList(media: media.map { status in

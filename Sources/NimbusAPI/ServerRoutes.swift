@@ -22,6 +22,7 @@ struct ServerRoutes {
             var create = try Self.createRequest(body.server)
             create.serverGroup = body.group
             let servers = try compute.create(create, context.auth)
+            for server in servers { compute.recordAction("create", on: server.id, requestID: context.requestID, context.auth) }
             if body.server.returnReservationId {
                 return try JSONMessages.response(["reservation_id": "r-\(servers[0].id.rawValue.prefix(8))"], status: .accepted)
             }
@@ -104,8 +105,23 @@ struct ServerRoutes {
             // A missing server is a 404 whatever the action, as in Nova, even one Nimbus does not offer.
             _ = try compute.server(try context.parameters.require("id"), context.auth)
             let action = try await JSONMessages.decode(Nova.ServerAction.self, from: request)
-            return try await ServerActions(compute: compute, baseURL: baseURL)
-                .perform(action, on: try context.parameters.require("id"), context.auth)
+            let id = try context.parameters.require("id")
+            let response = try await ServerActions(compute: compute, baseURL: baseURL).perform(action, on: id, context.auth)
+            if let name = ServerActions.recordedName(action), let server = ServerID.parse(id) {
+                compute.recordAction(name, on: server, requestID: context.requestID, context.auth)
+            }
+            return response
+        }
+        v21.get("servers/{id}/os-instance-actions") { _, context in
+            let actions = try compute.instanceActions(try context.parameters.require("id"), context.auth)
+            return try JSONMessages.response(["instanceActions": .array(actions.map { .object(Self.render($0)) })] as [String: JSONValue])
+        }
+        v21.get("servers/{id}/os-instance-actions/{request}") { _, context in
+            let action = try compute.instanceAction(try context.parameters.require("id"), requestID: try context.parameters.require("request"), context.auth)
+            var body = Self.render(action)
+            // Nimbus keeps no per-step events; admins, who would see them, get an empty list.
+            if Policy.isAdmin(context.auth) { body["events"] = [] }
+            return try JSONMessages.response(["instanceAction": .object(body)] as [String: JSONValue])
         }
     }
 
@@ -156,6 +172,14 @@ struct ServerRoutes {
         return Nova.server(
             server, baseURL: baseURL, admin: Policy.isAdmin(auth), addresses: addresses,
             securityGroups: try compute.securityGroupNames(server))
+    }
+
+    static func render(_ action: InstanceAction) -> [String: JSONValue] {
+        [
+            "action": .string(action.action), "instance_uuid": .string(action.serverId.rawValue), "request_id": .string(action.requestId),
+            "user_id": .string(action.userId.rawValue), "project_id": .string(action.projectId.rawValue),
+            "start_time": .string(Timestamps.iso8601(action.startTime)), "message": action.message.map(JSONValue.string) ?? .null,
+        ]
     }
 
     func ips(_ server: Server) throws -> [String: JSONValue] {

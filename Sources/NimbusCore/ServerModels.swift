@@ -202,3 +202,26 @@ public struct ServerGroup: Sendable, Codable, Equatable {
         policy != "anti-affinity" || members == 0
     }
 }
+
+/// One request that acted on a server (Nova's instance action): what, by
+/// whom, when, under which request id. A server's actions go with it.
+public struct InstanceAction: Sendable, Codable, Equatable {
+    public var serverId: ServerID
+    public var requestId: String
+    /// Nova's action name: create, reboot, stop, rebuild, …
+    public var action: String
+    public var userId: UserID
+    public var projectId: ProjectID
+    public var startTime: Date
+    public var message: String?
+
+    public init(serverId: ServerID, requestId: String, action: String, userId: UserID, projectId: ProjectID, startTime: Date) {
+        self.serverId = serverId
+        self.requestId = requestId
+        self.action = action
+        self.userId = userId
+        self.projectId = projectId
+        self.startTime = startTime
+        self.message = nil
+    }
+}

@@ -155,5 +155,17 @@ extension Store {
                 t.column("server_id", .text).notNull().unique().references("server", onDelete: .cascade)
             }
         }
+        migrator.registerMigration("v1-instance-actions") { db in
+            try db.create(table: "instanceAction") { t in
+                t.column("server_id", .text).notNull().indexed().references("server", onDelete: .cascade)
+                t.column("request_id", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("user_id", .text).notNull()
+                t.column("project_id", .text).notNull()
+                t.column("start_time", .datetime).notNull()
+                t.column("message", .text)
+                t.primaryKey(["server_id", "request_id"])
+            }
+        }
     }
 }

@@ -45,3 +45,16 @@ extension Store {
         try write { try ServerGroup.deleteOne($0, key: id.rawValue) }
     }
 }
+
+extension InstanceAction: SnakeCaseRecord { public static let databaseTableName = "instanceAction" }
+
+extension Store {
+    public func insert(_ action: InstanceAction) throws {
+        try write { try action.insert($0) }
+    }
+
+    /// A server's actions, newest first, as Nova lists them.
+    public func instanceActions(server: ServerID) throws -> [InstanceAction] {
+        try read { try InstanceAction.filter(Column("server_id") == server).order(Column("start_time").desc, Column.rowID.desc).fetchAll($0) }
+    }
+}

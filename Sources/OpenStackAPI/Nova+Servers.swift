@@ -336,17 +336,19 @@ extension Nova {
         }
     }
 
-    /// An access address: absent (nil), "" or null (cleared, ""), or an address of the family.
+    /// An access address: absent (nil), "" or null (cleared, ""), or an
+    /// address of the family, in its canonical form (Nova keeps IPv6 compressed).
     static func accessAddress(_ value: JSONValue?, field: String, family: Int32) throws -> String? {
         switch value {
         case nil: return nil
         case .null?, .string("")?: return ""
         case .string(let text)?:
             var buffer = [UInt8](repeating: 0, count: 16)
-            guard inet_pton(family, text, &buffer) == 1 else {
+            var canonical = [CChar](repeating: 0, count: 64)
+            guard inet_pton(family, text, &buffer) == 1, inet_ntop(family, buffer, &canonical, 64) != nil else {
                 throw NimbusError.badRequest("Invalid input for field/attribute \(field). Value: \(text). '\(text)' is not a '\(family == AF_INET ? "ipv4" : "ipv6")'")
             }
-            return text
+            return String(decoding: canonical.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         case let other?:
             throw NimbusError.badRequest("Invalid input for field/attribute \(field). Value: \(other). It must be a string.")
         }

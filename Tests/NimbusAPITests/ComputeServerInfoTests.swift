@@ -30,17 +30,17 @@ struct ComputeServerInfoTests {
             let admin = try await Caller.admin(client)
             let iso = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, Caller.smallestISO)
             let created = try await Self.activeServer(
-                admin, iso, name: "web", extra: #", "accessIPv4": "1.1.1.1", "accessIPv6": "::babe:220.12.22.2", "adminPass": "testpassword""#)
+                admin, iso, name: "web", extra: #", "accessIPv4": "1.1.1.1", "accessIPv6": "0000:0000:0000:0000:0000:babe:220.12.22.2", "adminPass": "testpassword""#)
             #expect(created["adminPass"] as? String == "testpassword")
             let id = try #require(created["id"] as? String)
             let shown = try #require(try await admin.send(.get, "/compute/v2.1/servers/\(id)").object()["server"] as? [String: Any])
-            #expect(shown["accessIPv4"] as? String == "1.1.1.1" && shown["accessIPv6"] as? String == "::babe:220.12.22.2")
+            #expect(shown["accessIPv4"] as? String == "1.1.1.1" && shown["accessIPv6"] as? String == "::babe:dc0c:1602", "IPv6 kept compressed, as Nova keeps it")
 
             let updated = try await admin.send(.put, "/compute/v2.1/servers/\(id)", json: #"{"server": {"name": "web2", "accessIPv4": "4.3.2.1"}}"#)
             #expect(updated.status == .ok, "\(updated.text)")
             let body = try #require(try updated.object()["server"] as? [String: Any])
             #expect(body["name"] as? String == "web2" && body["accessIPv4"] as? String == "4.3.2.1")
-            #expect(body["accessIPv6"] as? String == "::babe:220.12.22.2", "an address not named is kept")
+            #expect(body["accessIPv6"] as? String == "::babe:dc0c:1602", "an address not named is kept")
             #expect(body.keys.allSatisfy { !$0.hasPrefix("OS-EXT-") && !$0.hasPrefix("OS-SRV-USG") }, "\(body.keys.sorted())")
             #expect(body["security_groups"] == nil && body["key_name"] == nil && body["config_drive"] == nil)
 
@@ -164,6 +164,36 @@ struct ComputeServerInfoTests {
             let missing = "/compute/v2.1/servers/00000000-0000-4000-8000-000000000000/action"
             #expect(try await admin.send(.post, missing, json: #"{"rebuild": {"imageRef": "\#(iso)"}}"#).status == .notFound)
             #expect(try await admin.send(.post, missing, json: #"{"forceDelete": null}"#).status == .notFound)
+        }
+    }
+
+    @Test("every compute answer names its request; a server's actions are listed by it, newest first")
+    func instanceActions() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let iso = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, Caller.smallestISO)
+            let created = try await admin.send(.post, "/compute/v2.1/servers", json: #"{"server": {"name": "web", "imageRef": "\#(iso)", "flavorRef": "1"}}"#)
+            let requestID = try #require(created.headers[HTTPField.Name("X-Compute-Request-Id")!])
+            #expect(requestID.hasPrefix("req-") && created.headers[HTTPField.Name("X-Openstack-Request-Id")!] == requestID)
+            let id = try #require((try created.object()["server"] as? [String: Any])?["id"] as? String)
+            #expect(try await admin.send(.get, "/compute/v2.1/servers/nonsense").headers[HTTPField.Name("X-Compute-Request-Id")!] != nil,
+                    "an error answer names its request too")
+            for _ in 0..<200 {
+                let server = try await admin.send(.get, "/compute/v2.1/servers/\(id)").object()["server"] as? [String: Any]
+                if server?["status"] as? String == "ACTIVE" { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(try await admin.send(.post, "/compute/v2.1/servers/\(id)/action", json: #"{"reboot": {"type": "HARD"}}"#).status == .accepted)
+            let listed = try await admin.send(.get, "/compute/v2.1/servers/\(id)/os-instance-actions")
+            let actions = try #require(try listed.object()["instanceActions"] as? [[String: Any]])
+            #expect(actions.compactMap { $0["action"] as? String } == ["reboot", "create"])
+            let shown = try #require(try await admin.send(.get, "/compute/v2.1/servers/\(id)/os-instance-actions/\(requestID)").object()["instanceAction"] as? [String: Any])
+            #expect(shown["action"] as? String == "create" && shown["instance_uuid"] as? String == id && shown["message"] is NSNull)
+            #expect(try await admin.send(.get, "/compute/v2.1/servers/\(id)/os-instance-actions/req-unknown").status == .notFound)
+            let project = try await admin.createProject("project-b")
+            let bob = try await admin.newUser("bob", role: "member", projectID: project, projectName: "project-b")
+            #expect(try await bob.send(.get, "/compute/v2.1/servers/\(id)/os-instance-actions").status == .notFound)
         }
     }
 }
