@@ -167,7 +167,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             // Scripts the tests run (a browser, a terminal), not sources.
-            exclude: ["Browser", "Terminal"],
+            exclude: ["Browser", "Terminal", "Clients"],
             swiftSettings: strict
         ),
     ]

@@ -30,7 +30,8 @@ struct ErrorMiddleware<Context: IdentifiedRequestContext>: RouterMiddleware {
             } else {
                 context.logger.debug("request refused", metadata: ["error": "\(failure)"])
             }
-            var response = ErrorRendering.response(for: failure, service: service)
+            let acceptsJSON = request.headers[.accept]?.contains("json") ?? false
+            var response = ErrorRendering.response(for: failure, service: service, acceptsJSON: acceptsJSON)
             // Headers an HTTPError carries belong to the answer (Content-Range on a
             // 416); those the rendering set, such as Content-Type, win.
             if let httpError = error as? HTTPError {
@@ -98,9 +99,14 @@ extension NimbusError.Code {
 }
 
 enum ErrorRendering {
-    static func response(for error: NimbusError, service: ServiceStyle) -> Response {
-        let status = error.code.status
+    /// `acceptsJSON`: the request's Accept names JSON. Glance (webob) answers
+    /// others with an HTML page, which python-glanceclient reads; JSON is
+    /// what keystoneauth's clients ask for.
+    static func response(for error: NimbusError, service: ServiceStyle, acceptsJSON: Bool = true) -> Response {
+        let status = HTTPResponse.Status(code: error.code.status.code, reasonPhrase: reasonPhrase(error.code.status.code))
         if status == .noContent { return Response(status: .noContent) }
+        // keystonemiddleware answers a 401 in JSON whatever was asked for.
+        if service == .image, !acceptsJSON, status != .unauthorized { return webobPage(status, error.message) }
         let body: [String: Any]
         switch service {
         case .identity:
@@ -118,6 +124,36 @@ enum ErrorRendering {
         }
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The page webob renders for an HTTP error, as Glance sends it to clients that do not ask for JSON.
+    static func webobPage(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        let escaped = message.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+        let title = "\(status.code) \(status.reasonPhrase)"
+        let page = "<html>\n <head>\n  <title>\(title)</title>\n </head>\n <body>\n  <h1>\(title)</h1>\n  \(escaped)<br /><br />\n </body>\n</html>"
+        return Response(status: status, headers: [.contentType: "text/html; charset=UTF-8"], body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    /// The standard reason phrase (a status made from a bare code has none).
+    static func reasonPhrase(_ code: Int) -> String {
+        switch code {
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 406: "Not Acceptable"
+        case 409: "Conflict"
+        case 410: "Gone"
+        case 413: "Request Entity Too Large"
+        case 415: "Unsupported Media Type"
+        case 416: "Requested Range Not Satisfiable"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 503: "Service Unavailable"
+        default: HTTPResponse.Status(code: code).reasonPhrase
+        }
     }
 
     /// Nova names its faults after the webob exception class.

@@ -15,6 +15,8 @@ struct ImageController {
     func addRoutes(to router: Router<NimbusRequestContext>) {
         router.get("image") { _, _ in try JSONMessages.response(versions, status: .multipleChoices) }
         router.get("image/v2") { _, _ in try JSONMessages.response(versions) }
+        // Glance answers its version list here with 200; python-glanceclient asks it before every command.
+        router.get("image/versions") { _, _ in try JSONMessages.response(versions) }
 
         let v2 = router.group("image/v2", context: AuthenticatedContext.self)
         v2.get("images") { request, context in try list(request, context) }
@@ -26,6 +28,11 @@ struct ImageController {
         }
         v2.get("images/{id}") { _, context in
             try JSONMessages.response(Glance.image(try images.image(try context.parameters.require("id"), context.auth)))
+        }
+        // Glance's image tasks (imports, location changes): Nimbus runs none, so the list is empty.
+        v2.get("images/{id}/tasks") { _, context in
+            _ = try images.image(try context.parameters.require("id"), context.auth)
+            return try JSONMessages.response(["tasks": [JSONValue]()])
         }
         v2.patch("images/{id}") { request, context in
             let operations = try await patchOperations(request)

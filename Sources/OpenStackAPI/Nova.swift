@@ -52,7 +52,6 @@ extension Nova {
             "accessIPv4": .string(server.accessIpv4), "accessIPv6": .string(server.accessIpv6),
             "links": links("servers/\(server.id)", baseURL: baseURL),
             "OS-DCF:diskConfig": "MANUAL",
-            "progress": 0,
             "OS-EXT-STS:task_state": server.taskState.map { .string($0.rawValue) } ?? .null,
             "OS-EXT-STS:vm_state": .string(server.vmState.rawValue),
             "OS-EXT-STS:power_state": .number(Double(server.powerState.rawValue)),
@@ -63,6 +62,8 @@ extension Nova {
             "config_drive": server.configDrive ? "True" : "",
             "os-extended-volumes:volumes_attached": [],
         ]
+        // Nova shows progress only while the server is or gets ready to run.
+        if ["ACTIVE", "BUILD", "REBUILD"].contains(server.status) { body["progress"] = 0 }
         // Nova leaves security_groups out when a server has none.
         if !securityGroups.isEmpty { body["security_groups"] = .array(securityGroups.map { ["name": .string($0)] }) }
         if let fault = server.fault {

@@ -73,4 +73,27 @@ struct ComputeImageProxyTests {
             #expect(try await admin.send(.get, "/image/v2/images/\(id)").status == .notFound)
         }
     }
+
+    @Test("Glance's side: an image's tasks are an empty list; errors are webob's page unless JSON is asked for; versions at /image/versions")
+    func glanceClientSurfaces() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let id = try await admin.createImageID(#"{"name": "x"}"#)
+            let tasks = try await admin.send(.get, "/image/v2/images/\(id)/tasks")
+            #expect(tasks.status == .ok)
+            #expect(try (tasks.object()["tasks"] as? [Any])?.isEmpty == true)
+            let missing = "/image/v2/images/00000000-0000-4000-8000-000000000000"
+            #expect(try await admin.send(.get, missing + "/tasks").status == .notFound)
+            let page = try await admin.send(.get, missing, headers: [.accept: "*/*"])
+            #expect(page.status == .notFound && page.headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(page.text.contains("<title>404 Not Found</title>") && page.text.contains("No image found"), "\(page.text)")
+            let json = try await admin.send(.get, missing, headers: [.accept: "application/json"])
+            #expect(json.headers[.contentType]?.hasPrefix("application/json") == true)
+            #expect(try json.object()["code"] as? String == "404 Not Found")
+            let versions = try await client.execute(uri: "/image/versions", method: .get) { $0 }
+            #expect(versions.status == .ok)
+            #expect(versions.text.contains("\"versions\""))
+        }
+    }
 }

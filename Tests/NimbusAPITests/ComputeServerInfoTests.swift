@@ -153,6 +153,7 @@ struct ComputeServerInfoTests {
             #expect(try await action(#"{"rebuild": {"imageRef": "\#(iso)"}}"#).status == .accepted)
             let stopped = try await wait(for: "SHUTOFF")
             #expect((stopped["image"] as? [String: Any])?["id"] as? String == iso && stopped["OS-EXT-STS:task_state"] is NSNull)
+            #expect(stopped["progress"] == nil && active["progress"] as? Int == 0, "Nova shows progress only for servers that run or are readied")
 
             #expect(try await action(#"{"rebuild": {"imageRef": "00000000-0000-4000-8000-000000000000"}}"#).status == .badRequest)
             #expect(try await action(#"{"rebuild": {"name": "x"}}"#).status == .badRequest)

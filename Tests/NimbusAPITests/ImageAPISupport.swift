@@ -36,6 +36,8 @@ struct Caller: Sendable {
     ) async throws -> TestResponse {
         var fields = headers
         fields[.authToken] = token
+        // As keystoneauth's clients (openstack, openstacksdk) ask; Glance's HTML error pages are tested on their own.
+        if fields[.accept] == nil { fields[.accept] = "application/json" }
         return try await client.execute(uri: path, method: method, headers: fields, body: body)
     }
 
