@@ -33,6 +33,31 @@ extension ComputeService {
         return image
     }
 
+    /// Nova's createBackup: a snapshot marked `image_type=backup` with its
+    /// `backup_type`, after which only the newest `rotation` backups of that
+    /// type of the server are kept (the new one always is, even with rotation 0).
+    public func createBackup(
+        _ id: String, name: String, type: String, rotation: Int, metadata: [String: String], _ auth: AuthContext
+    ) throws -> Image {
+        guard rotation >= 0 else { throw NimbusError.badRequest("Invalid input for field/attribute rotation. Value: \(rotation). It must be 0 or more.") }
+        let image = try createImage(id, name: name, metadata: metadata.merging(["image_type": "backup", "backup_type": type]) { $1 }, auth)
+        var query = ImageService.ListQuery()
+        query.limit = ImageService.maximumPageSize
+        let backups = try images.list(query, auth).images.filter {
+            $0.properties["instance_uuid"] == image.properties["instance_uuid"] && $0.properties["image_type"] == "backup"
+                && $0.properties["backup_type"] == type && $0.id != image.id
+        }.sorted { $0.createdAt > $1.createdAt }
+        for old in backups.dropFirst(max(rotation - 1, 0)) {
+            do {
+                try images.delete(old.id.rawValue, auth)
+                logger.info("backup rotated out", metadata: ["image.id": "\(old.id)", "server.id": "\(id)"])
+            } catch {
+                logger.error("a backup past its rotation was not deleted", metadata: ["image.id": "\(old.id)", "error": "\(error)"])
+            }
+        }
+        return image
+    }
+
     /// Copies the root disk, live or stopped, and uploads it into the image.
     /// As in Nova, a snapshot that failed leaves no half image behind.
     func snapshot(_ id: ServerID, into image: ImageID) async -> [Event] {

@@ -234,10 +234,13 @@ extension NetworkService {
         if let plan { try addGatewayPort(plan, to: router, editor) }
     }
 
-    /// The gateway's port on the external network, with the addresses asked for or the first free one.
+    /// The gateway's port on the external network, with the addresses asked
+    /// for or the first free one. As in Neutron it belongs to no project:
+    /// admins see it, the router's project sees its router's
+    /// `external_gateway_info`, and it counts against no one's port quota.
     func addGatewayPort(_ plan: GatewayPlan, to router: NetworkRouter, _ editor: RouterEditor) throws {
         var port = NetworkPort(
-            id: .generate(), networkId: plan.network.id, projectId: router.projectId, macAddress: Self.randomMAC(),
+            id: .generate(), networkId: plan.network.id, projectId: ProjectID(rawValue: ""), macAddress: Self.randomMAC(),
             deviceId: router.id.rawValue, deviceOwner: NetworkRouter.gatewayOwner, now: Date())
         port.status = .active
         let inserted = try editor.insertPort(port) { port, book in

@@ -26,6 +26,11 @@ struct ServerActions {
         case .unrescue: try compute.unrescue(id, auth)
         case .createImage(let name, let metadata): return try createImage(id, name: name, metadata: metadata, auth)
         case .rebuild(let rebuild): return try self.rebuild(id, rebuild, auth)
+        case .createBackup(let name, let type, let rotation, let metadata):
+            let image = try compute.createBackup(id, name: name, type: type, rotation: rotation, metadata: metadata, auth)
+            var response = Response(status: .accepted)
+            response.headers[.location] = "\(baseURL)/image/v2/images/\(image.id)"
+            return response
         case .rescue(let imageRef, let adminPass): return try rescue(id, imageRef: imageRef, adminPass: adminPass, auth)
         case .consoleOutput(let length): return try consoleOutput(id, length: length, auth)
         case .legacyConsole(let kind, let type): return try await legacyConsole(id, kind, type: type, auth)
@@ -51,6 +56,7 @@ struct ServerActions {
         case .rescue: "rescue"
         case .unrescue: "unrescue"
         case .createImage: "createImage"
+        case .createBackup: "createBackup"
         case .rebuild: "rebuild"
         case .eject: "nimbus-eject"
         case .insert: "nimbus-insert"

@@ -12,6 +12,8 @@ extension Nova {
         case createImage(name: String, metadata: [String: String])
         /// A new root disk from an image; the rest as in PUT /servers/{id}.
         case rebuild(Rebuild)
+        /// A snapshot kept as one of the newest `rotation` backups of its type.
+        case createBackup(name: String, type: String, rotation: Int, metadata: [String: String])
         /// Without an image, Nova rescues from the server's own image.
         case rescue(imageRef: String?, adminPass: String?)
         /// The last `length` lines of the console log (all when nil).
@@ -62,6 +64,7 @@ extension Nova {
             case .removeSecurityGroup: "removeSecurityGroup"
             case .createImage: "createImage"
             case .rebuild: "rebuild"
+            case .createBackup: "createBackup"
             case .rescue: "rescue"
             case .consoleOutput: "os-getConsoleOutput"
             case .legacyConsole(let kind, _): kind.rawValue
@@ -110,6 +113,21 @@ extension Nova {
                 }
                 try Nova.refuseUnknown(object, allowed: ["name", "metadata"], in: "createImage")
                 return .createImage(name: image, metadata: try Nova.metadata(object["metadata"], field: "metadata"))
+            case "createBackup":
+                guard case .object(let object) = argument else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute createBackup. Value: \(argument). It must be an object.")
+                }
+                try Nova.refuseUnknown(object, allowed: ["name", "backup_type", "rotation", "metadata"], in: "createBackup")
+                guard let backup = object["name"]?.stringValue, !backup.trimmingCharacters(in: .whitespaces).isEmpty, backup.count <= 255 else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute name: 'name' is a required string of 1 to 255 characters.")
+                }
+                guard let type = object["backup_type"]?.stringValue else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute backup_type: 'backup_type' is a required property.")
+                }
+                guard let rotation = object["rotation"]?.intValue ?? object["rotation"]?.stringValue.flatMap({ Int($0) }), rotation >= 0 else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute rotation: a non-negative integer is required.")
+                }
+                return .createBackup(name: backup, type: type, rotation: rotation, metadata: try Nova.metadata(object["metadata"], field: "metadata"))
             case "rebuild":
                 guard case .object(let object) = argument else {
                     throw NimbusError.badRequest("Invalid input for field/attribute rebuild. Value: \(argument). It must be an object.")
@@ -212,6 +230,11 @@ extension Nova {
             case .addSecurityGroup(let group), .removeSecurityGroup(let group): argument = ["name": .string(group)]
             case .createImage(let image, let metadata):
                 argument = ["name": .string(image), "metadata": .object(metadata.mapValues(JSONValue.string))]
+            case .createBackup(let name, let type, let rotation, let metadata):
+                argument = [
+                    "name": .string(name), "backup_type": .string(type), "rotation": JSONValue(rotation),
+                    "metadata": .object(metadata.mapValues(JSONValue.string)),
+                ]
             case .rebuild(let rebuild):
                 var object: [String: JSONValue] = ["imageRef": .string(rebuild.imageRef)]
                 if let name = rebuild.name { object["name"] = .string(name) }

@@ -197,4 +197,41 @@ struct ComputeServerInfoTests {
             #expect(try await bob.send(.get, "/compute/v2.1/servers/\(id)/os-instance-actions").status == .notFound)
         }
     }
+
+    @Test("createBackup keeps the newest `rotation` backups of a type; each is a snapshot marked as a backup")
+    func backups() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let iso = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, Caller.smallestISO)
+            let id = try #require(try await Self.activeServer(admin, iso, name: "db")["id"] as? String)
+            func backup(_ name: String, rotation: Int = 2) async throws -> String {
+                let response = try await admin.send(.post, "/compute/v2.1/servers/\(id)/action",
+                                                    json: #"{"createBackup": {"name": "\#(name)", "backup_type": "daily", "rotation": \#(rotation)}}"#)
+                try #require(response.status == .accepted, "\(response.text)")
+                let image = try #require(response.headers[.location]?.split(separator: "/").last.map(String.init))
+                for _ in 0..<200 {
+                    let shown = try await admin.send(.get, "/image/v2/images/\(image)")
+                    if (try? shown.object()["status"] as? String) == "active" { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                for _ in 0..<200 {
+                    let server = try await admin.send(.get, "/compute/v2.1/servers/\(id)").object()["server"] as? [String: Any]
+                    if server?["OS-EXT-STS:task_state"] is NSNull { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                return image
+            }
+            let first = try await backup("b1")
+            let shown = try await admin.show(first)
+            #expect(shown["image_type"] as? String == "backup" && shown["backup_type"] as? String == "daily" && shown["instance_uuid"] as? String == id)
+            let second = try await backup("b2")
+            let third = try await backup("b3")
+            #expect(try await admin.send(.get, "/image/v2/images/\(first)").status == .notFound, "the oldest backup is rotated out")
+            #expect(try await admin.send(.get, "/image/v2/images/\(second)").status == .ok)
+            #expect(try await admin.send(.get, "/image/v2/images/\(third)").status == .ok)
+            let refused = try await admin.send(.post, "/compute/v2.1/servers/\(id)/action", json: #"{"createBackup": {"name": "x", "backup_type": "daily", "rotation": -1}}"#)
+            #expect(refused.status == .badRequest)
+        }
+    }
 }
