@@ -7,17 +7,20 @@ public struct AuthContext: Sendable, Equatable {
     public var userId: UserID
     public var userName: String
     public var userDomainId: DomainID
-    /// nil for an unscoped token.
+    /// nil for an unscoped or system-scoped token.
     public var project: Project?
+    /// A system-scoped token: its roles are the user's roles on the system.
+    public var system: Bool
     public var roles: [Role]
     public var issuedAt: Date
     public var expiresAt: Date
     public var auditId: String
 
     public init(
-        userId: UserID, userName: String, userDomainId: DomainID, project: Project?, roles: [Role],
+        userId: UserID, userName: String, userDomainId: DomainID, project: Project?, system: Bool = false, roles: [Role],
         issuedAt: Date, expiresAt: Date, auditId: String
     ) {
+        self.system = system
         self.userId = userId
         self.userName = userName
         self.userDomainId = userDomainId

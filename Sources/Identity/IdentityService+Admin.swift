@@ -16,6 +16,50 @@ extension IdentityService {
         return domain
     }
 
+    public func createDomain(name: String?, description: String?, enabled: Bool?, _ auth: AuthContext) throws -> Domain {
+        try Policy.requireAdmin(auth)
+        let name = try Self.validName(name, kind: "domain")
+        guard try store.domain(named: name) == nil else {
+            throw NimbusError.conflict("Conflict occurred attempting to store domain - Duplicate entry found with name \(name).")
+        }
+        let domain = Domain(id: .generate(), name: name, description: description ?? "", enabled: enabled ?? true)
+        try store.insertDomain(domain)
+        logger.info("domain created", metadata: ["domain.id": "\(domain.id)", "name": "\(name)"])
+        return domain
+    }
+
+    public func updateDomain(_ id: String, name: String?, description: String?, enabled: Bool?, _ auth: AuthContext) throws -> Domain {
+        try Policy.requireAdmin(auth)
+        let current = try domain(id, auth)
+        let name = try name.map { try Self.validName($0, kind: "domain") }
+        if let name, name != current.name, try store.domain(named: name) != nil {
+            throw NimbusError.conflict("Conflict occurred attempting to store domain - Duplicate entry found with name \(name).")
+        }
+        if current.id == .default, enabled == false {
+            throw NimbusError.forbidden("The default domain cannot be disabled: Nimbus's own users live in it.")
+        }
+        guard let updated = try store.updateDomain(id: current.id, { domain in
+            if let name { domain.name = name }
+            if let description { domain.description = description }
+            if let enabled { domain.enabled = enabled }
+        }) else { throw NimbusError.notFound("Could not find domain: \(id).") }
+        return updated
+    }
+
+    /// Deletes a disabled domain with its projects and users, as Keystone does.
+    public func deleteDomain(_ id: String, _ auth: AuthContext) throws {
+        try Policy.requireAdmin(auth)
+        let current = try domain(id, auth)
+        guard current.id != .default else { throw NimbusError.forbidden("The default domain cannot be deleted.") }
+        let deleted = try store.deleteDomain(id: current.id) { domain in
+            guard !domain.enabled else {
+                throw NimbusError.forbidden("Cannot delete a domain that is enabled, please disable it first.")
+            }
+        }
+        guard deleted != nil else { throw NimbusError.notFound("Could not find domain: \(id).") }
+        logger.info("domain deleted", metadata: ["domain.id": "\(current.id)"])
+    }
+
     // MARK: Projects
 
     public struct ProjectChanges: Sendable {
@@ -255,6 +299,45 @@ extension IdentityService {
     }
 
     /// Assignments visible to the caller; non-admins see only their own.
+    // MARK: System role assignments
+
+    func systemAssignment(user: String, role: String, _ auth: AuthContext) throws -> SystemRoleAssignment {
+        try Policy.requireAdmin(auth)
+        return SystemRoleAssignment(userId: try self.user(user, auth).id, roleId: try self.role(role, auth).id)
+    }
+
+    public func grantSystem(user: String, role: String, _ auth: AuthContext) throws {
+        try store.grant(try systemAssignment(user: user, role: role, auth))
+    }
+
+    public func revokeSystem(user: String, role: String, _ auth: AuthContext) throws {
+        guard try store.revoke(try systemAssignment(user: user, role: role, auth)) else {
+            throw NimbusError.notFound("Could not find role assignment with role: \(role), user or group: \(user), project, domain, or system: system.")
+        }
+    }
+
+    /// HEAD/GET of one system role: 404 when the user does not hold it.
+    public func checkSystem(user: String, role: String, _ auth: AuthContext) throws {
+        let assignment = try systemAssignment(user: user, role: role, auth)
+        guard try store.systemRoleAssignments(user: assignment.userId, role: assignment.roleId).isEmpty == false else {
+            throw NimbusError.notFound("Could not find role assignment with role: \(role), user or group: \(user), project, domain, or system: system.")
+        }
+    }
+
+    /// A user's roles on the system: the user, or an admin, may ask.
+    public func systemRoles(user: String, _ auth: AuthContext) throws -> [Role] {
+        if user != auth.userId.rawValue { try Policy.requireAdmin(auth) }
+        return try store.systemRoles(of: try self.user(user, auth).id)
+    }
+
+    /// System role assignments for `role_assignments`; the same rule as project ones.
+    public func systemRoleAssignments(user: String?, role: String?, _ auth: AuthContext) throws -> [SystemRoleAssignment] {
+        if !Policy.isAdmin(auth), user != auth.userId.rawValue {
+            throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:list_role_assignments.")
+        }
+        return try store.systemRoleAssignments(user: user.map(UserID.init(rawValue:)), role: role.map(RoleID.init(rawValue:)))
+    }
+
     public func roleAssignments(user: String?, project: String?, role: String?, _ auth: AuthContext) throws -> [RoleAssignment] {
         if !Policy.isAdmin(auth), user != auth.userId.rawValue {
             throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:list_role_assignments.")

@@ -53,6 +53,8 @@ public struct IdentityService: Sendable {
     public enum Scope: Sendable {
         case unscoped
         case project(ProjectReference)
+        /// Keystone's `{"system": {"all": true}}`: the whole deployment.
+        case system
     }
 
     public enum ProjectReference: Sendable {
@@ -81,7 +83,7 @@ public struct IdentityService: Sendable {
             logger.info("authentication failed", metadata: ["user": "\(reference)"])
             throw Self.authenticationFailed
         }
-        guard user.enabled else { throw Self.authenticationFailed }
+        guard user.enabled, try store.domain(id: user.domainId)?.enabled == true else { throw Self.authenticationFailed }
         return try issue(for: user, scope: scope)
     }
 
@@ -97,6 +99,10 @@ public struct IdentityService: Sendable {
     private func issue(for user: User, scope: Scope, expiresAt: Date? = nil) throws -> IssuedToken {
         var project: Project?
         var roles: [Role] = []
+        if case .system = scope {
+            roles = try store.systemRoles(of: user.id)
+            guard !roles.isEmpty else { throw NimbusError.unauthorized("User \(user.id) has no access to the system.") }
+        }
         if case .project(let reference) = scope {
             guard let found = try findProject(reference) else {
                 throw NimbusError.unauthorized("The request you have made requires authentication.")
@@ -109,13 +115,15 @@ public struct IdentityService: Sendable {
             project = found
         }
         let secret = Self.randomSecret()
-        let now = Date()
+        // Milliseconds, as the database keeps them: a token reads the same when issued and when validated.
+        let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        let system = if case .system = scope { true } else { false }
         let record = TokenRecord(
-            hash: Self.digest(secret), userId: user.id, projectId: project?.id, issuedAt: now,
+            hash: Self.digest(secret), userId: user.id, projectId: project?.id, system: system, issuedAt: now,
             expiresAt: expiresAt ?? now.addingTimeInterval(tokenLifetime), auditId: String(Self.randomSecret().prefix(22)))
         try store.insert(record)
         let context = AuthContext(
-            userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, roles: roles,
+            userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, system: system, roles: roles,
             issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
         return IssuedToken(secret: secret, context: context)
     }
@@ -124,7 +132,8 @@ public struct IdentityService: Sendable {
     /// revoked role takes effect at once.
     public func validate(_ secret: String) throws -> AuthContext {
         guard secret.utf8.count <= 256, let record = try store.token(hash: Self.digest(secret)),
-              record.expiresAt > Date(), let user = try store.user(id: record.userId), user.enabled
+              record.expiresAt > Date(), let user = try store.user(id: record.userId), user.enabled,
+              try store.domain(id: user.domainId)?.enabled == true
         else {
             throw NimbusError.unauthorized("The request you have made requires authentication.")
         }
@@ -139,9 +148,12 @@ public struct IdentityService: Sendable {
                 throw NimbusError.unauthorized("The request you have made requires authentication.")
             }
             project = found
+        } else if record.system {
+            roles = try store.systemRoles(of: user.id)
+            guard !roles.isEmpty else { throw NimbusError.unauthorized("The request you have made requires authentication.") }
         }
         return AuthContext(
-            userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, roles: roles,
+            userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, system: record.system, roles: roles,
             issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
     }
 

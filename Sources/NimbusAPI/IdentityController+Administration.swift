@@ -15,6 +15,23 @@ extension IdentityController {
         router.get("domains/{id}") { _, context in
             try JSONMessages.response(["domain": Keystone.DomainBody(try identity.domain(try context.parameters.require("id"), context.auth), baseURL: baseURL)])
         }
+        router.post("domains") { request, context in
+            let body = try await entity("domain", from: request)
+            let domain = try identity.createDomain(
+                name: try string(body, "name"), description: try string(body, "description"), enabled: try bool(body, "enabled"), context.auth)
+            return try JSONMessages.response(["domain": Keystone.DomainBody(domain, baseURL: baseURL)], status: .created)
+        }
+        router.patch("domains/{id}") { request, context in
+            let body = try await entity("domain", from: request)
+            let domain = try identity.updateDomain(
+                try context.parameters.require("id"), name: try string(body, "name"), description: try string(body, "description"),
+                enabled: try bool(body, "enabled"), context.auth)
+            return try JSONMessages.response(["domain": Keystone.DomainBody(domain, baseURL: baseURL)])
+        }
+        router.delete("domains/{id}") { _, context in
+            try identity.deleteDomain(try context.parameters.require("id"), context.auth)
+            return Response(status: .noContent)
+        }
 
         router.get("projects") { request, context in
             let query = QueryParameters.first(request)
@@ -112,14 +129,42 @@ extension IdentityController {
         }
         router.get("role_assignments") { request, context in
             let query = QueryParameters.first(request)
-            let assignments = try identity.roleAssignments(
-                user: query["user.id"], project: query["scope.project.id"],
-                role: query["role.id"], context.auth)
             let includeNames = query["include_names"].map { ["true", "1", ""].contains($0.lowercased()) } ?? false
-            let bodies = try assignments.map { assignment in
-                Keystone.AssignmentBody(assignment, baseURL: baseURL, names: includeNames ? try identity.names(for: assignment) : nil)
+            // scope.system=all asks for system assignments only; a project filter for project ones only.
+            let system = query["scope.system"] != nil
+            var bodies: [Keystone.AssignmentBody] = []
+            if !system {
+                bodies += try identity.roleAssignments(user: query["user.id"], project: query["scope.project.id"], role: query["role.id"], context.auth)
+                    .map { Keystone.AssignmentBody($0, baseURL: baseURL, names: includeNames ? try identity.names(for: $0) : nil) }
+            }
+            if query["scope.project.id"] == nil {
+                bodies += try identity.systemRoleAssignments(user: query["user.id"], role: query["role.id"], context.auth).map { assignment in
+                    let names = try identity.names(for: RoleAssignment(userId: assignment.userId, projectId: ProjectID(rawValue: ""), roleId: assignment.roleId))
+                    return Keystone.AssignmentBody(system: assignment, baseURL: baseURL, names: includeNames ? (names.user, names.role) : nil)
+                }
             }
             return try JSONMessages.response(["role_assignments": bodies])
+        }
+        // Roles on the system (Keystone's system scope).
+        router.get("system/users/{user}/roles") { _, context in
+            let roles = try identity.systemRoles(user: try context.parameters.require("user"), context.auth)
+            return try JSONMessages.response(["roles": roles.map { Keystone.RoleBody($0, baseURL: baseURL) }])
+        }
+        router.put("system/users/{user}/roles/{role}") { _, context in
+            try identity.grantSystem(user: try context.parameters.require("user"), role: try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.head("system/users/{user}/roles/{role}") { _, context in
+            try identity.checkSystem(user: try context.parameters.require("user"), role: try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.get("system/users/{user}/roles/{role}") { _, context in
+            try identity.checkSystem(user: try context.parameters.require("user"), role: try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.delete("system/users/{user}/roles/{role}") { _, context in
+            try identity.revokeSystem(user: try context.parameters.require("user"), role: try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
         }
     }
 

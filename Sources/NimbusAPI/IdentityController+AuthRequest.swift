@@ -56,8 +56,14 @@ struct AuthRequest: Decodable {
         case nil:
             return defaultProject.map { .project(.id($0)) } ?? .unscoped
         case .scope(let scope)?:
-            if scope.domain != nil || scope.system != nil {
-                throw NimbusError.badRequest("Only project-scoped and unscoped tokens are supported.")
+            if let system = scope.system {
+                guard case .object(let fields) = system, fields["all"] == .bool(true) else {
+                    throw NimbusError.badRequest("Invalid input for field 'scope/system': expected {\"all\": true}.")
+                }
+                return .system
+            }
+            if scope.domain != nil {
+                throw NimbusError.badRequest("Domain-scoped tokens are not supported; scope to a project or to the system.")
             }
             guard let project = scope.project else { return .unscoped }
             if let id = project.id { return .project(.id(ProjectID(rawValue: id))) }

@@ -104,7 +104,8 @@ struct IdentityController {
         func domain(_ id: DomainID) -> Keystone.DomainRef {
             Keystone.DomainRef(id: id.rawValue, name: domainNames[id] ?? id.rawValue)
         }
-        return Keystone.TokenBody(token: Keystone.Token(
+        let scoped = auth.project != nil || auth.system
+        var token = Keystone.Token(
             methods: methods,
             user: Keystone.TokenUser(id: auth.userId.rawValue, name: auth.userName, domain: domain(auth.userDomainId)),
             auditIds: [auth.auditId],
@@ -112,8 +113,10 @@ struct IdentityController {
             expiresAt: Timestamps.keystone(auth.expiresAt),
             project: auth.project.map { Keystone.NamedRef(id: $0.id.rawValue, name: $0.name, domain: domain($0.domainId)) },
             isDomain: auth.project == nil ? nil : false,
-            roles: auth.project == nil ? nil : auth.roles.map { Keystone.NamedRef(id: $0.id.rawValue, name: $0.name) },
-            catalog: auth.project == nil ? nil : catalog))
+            roles: scoped ? auth.roles.map { Keystone.NamedRef(id: $0.id.rawValue, name: $0.name) } : nil,
+            catalog: scoped ? catalog : nil)
+        if auth.system { token.system = ["all": true] }
+        return Keystone.TokenBody(token: token)
     }
 
     func projectList(_ projects: [Project]) throws -> Response {

@@ -86,20 +86,37 @@ public struct RoleAssignment: Sendable, Codable, Equatable, Hashable {
     }
 }
 
+/// A role on the whole deployment (Keystone's system scope), not on a project:
+/// what a system-scoped token carries.
+public struct SystemRoleAssignment: Sendable, Codable, Equatable, Hashable {
+    public var userId: UserID
+    public var roleId: RoleID
+
+    public init(userId: UserID, roleId: RoleID) {
+        self.userId = userId
+        self.roleId = roleId
+    }
+}
+
 /// An issued token as stored: only the SHA-256 of the secret is kept, so a
 /// copy of the database cannot be replayed as credentials.
 public struct TokenRecord: Sendable, Codable, Equatable {
     public var hash: String
     public var userId: UserID
     public var projectId: ProjectID?
+    /// Scoped to the system (`{"system": {"all": true}}`) rather than a project.
+    public var system: Bool
     public var issuedAt: Date
     public var expiresAt: Date
     public var auditId: String
 
-    public init(hash: String, userId: UserID, projectId: ProjectID?, issuedAt: Date, expiresAt: Date, auditId: String) {
+    public init(
+        hash: String, userId: UserID, projectId: ProjectID?, system: Bool = false, issuedAt: Date, expiresAt: Date, auditId: String
+    ) {
         self.hash = hash
         self.userId = userId
         self.projectId = projectId
+        self.system = system
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.auditId = auditId

@@ -14,6 +14,7 @@ extension Store {
         registerAccessMigrations(&migrator)
         registerDriveMigrations(&migrator)
         registerRouterMigrations(&migrator)
+        registerSystemScopeMigrations(&migrator)
         return migrator
     }
 

@@ -21,6 +21,29 @@ extension Store {
         try read { try Domain.order(Column("name")).fetchAll($0) }
     }
 
+    /// Read-modify-write of a domain; nil when it is gone.
+    public func updateDomain(id: DomainID, _ change: (inout Domain) throws -> Void) throws -> Domain? {
+        try write { db in
+            guard var domain = try Domain.fetchOne(db, key: id.rawValue) else { return nil }
+            try change(&domain)
+            try domain.update(db)
+            return domain
+        }
+    }
+
+    /// Deletes a domain with its projects and users (and, by their keys,
+    /// their role assignments and tokens), after `check` saw it, in one transaction.
+    public func deleteDomain(id: DomainID, check: (Domain) throws -> Void) throws -> Domain? {
+        try write { db in
+            guard let domain = try Domain.fetchOne(db, key: id.rawValue) else { return nil }
+            try check(domain)
+            try User.filter(Column("domain_id") == id).deleteAll(db)
+            try Project.filter(Column("domain_id") == id).deleteAll(db)
+            try domain.delete(db)
+            return domain
+        }
+    }
+
     // MARK: Projects
 
     public func insert(_ project: Project) throws {
@@ -157,5 +180,51 @@ extension Store {
 
     public func deleteTokens(of user: UserID) throws {
         _ = try write { try TokenRecord.filter(Column("user_id") == user).deleteAll($0) }
+    }
+}
+
+extension SystemRoleAssignment: SnakeCaseRecord { public static let databaseTableName = "systemRoleAssignment" }
+
+extension Store {
+    /// Roles on the system, and tokens scoped to it.
+    static func registerSystemScopeMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v2-identity-system-scope") { db in
+            try db.create(table: "systemRoleAssignment") { t in
+                t.column("user_id", .text).notNull().references("user", onDelete: .cascade)
+                t.column("role_id", .text).notNull().references("role", onDelete: .cascade)
+                t.primaryKey(["user_id", "role_id"])
+            }
+            try db.alter(table: "token") { t in
+                t.add(column: "system", .boolean).notNull().defaults(to: false)
+            }
+        }
+    }
+
+    /// Grants a role on the system; granting it twice is not an error.
+    public func grant(_ assignment: SystemRoleAssignment) throws {
+        try write { try assignment.insert($0, onConflict: .ignore) }
+    }
+
+    public func revoke(_ assignment: SystemRoleAssignment) throws -> Bool {
+        try write { try assignment.delete($0) }
+    }
+
+    public func systemRoleAssignments(user: UserID? = nil, role: RoleID? = nil) throws -> [SystemRoleAssignment] {
+        try read { db in
+            var request = SystemRoleAssignment.all()
+            if let user { request = request.filter(Column("user_id") == user) }
+            if let role { request = request.filter(Column("role_id") == role) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    /// The user's roles on the system, by name.
+    public func systemRoles(of user: UserID) throws -> [Role] {
+        try read { db in
+            try Role.fetchAll(db, sql: """
+                SELECT role.* FROM role JOIN systemRoleAssignment ON systemRoleAssignment.role_id = role.id
+                WHERE systemRoleAssignment.user_id = ? ORDER BY role.name
+                """, arguments: [user])
+        }
     }
 }

@@ -99,7 +99,11 @@ extension Keystone {
     }
 
     public struct AssignmentBody: Codable, Sendable {
-        public struct Scope: Codable, Sendable { public var project: NamedOrID }
+        /// A project, or the system (`{"all": true}`).
+        public struct Scope: Codable, Sendable {
+            public var project: NamedOrID?
+            public var system: [String: Bool]?
+        }
         public struct NamedOrID: Codable, Sendable {
             public var id: String
             public var name: String?
@@ -120,6 +124,15 @@ extension Keystone {
                 id: assignment.projectId.rawValue, name: names?.project?.name,
                 domain: names?.project.map { DomainRef(id: $0.domainId.rawValue, name: $0.domainId == .default ? "Default" : $0.domainId.rawValue) }))
             links = Links(assignment: "\(baseURL)/identity/v3/projects/\(assignment.projectId)/users/\(assignment.userId)/roles/\(assignment.roleId)")
+        }
+
+        public init(system assignment: SystemRoleAssignment, baseURL: String, names: (user: User?, role: Role?)?) {
+            role = NamedOrID(id: assignment.roleId.rawValue, name: names?.role?.name)
+            user = NamedOrID(
+                id: assignment.userId.rawValue, name: names?.user?.name,
+                domain: names?.user.map { DomainRef(id: $0.domainId.rawValue, name: $0.domainId == .default ? "Default" : $0.domainId.rawValue) })
+            scope = Scope(system: ["all": true])
+            links = Links(assignment: "\(baseURL)/identity/v3/system/users/\(assignment.userId)/roles/\(assignment.roleId)")
         }
     }
 

@@ -51,6 +51,8 @@ public enum Keystone {
         public var issuedAt: String
         public var expiresAt: String
         public var project: NamedRef?
+        /// `{"all": true}` for a system-scoped token.
+        public var system: [String: Bool]?
         public var isDomain: Bool?
         public var roles: [NamedRef]?
         public var catalog: [CatalogEntry]?
@@ -69,7 +71,7 @@ public enum Keystone {
             self.catalog = catalog
         }
         enum CodingKeys: String, CodingKey {
-            case methods, user, project, roles, catalog
+            case methods, user, project, system, roles, catalog
             case auditIds = "audit_ids", issuedAt = "issued_at", expiresAt = "expires_at", isDomain = "is_domain"
         }
     }

@@ -5,7 +5,8 @@ public enum Timestamps {
     /// Keystone: `2015-11-07T02:58:43.578887Z`.
     public static func keystone(_ date: Date) -> String {
         let interval = date.timeIntervalSince1970
-        let micro = Int((interval - interval.rounded(.down)) * 1_000_000)
+        // Rounded, not truncated: 0.399 s is 399000 µs, not the 398999 a double's error would give.
+        let micro = min(Int(((interval - interval.rounded(.down)) * 1_000_000).rounded()), 999_999)
         return wholeSeconds(date) + String(format: ".%06dZ", micro)
     }
 

@@ -1,0 +1,103 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Keystone system scope and domains in process")
+struct IdentitySystemAndDomainTests {
+    static func authBody(user: String, password: String, domain: String = "default", scope: String) -> String {
+        """
+        {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "\(user)", "domain": {"id": "\(domain)"}, "password": "\(password)"}}},
+         "scope": \(scope)}}
+        """
+    }
+
+    @Test("a role on the system gives a system-scoped token whose roles and scope say so; without one the token is refused")
+    func systemScope() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let project = try await admin.createProject("project-b")
+            let user = try await admin.createUser("sysop", password: "pw-sysop", project: project)
+            let adminRole = try await admin.roleID(named: "admin")
+            let system = #"{"system": {"all": true}}"#
+            func token(_ scope: String = system) async throws -> TestResponse {
+                try await client.execute(uri: "/identity/v3/auth/tokens", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: Self.authBody(user: "sysop", password: "pw-sysop", scope: scope)))
+            }
+            #expect(try await token().status == .unauthorized, "no role on the system yet")
+            #expect(try await admin.send(.head, "/identity/v3/system/users/\(user)/roles/\(adminRole)").status == .notFound)
+            #expect(try await admin.send(.put, "/identity/v3/system/users/\(user)/roles/\(adminRole)").status == .noContent)
+            #expect(try await admin.send(.head, "/identity/v3/system/users/\(user)/roles/\(adminRole)").status == .noContent)
+            let listed = try await admin.send(.get, "/identity/v3/system/users/\(user)/roles").object()
+            #expect((listed["roles"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["admin"])
+            let assignments = try await admin.send(.get, "/identity/v3/role_assignments?scope.system=all").object()
+            let scopes = (assignments["role_assignments"] as? [[String: Any]] ?? []).compactMap { $0["scope"] as? [String: Any] }
+            #expect(scopes.contains { ($0["system"] as? [String: Bool]) == ["all": true] })
+
+            let issued = try await token()
+            #expect(issued.status == .created, "\(issued.text)")
+            let body = try #require(try issued.object()["token"] as? [String: Any])
+            #expect(body["system"] as? [String: Bool] == ["all": true] && body["project"] == nil)
+            #expect((body["roles"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["admin"])
+            let secret = try #require(issued.headers[HTTPField.Name("X-Subject-Token")!])
+            let sysop = Caller(client: client, token: secret)
+            let validated = try await sysop.send(.get, "/identity/v3/auth/tokens", headers: [HTTPField.Name("X-Subject-Token")!: secret])
+            let again = try #require(try validated.object()["token"] as? [String: Any])
+            #expect(again["issued_at"] as? String == body["issued_at"] as? String, "the same timestamps on issue and validation")
+            #expect(again["expires_at"] as? String == body["expires_at"] as? String)
+            #expect(again["system"] as? [String: Bool] == ["all": true])
+            // A system admin administers identity; a project API wants a project.
+            #expect(try await sysop.send(.get, "/identity/v3/users").status == .ok)
+            #expect(try await sysop.send(.get, "/compute/v2.1/servers").status == .forbidden)
+
+            let member = try await admin.createUser("plain", password: "pw-plain", project: project)
+            try await admin.grant(role: "member", project: project, user: member)
+            let plain = Caller(client: client, token: try await client.token(user: "plain", password: "pw-plain", project: "project-b"))
+            #expect(try await plain.send(.put, "/identity/v3/system/users/\(member)/roles/\(adminRole)").status == .forbidden)
+
+            #expect(try await admin.send(.delete, "/identity/v3/system/users/\(user)/roles/\(adminRole)").status == .noContent)
+            #expect(try await sysop.send(.get, "/identity/v3/users").status == .unauthorized, "a revoked system role ends its tokens")
+            #expect(try await admin.send(.delete, "/identity/v3/system/users/\(user)/roles/\(adminRole)").status == .notFound)
+        }
+    }
+
+    @Test("domains are made, renamed, disabled and deleted with their projects and users; the default domain stays")
+    func domains() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let created = try await admin.send(.post, "/identity/v3/domains", json: #"{"domain": {"name": "lab", "description": "a lab"}}"#)
+            #expect(created.status == .created, "\(created.text)")
+            let domain = try #require(try created.object()["domain"] as? [String: Any])
+            let id = try #require(domain["id"] as? String)
+            #expect(domain["enabled"] as? Bool == true && domain["description"] as? String == "a lab")
+            #expect(try await admin.send(.post, "/identity/v3/domains", json: #"{"domain": {"name": "lab"}}"#).status == .conflict)
+            let project = try await admin.send(.post, "/identity/v3/projects", json: #"{"project": {"name": "p", "domain_id": "\#(id)"}}"#)
+            #expect(project.status == .created)
+            let user = try await admin.send(.post, "/identity/v3/users", json: #"{"user": {"name": "u", "password": "pw-u", "domain_id": "\#(id)"}}"#)
+            let userID = try #require((try user.object()["user"] as? [String: Any])?["id"] as? String)
+            let projectID = try #require((try project.object()["project"] as? [String: Any])?["id"] as? String)
+            _ = try await admin.grant(role: "member", project: projectID, user: userID)
+            let login = Self.authBody(user: "u", password: "pw-u", domain: id, scope: #"{"project": {"id": "\#(projectID)"}}"#)
+            func logIn() async throws -> HTTPResponse.Status {
+                try await client.execute(uri: "/identity/v3/auth/tokens", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: login)).status
+            }
+            #expect(try await logIn() == .created)
+
+            let renamed = try await admin.send(.patch, "/identity/v3/domains/\(id)", json: #"{"domain": {"name": "lab-2"}}"#)
+            #expect((try renamed.object()["domain"] as? [String: Any])?["name"] as? String == "lab-2")
+            #expect(try await admin.send(.delete, "/identity/v3/domains/\(id)").status == .forbidden, "an enabled domain is not deleted")
+            #expect(try await admin.send(.patch, "/identity/v3/domains/\(id)", json: #"{"domain": {"enabled": false}}"#).status == .ok)
+            #expect(try await logIn() == .unauthorized, "users of a disabled domain cannot log in")
+            #expect(try await admin.send(.delete, "/identity/v3/domains/\(id)").status == .noContent)
+            #expect(try await admin.send(.get, "/identity/v3/domains/\(id)").status == .notFound)
+            #expect(try await admin.send(.get, "/identity/v3/users/\(userID)").status == .notFound, "its users went with it")
+            #expect(try await admin.send(.get, "/identity/v3/projects/\(projectID)").status == .notFound, "its projects too")
+            #expect(try await admin.send(.delete, "/identity/v3/domains/default").status == .forbidden)
+            #expect(try await admin.send(.patch, "/identity/v3/domains/default", json: #"{"domain": {"enabled": false}}"#).status == .forbidden)
+        }
+    }
+}
