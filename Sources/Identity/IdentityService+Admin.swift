@@ -18,7 +18,7 @@ extension IdentityService {
 
     public func createDomain(name: String?, description: String?, enabled: Bool?, _ auth: AuthContext) throws -> Domain {
         try Policy.requireAdmin(auth)
-        let name = try Self.validName(name, kind: "domain")
+        let name = try Self.validName(name, kind: "domain", maximum: 64)
         guard try store.domain(named: name) == nil else {
             throw NimbusError.conflict("Conflict occurred attempting to store domain - Duplicate entry found with name \(name).")
         }
@@ -31,7 +31,7 @@ extension IdentityService {
     public func updateDomain(_ id: String, name: String?, description: String?, enabled: Bool?, _ auth: AuthContext) throws -> Domain {
         try Policy.requireAdmin(auth)
         let current = try domain(id, auth)
-        let name = try name.map { try Self.validName($0, kind: "domain") }
+        let name = try name.map { try Self.validName($0, kind: "domain", maximum: 64) }
         if let name, name != current.name, try store.domain(named: name) != nil {
             throw NimbusError.conflict("Conflict occurred attempting to store domain - Duplicate entry found with name \(name).")
         }
@@ -77,10 +77,10 @@ extension IdentityService {
 
     public func createProject(_ changes: ProjectChanges, _ auth: AuthContext) throws -> Project {
         try Policy.requireAdmin(auth)
-        let name = try Self.validName(changes.name, kind: "project")
+        let name = try Self.validName(changes.name, kind: "project", maximum: 64)
         let domainId = changes.domainId ?? .default
         guard try store.domain(id: domainId) != nil else {
-            throw NimbusError.badRequest("Could not find domain: \(domainId).")
+            throw NimbusError.notFound("Could not find domain: \(domainId).")
         }
         guard try store.project(named: name, in: domainId) == nil else {
             throw NimbusError.conflict("Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : \(name).")
@@ -92,9 +92,13 @@ extension IdentityService {
         return project
     }
 
+    /// GET /v3/projects: an admin's listing, as Keystone's policy has it; a
+    /// member lists their own through /v3/auth/projects or /v3/users/{id}/projects.
     public func projects(name: String?, domainId: String?, _ auth: AuthContext) throws -> [Project] {
-        let visible = Policy.isAdmin(auth) ? try store.projects() : try store.projects(of: auth.userId)
-        return visible.filter { project in
+        guard Policy.isAdmin(auth) else {
+            throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:list_projects.")
+        }
+        return try store.projects().filter { project in
             (name == nil || project.name == name) && (domainId == nil || project.domainId.rawValue == domainId)
         }
     }
@@ -118,7 +122,7 @@ extension IdentityService {
         try Policy.requireAdmin(auth)
         var project = try self.project(id, auth)
         if let name = changes.name {
-            project.name = try Self.validName(name, kind: "project")
+            project.name = try Self.validName(name, kind: "project", maximum: 64)
             if let other = try store.project(named: project.name, in: project.domainId), other.id != project.id {
                 throw NimbusError.conflict("Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : \(project.name).")
             }
@@ -167,7 +171,7 @@ extension IdentityService {
         let name = try Self.validName(changes.name, kind: "user")
         let domainId = changes.domainId ?? .default
         guard try store.domain(id: domainId) != nil else {
-            throw NimbusError.badRequest("Could not find domain: \(domainId).")
+            throw NimbusError.notFound("Could not find domain: \(domainId).")
         }
         guard try store.user(named: name, in: domainId) == nil else {
             throw NimbusError.conflict("Conflict occurred attempting to store user - Duplicate entry found with name \(name) at domain ID \(domainId).")
@@ -220,6 +224,26 @@ extension IdentityService {
         // A new password or a disabled account ends every session, as in Keystone.
         if changes.password != nil || changes.enabled == false { try store.deleteTokens(of: user.id) }
         return user
+    }
+
+    /// POST /v3/users/{id}/password: a user changes their own password with
+    /// the one they have; every session of theirs ends, as in Keystone.
+    public func changePassword(_ id: String, original: String, new password: String, _ auth: AuthContext) throws {
+        guard id == auth.userId.rawValue else {
+            throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:change_password.")
+        }
+        guard var user = try store.user(id: auth.userId), let hash = user.passwordHash, hasher.verify(original, against: hash) else {
+            throw NimbusError.unauthorized("The request you have made requires authentication.")
+        }
+        user.passwordHash = try hasher.hash(try Self.validPassword(password))
+        try store.update(user)
+        try store.deleteTokens(of: user.id)
+        logger.info("password changed", metadata: ["user.id": "\(user.id)"])
+    }
+
+    /// The system scopes the caller may take (GET /v3/auth/system): all, when they hold a role on it.
+    public func systemScopes(_ auth: AuthContext) throws -> [[String: Bool]] {
+        try store.systemRoles(of: auth.userId).isEmpty ? [] : [["all": true]]
     }
 
     public func deleteUser(_ id: String, _ auth: AuthContext) throws {
@@ -354,11 +378,12 @@ extension IdentityService {
 
     // MARK: Validation
 
-    static func validName(_ name: String?, kind: String) throws -> String {
+    /// Keystone's limits: project and domain names 64 characters, users' and roles' 255.
+    static func validName(_ name: String?, kind: String, maximum: Int = 255) throws -> String {
         guard let name else { throw NimbusError.badRequest("'name' is a required property of a \(kind).") }
         let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 255 else {
-            throw NimbusError.badRequest("Invalid input for field 'name': a \(kind) name must be 1 to 255 characters.")
+        guard !trimmed.isEmpty, trimmed.count <= maximum else {
+            throw NimbusError.badRequest("Invalid input for field 'name': a \(kind) name must be 1 to \(maximum) characters.")
         }
         return trimmed
     }

@@ -82,6 +82,14 @@ extension IdentityController {
             try identity.deleteUser(try context.parameters.require("user"), context.auth)
             return Response(status: .noContent)
         }
+        router.post("users/{user}/password") { request, context in
+            let body = try await entity("user", from: request)
+            guard let original = try string(body, "original_password"), let password = try string(body, "password") else {
+                throw NimbusError.badRequest("Invalid input for field 'user': 'original_password' and 'password' are required properties.")
+            }
+            try identity.changePassword(try context.parameters.require("user"), original: original, new: password, context.auth)
+            return Response(status: .noContent)
+        }
         router.get("users/{user}/projects") { _, context in
             try projectList(try identity.projects(of: UserID(rawValue: try context.parameters.require("user")), context.auth))
         }

@@ -27,6 +27,14 @@ struct IdentityController {
         authenticated.get("auth/projects") { _, context in
             try projectList(try identity.projects(of: context.auth.userId, context.auth))
         }
+        // The domains a token may be scoped to: none, since Nimbus issues no domain-scoped tokens.
+        authenticated.get("auth/domains") { _, _ in
+            try JSONMessages.response(["domains": .array([]), "links": ["self": .string("\(baseURL)/identity/v3/auth/domains"), "previous": .null, "next": .null]] as [String: JSONValue])
+        }
+        authenticated.get("auth/system") { _, context in
+            try JSONMessages.response(["system": .array(try identity.systemScopes(context.auth).map { .object($0.mapValues(JSONValue.bool)) }),
+                                       "links": ["self": .string("\(baseURL)/identity/v3/auth/system"), "previous": .null, "next": .null]] as [String: JSONValue])
+        }
         authenticated.get("auth/catalog") { _, _ in
             try JSONMessages.response(["catalog": Keystone.catalog(baseURL: baseURL)])
         }

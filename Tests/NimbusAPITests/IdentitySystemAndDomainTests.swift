@@ -100,4 +100,35 @@ struct IdentitySystemAndDomainTests {
             #expect(try await admin.send(.patch, "/identity/v3/domains/default", json: #"{"domain": {"enabled": false}}"#).status == .forbidden)
         }
     }
+
+    @Test("Keystone's smaller rules: own password change ends sessions, projects listed by admins only, name limits, unknown domains")
+    func smallerRules() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let project = try await admin.createProject("project-b")
+            let bob = try await admin.newUser("bob", role: "member", projectID: project, projectName: "project-b")
+            #expect(try await bob.send(.get, "/identity/v3/projects").status == .forbidden)
+            let own = try await bob.send(.get, "/identity/v3/auth/projects").object()
+            #expect((own["projects"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["project-b"])
+            #expect((try await bob.send(.get, "/identity/v3/auth/system").object()["system"] as? [Any])?.isEmpty == true)
+            #expect((try await admin.send(.get, "/identity/v3/auth/domains").object()["domains"] as? [Any])?.isEmpty == true)
+
+            let long = String(repeating: "p", count: 65)
+            #expect(try await admin.send(.post, "/identity/v3/projects", json: #"{"project": {"name": "\#(long)"}}"#).status == .badRequest)
+            #expect(try await admin.send(.post, "/identity/v3/projects", json: #"{"project": {"name": "\#(long.dropLast())"}}"#).status == .created)
+            #expect(try await admin.send(.post, "/identity/v3/users", json: #"{"user": {"name": "x", "domain_id": "nowhere"}}"#).status == .notFound)
+
+            let users = try await admin.send(.get, "/identity/v3/users?name=bob").object()
+            let id = try #require((users["users"] as? [[String: Any]])?.first?["id"] as? String)
+            let wrong = try await bob.send(.post, "/identity/v3/users/\(id)/password", json: #"{"user": {"original_password": "nope", "password": "new-pw"}}"#)
+            #expect(wrong.status == .unauthorized)
+            let adminUser = try #require((try await admin.send(.get, "/identity/v3/users?name=admin").object()["users"] as? [[String: Any]])?.first?["id"] as? String)
+            #expect(try await bob.send(.post, "/identity/v3/users/\(adminUser)/password", json: #"{"user": {"original_password": "x", "password": "y"}}"#).status == .forbidden)
+            let changed = try await bob.send(.post, "/identity/v3/users/\(id)/password", json: #"{"user": {"original_password": "pw-bob", "password": "new-pw"}}"#)
+            #expect(changed.status == .noContent, "\(changed.text)")
+            #expect(try await bob.send(.get, "/identity/v3/auth/projects").status == .unauthorized, "a changed password ends the sessions")
+            _ = try await client.token(user: "bob", password: "new-pw", project: "project-b")
+        }
+    }
 }
