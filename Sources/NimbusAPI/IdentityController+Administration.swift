@@ -138,20 +138,99 @@ extension IdentityController {
         router.get("role_assignments") { request, context in
             let query = QueryParameters.first(request)
             let includeNames = query["include_names"].map { ["true", "1", ""].contains($0.lowercased()) } ?? false
-            // scope.system=all asks for system assignments only; a project filter for project ones only.
+            // scope.system=all asks for system assignments only; a project filter for project ones only;
+            // group.id for a group's. `effective` gives a user's roles through groups as the user's own.
             let system = query["scope.system"] != nil
+            let effective = query["effective"] != nil
             var bodies: [Keystone.AssignmentBody] = []
-            if !system {
-                bodies += try identity.roleAssignments(user: query["user.id"], project: query["scope.project.id"], role: query["role.id"], context.auth)
+            if !system, query["group.id"] == nil {
+                var direct = try identity.roleAssignments(user: query["user.id"], project: query["scope.project.id"], role: query["role.id"], context.auth)
+                if effective, let user = query["user.id"] {
+                    for group in try identity.groups(of: user, context.auth) {
+                        direct += try identity.groupRoleAssignments(group: group.id.rawValue, project: query["scope.project.id"], role: query["role.id"], context.auth)
+                            .map { RoleAssignment(userId: UserID(rawValue: user), projectId: $0.projectId, roleId: $0.roleId) }
+                    }
+                }
+                var seen = Set<RoleAssignment>()
+                bodies += try direct.filter { seen.insert($0).inserted }
                     .map { Keystone.AssignmentBody($0, baseURL: baseURL, names: includeNames ? try identity.names(for: $0) : nil) }
             }
-            if query["scope.project.id"] == nil {
+            if !system, query["user.id"] == nil, !effective, Policy.isAdmin(context.auth) {
+                bodies += try identity.groupRoleAssignments(group: query["group.id"], project: query["scope.project.id"], role: query["role.id"], context.auth)
+                    .map { Keystone.AssignmentBody(group: $0, baseURL: baseURL) }
+            }
+            if query["scope.project.id"] == nil, query["group.id"] == nil {
                 bodies += try identity.systemRoleAssignments(user: query["user.id"], role: query["role.id"], context.auth).map { assignment in
                     let names = try identity.names(for: RoleAssignment(userId: assignment.userId, projectId: ProjectID(rawValue: ""), roleId: assignment.roleId))
                     return Keystone.AssignmentBody(system: assignment, baseURL: baseURL, names: includeNames ? (names.user, names.role) : nil)
                 }
             }
             return try JSONMessages.response(["role_assignments": bodies])
+        }
+        // Groups and their members.
+        router.get("groups") { request, context in
+            let query = QueryParameters.first(request)
+            let groups = try identity.groups(name: query["name"], domainId: query["domain_id"], context.auth)
+            return try JSONMessages.response(["groups": groups.map { Keystone.GroupBody($0, baseURL: baseURL) }])
+        }
+        router.post("groups") { request, context in
+            let body = try await entity("group", from: request)
+            let group = try identity.createGroup(
+                name: try string(body, "name"), description: try string(body, "description"), domainId: try string(body, "domain_id"), context.auth)
+            return try JSONMessages.response(["group": Keystone.GroupBody(group, baseURL: baseURL)], status: .created)
+        }
+        router.get("groups/{group}") { _, context in
+            try JSONMessages.response(["group": Keystone.GroupBody(try identity.group(try context.parameters.require("group"), context.auth), baseURL: baseURL)])
+        }
+        router.patch("groups/{group}") { request, context in
+            let body = try await entity("group", from: request)
+            let group = try identity.updateGroup(
+                try context.parameters.require("group"), name: try string(body, "name"), description: try string(body, "description"), context.auth)
+            return try JSONMessages.response(["group": Keystone.GroupBody(group, baseURL: baseURL)])
+        }
+        router.delete("groups/{group}") { _, context in
+            try identity.deleteGroup(try context.parameters.require("group"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.get("groups/{group}/users") { _, context in
+            let users = try identity.members(of: try context.parameters.require("group"), context.auth)
+            return try JSONMessages.response(UserList(users: users.map { Keystone.UserBody($0, baseURL: baseURL) },
+                                                      links: Keystone.CollectionLinks("\(baseURL)/identity/v3/groups/users")))
+        }
+        router.put("groups/{group}/users/{user}") { _, context in
+            try identity.addMember(try context.parameters.require("user"), to: try context.parameters.require("group"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.head("groups/{group}/users/{user}") { _, context in
+            try identity.checkMember(try context.parameters.require("user"), of: try context.parameters.require("group"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.delete("groups/{group}/users/{user}") { _, context in
+            try identity.removeMember(try context.parameters.require("user"), from: try context.parameters.require("group"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.get("users/{user}/groups") { _, context in
+            let groups = try identity.groups(of: try context.parameters.require("user"), context.auth)
+            return try JSONMessages.response(["groups": groups.map { Keystone.GroupBody($0, baseURL: baseURL) }])
+        }
+        router.get("projects/{project}/groups/{group}/roles") { _, context in
+            let roles = try identity.roles(project: try context.parameters.require("project"), group: try context.parameters.require("group"), context.auth)
+            return try JSONMessages.response(["roles": roles.map { Keystone.RoleBody($0, baseURL: baseURL) }])
+        }
+        router.put("projects/{project}/groups/{group}/roles/{role}") { _, context in
+            try identity.grant(project: try context.parameters.require("project"), group: try context.parameters.require("group"),
+                               role: try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.head("projects/{project}/groups/{group}/roles/{role}") { _, context in
+            try identity.checkGrant(project: try context.parameters.require("project"), group: try context.parameters.require("group"),
+                                    role: try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.delete("projects/{project}/groups/{group}/roles/{role}") { _, context in
+            try identity.revoke(project: try context.parameters.require("project"), group: try context.parameters.require("group"),
+                                role: try context.parameters.require("role"), context.auth)
+            return Response(status: .noContent)
         }
         // Roles on the system (Keystone's system scope).
         router.get("system/users/{user}/roles") { _, context in

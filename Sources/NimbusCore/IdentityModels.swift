@@ -122,3 +122,37 @@ public struct TokenRecord: Sendable, Codable, Equatable {
         self.auditId = auditId
     }
 }
+
+public struct GroupID: KeystoneIdentifier {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// A Keystone group: users who share role assignments. A role given to a
+/// group on a project (or the system) is each member's role there.
+public struct Group: Sendable, Codable, Equatable {
+    public var id: GroupID
+    public var domainId: DomainID
+    public var name: String
+    public var description: String
+
+    public init(id: GroupID, domainId: DomainID, name: String, description: String = "") {
+        self.id = id
+        self.domainId = domainId
+        self.name = name
+        self.description = description
+    }
+}
+
+/// A role a group holds on a project.
+public struct GroupRoleAssignment: Sendable, Codable, Equatable, Hashable {
+    public var groupId: GroupID
+    public var projectId: ProjectID
+    public var roleId: RoleID
+
+    public init(groupId: GroupID, projectId: ProjectID, roleId: RoleID) {
+        self.groupId = groupId
+        self.projectId = projectId
+        self.roleId = roleId
+    }
+}

@@ -15,6 +15,7 @@ extension Store {
         registerDriveMigrations(&migrator)
         registerRouterMigrations(&migrator)
         registerSystemScopeMigrations(&migrator)
+        registerGroupMigrations(&migrator)
         return migrator
     }
 

@@ -141,22 +141,33 @@ extension Store {
     }
 
     /// The roles a user holds on a project.
+    /// The user's effective roles on the project: their own and their groups'.
     public func roles(of user: UserID, on project: ProjectID) throws -> [Role] {
         try read { db in
             try Role.fetchAll(db, sql: """
-                SELECT role.* FROM role JOIN roleAssignment ON roleAssignment.role_id = role.id
-                WHERE roleAssignment.user_id = ? AND roleAssignment.project_id = ? ORDER BY role.name
-                """, arguments: [user, project])
+                SELECT role.* FROM role WHERE role.id IN (
+                    SELECT role_id FROM roleAssignment WHERE user_id = ? AND project_id = ?
+                    UNION
+                    SELECT groupRoleAssignment.role_id FROM groupRoleAssignment
+                    JOIN groupMember ON groupMember.group_id = groupRoleAssignment.group_id
+                    WHERE groupMember.user_id = ? AND groupRoleAssignment.project_id = ?)
+                ORDER BY role.name
+                """, arguments: [user, project, user, project])
         }
     }
 
     /// The projects where a user holds any role.
+    /// The projects the user holds a role on, directly or through a group.
     public func projects(of user: UserID) throws -> [Project] {
         try read { db in
             try Project.fetchAll(db, sql: """
-                SELECT DISTINCT project.* FROM project JOIN roleAssignment ON roleAssignment.project_id = project.id
-                WHERE roleAssignment.user_id = ? ORDER BY project.name
-                """, arguments: [user])
+                SELECT project.* FROM project WHERE project.id IN (
+                    SELECT project_id FROM roleAssignment WHERE user_id = ?
+                    UNION
+                    SELECT groupRoleAssignment.project_id FROM groupRoleAssignment
+                    JOIN groupMember ON groupMember.group_id = groupRoleAssignment.group_id WHERE groupMember.user_id = ?)
+                ORDER BY project.name
+                """, arguments: [user, user])
         }
     }
 

@@ -98,6 +98,25 @@ extension Keystone {
         }
     }
 
+    public struct GroupBody: Codable, Sendable {
+        public var id: String
+        public var name: String
+        public var description: String
+        public var domainId: String
+        public var links: Link
+        enum CodingKeys: String, CodingKey {
+            case id, name, description, links
+            case domainId = "domain_id"
+        }
+        public init(_ group: Group, baseURL: String) {
+            id = group.id.rawValue
+            name = group.name
+            description = group.description
+            domainId = group.domainId.rawValue
+            links = Link("\(baseURL)/identity/v3/groups/\(group.id)")
+        }
+    }
+
     public struct AssignmentBody: Codable, Sendable {
         /// A project, or the system (`{"all": true}`).
         public struct Scope: Codable, Sendable {
@@ -111,7 +130,9 @@ extension Keystone {
         }
         public struct Links: Codable, Sendable { public var assignment: String }
         public var role: NamedOrID
-        public var user: NamedOrID
+        /// The user holding the role, or the group.
+        public var user: NamedOrID?
+        public var group: NamedOrID?
         public var scope: Scope
         public var links: Links
 
@@ -124,6 +145,13 @@ extension Keystone {
                 id: assignment.projectId.rawValue, name: names?.project?.name,
                 domain: names?.project.map { DomainRef(id: $0.domainId.rawValue, name: $0.domainId == .default ? "Default" : $0.domainId.rawValue) }))
             links = Links(assignment: "\(baseURL)/identity/v3/projects/\(assignment.projectId)/users/\(assignment.userId)/roles/\(assignment.roleId)")
+        }
+
+        public init(group assignment: GroupRoleAssignment, baseURL: String) {
+            role = NamedOrID(id: assignment.roleId.rawValue)
+            group = NamedOrID(id: assignment.groupId.rawValue)
+            scope = Scope(project: NamedOrID(id: assignment.projectId.rawValue))
+            links = Links(assignment: "\(baseURL)/identity/v3/projects/\(assignment.projectId)/groups/\(assignment.groupId)/roles/\(assignment.roleId)")
         }
 
         public init(system assignment: SystemRoleAssignment, baseURL: String, names: (user: User?, role: Role?)?) {

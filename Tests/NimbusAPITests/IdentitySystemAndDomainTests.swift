@@ -131,4 +131,40 @@ struct IdentitySystemAndDomainTests {
             _ = try await client.token(user: "bob", password: "new-pw", project: "project-b")
         }
     }
+
+    @Test("a group's role on a project is each member's: a member scopes to it, and loses it on leaving the group")
+    func groups() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let project = try await admin.createProject("team-project")
+            let user = try await admin.createUser("carol", password: "pw-carol", project: project)
+            let made = try await admin.send(.post, "/identity/v3/groups", json: #"{"group": {"name": "devs", "description": "developers"}}"#)
+            #expect(made.status == .created, "\(made.text)")
+            let group = try #require((try made.object()["group"] as? [String: Any])?["id"] as? String)
+            #expect(try await admin.send(.post, "/identity/v3/groups", json: #"{"group": {"name": "devs"}}"#).status == .conflict)
+            let member = try await admin.roleID(named: "member")
+            #expect(try await admin.send(.put, "/identity/v3/projects/\(project)/groups/\(group)/roles/\(member)").status == .noContent)
+            #expect(try await admin.send(.head, "/identity/v3/projects/\(project)/groups/\(group)/roles/\(member)").status == .noContent)
+            #expect(try await admin.send(.head, "/identity/v3/groups/\(group)/users/\(user)").status == .notFound)
+            #expect(try await admin.send(.put, "/identity/v3/groups/\(group)/users/\(user)").status == .noContent)
+            #expect(try await admin.send(.head, "/identity/v3/groups/\(group)/users/\(user)").status == .noContent)
+            let members = try await admin.send(.get, "/identity/v3/groups/\(group)/users").object()
+            #expect((members["users"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["carol"])
+
+            let carol = Caller(client: client, token: try await client.token(user: "carol", password: "pw-carol", project: "team-project"))
+            let ownGroups = try await carol.send(.get, "/identity/v3/users/\(user)/groups").object()
+            #expect((ownGroups["groups"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["devs"])
+            #expect(try await carol.send(.get, "/image/v2/images").status == .ok, "the group's role lets carol work in the project")
+            let effective = try await admin.send(.get, "/identity/v3/role_assignments?user.id=\(user)&effective").object()
+            #expect((effective["role_assignments"] as? [[String: Any]])?.count == 1)
+            let byGroup = try await admin.send(.get, "/identity/v3/role_assignments?group.id=\(group)").object()
+            #expect(((byGroup["role_assignments"] as? [[String: Any]])?.first?["group"] as? [String: Any])?["id"] as? String == group)
+
+            #expect(try await admin.send(.delete, "/identity/v3/groups/\(group)/users/\(user)").status == .noContent)
+            #expect(try await carol.send(.get, "/image/v2/images").status == .unauthorized, "leaving the group ends the role at once")
+            #expect(try await admin.send(.delete, "/identity/v3/groups/\(group)").status == .noContent)
+            #expect(try await admin.send(.get, "/identity/v3/groups/\(group)").status == .notFound)
+        }
+    }
 }
