@@ -11,6 +11,8 @@ public struct AuthContext: Sendable, Equatable {
     public var project: Project?
     /// A system-scoped token: its roles are the user's roles on the system.
     public var system: Bool
+    /// The application credential the token was made from, if any.
+    public var applicationCredential: ApplicationCredentialRef?
     public var roles: [Role]
     public var issuedAt: Date
     public var expiresAt: Date
@@ -32,5 +34,12 @@ public struct AuthContext: Sendable, Equatable {
     }
 
     public var projectId: ProjectID? { project?.id }
+
+    /// What a token says of its application credential.
+    public struct ApplicationCredentialRef: Sendable, Equatable {
+        public var id: ApplicationCredentialID
+        public var name: String
+        public var restricted: Bool
+    }
     public var roleNames: Set<String> { Set(roles.map(\.name)) }
 }

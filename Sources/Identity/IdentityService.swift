@@ -92,11 +92,44 @@ public struct IdentityService: Sendable {
     /// token cannot be kept alive forever by renewing it.
     public func authenticate(token secret: String, scope: Scope) throws -> IssuedToken {
         let context = try validate(secret)
+        // A credential's token stays within the credential: no trading it for another scope.
+        if context.applicationCredential != nil {
+            throw NimbusError.forbidden("A token made from an application credential cannot be exchanged for another token.")
+        }
         guard let user = try store.user(id: context.userId) else { throw Self.authenticationFailed }
         return try issue(for: user, scope: scope, expiresAt: context.expiresAt)
     }
 
-    private func issue(for user: User, scope: Scope, expiresAt: Date? = nil) throws -> IssuedToken {
+    /// How an application credential is named in an authentication request.
+    public enum ApplicationCredentialReference: Sendable {
+        case id(ApplicationCredentialID)
+        case name(String, user: UserReference)
+    }
+
+    /// The `application_credential` method: a project-scoped token with the
+    /// credential's roles that the user still holds, expiring no later than it.
+    public func authenticate(applicationCredential reference: ApplicationCredentialReference, secret: String) throws -> IssuedToken {
+        let credential: ApplicationCredential?
+        switch reference {
+        case .id(let id): credential = try store.applicationCredential(id: id)
+        case .name(let name, let userReference):
+            credential = try findUser(userReference).flatMap { user in try store.applicationCredentials(of: user.id).first { $0.name == name } }
+        }
+        guard let credential, hasher.verify(secret, against: credential.secretHash) else {
+            _ = hasher.verify(secret, against: dummyHash)
+            throw Self.authenticationFailed
+        }
+        if let expiry = credential.expiresAt, expiry <= Date() { throw Self.authenticationFailed }
+        guard let user = try store.user(id: credential.userId), user.enabled, try store.domain(id: user.domainId)?.enabled == true else {
+            throw Self.authenticationFailed
+        }
+        let lifetime = Date().addingTimeInterval(tokenLifetime)
+        return try issue(
+            for: user, scope: .project(.id(credential.projectId)), expiresAt: credential.expiresAt.map { min($0, lifetime) },
+            credential: credential)
+    }
+
+    private func issue(for user: User, scope: Scope, expiresAt: Date? = nil, credential: ApplicationCredential? = nil) throws -> IssuedToken {
         var project: Project?
         var roles: [Role] = []
         if case .system = scope {
@@ -108,7 +141,7 @@ public struct IdentityService: Sendable {
                 throw NimbusError.unauthorized("The request you have made requires authentication.")
             }
             guard found.enabled else { throw NimbusError.unauthorized("Project \(found.id) is disabled.") }
-            roles = try store.roles(of: user.id, on: found.id)
+            roles = Self.bounded(try store.roles(of: user.id, on: found.id), by: credential)
             guard !roles.isEmpty else {
                 throw NimbusError.unauthorized("User \(user.id) has no access to project \(found.id).")
             }
@@ -119,13 +152,15 @@ public struct IdentityService: Sendable {
         let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let system = if case .system = scope { true } else { false }
         let record = TokenRecord(
-            hash: Self.digest(secret), userId: user.id, projectId: project?.id, system: system, issuedAt: now,
+            hash: Self.digest(secret), userId: user.id, projectId: project?.id, system: system, applicationCredentialId: credential?.id, issuedAt: now,
             expiresAt: expiresAt ?? now.addingTimeInterval(tokenLifetime), auditId: String(Self.randomSecret().prefix(22)))
         try store.insert(record)
         let context = AuthContext(
             userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, system: system, roles: roles,
             issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
-        return IssuedToken(secret: secret, context: context)
+        var issued = IssuedToken(secret: secret, context: context)
+        issued.context.applicationCredential = credential.map { .init(id: $0.id, name: $0.name, restricted: !$0.unrestricted) }
+        return issued
     }
 
     /// Checks a token and returns who it speaks for; roles are read afresh so a
@@ -139,11 +174,15 @@ public struct IdentityService: Sendable {
         }
         var project: Project?
         var roles: [Role] = []
+        let credential = try record.applicationCredentialId.flatMap { try store.applicationCredential(id: $0) }
+        if record.applicationCredentialId != nil, credential == nil {
+            throw NimbusError.unauthorized("The request you have made requires authentication.")
+        }
         if let projectId = record.projectId {
             guard let found = try store.project(id: projectId), found.enabled else {
                 throw NimbusError.unauthorized("The request you have made requires authentication.")
             }
-            roles = try store.roles(of: user.id, on: projectId)
+            roles = Self.bounded(try store.roles(of: user.id, on: projectId), by: credential)
             guard !roles.isEmpty else {
                 throw NimbusError.unauthorized("The request you have made requires authentication.")
             }
@@ -152,9 +191,17 @@ public struct IdentityService: Sendable {
             roles = try store.systemRoles(of: user.id)
             guard !roles.isEmpty else { throw NimbusError.unauthorized("The request you have made requires authentication.") }
         }
-        return AuthContext(
+        var context = AuthContext(
             userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, system: record.system, roles: roles,
             issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
+        context.applicationCredential = credential.map { .init(id: $0.id, name: $0.name, restricted: !$0.unrestricted) }
+        return context
+    }
+
+    /// A credential's token holds the credential's roles the user still has.
+    static func bounded(_ roles: [Role], by credential: ApplicationCredential?) -> [Role] {
+        guard let credential else { return roles }
+        return roles.filter { credential.roleIds.contains($0.id) }
     }
 
     /// Revokes a token. A user may revoke their own tokens; admins any token.

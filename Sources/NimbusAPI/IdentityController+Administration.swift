@@ -167,6 +167,51 @@ extension IdentityController {
             }
             return try JSONMessages.response(["role_assignments": bodies])
         }
+        // Application credentials: secrets for automation, bound to a project and roles.
+        router.post("users/{user}/application_credentials") { request, context in
+            let body = try await entity("application_credential", from: request)
+            guard let name = try string(body, "name") else {
+                throw NimbusError.badRequest("Invalid input for field 'application_credential': 'name' is a required property.")
+            }
+            var draft = IdentityService.ApplicationCredentialDraft(name: name)
+            draft.description = try string(body, "description") ?? ""
+            draft.secret = try string(body, "secret")
+            draft.unrestricted = try bool(body, "unrestricted") ?? false
+            if let expiry = try string(body, "expires_at") {
+                guard let date = Self.keystoneDate(expiry) else {
+                    throw NimbusError.badRequest("Invalid input for field 'expires_at': '\(expiry)' is not a date and time.")
+                }
+                draft.expiresAt = date
+            }
+            switch body["roles"] {
+            case nil, .null?: break
+            case .array(let items)?:
+                draft.roles = try items.map { item in
+                    guard case .object(let role) = item, let reference = role["id"]?.stringValue ?? role["name"]?.stringValue else {
+                        throw NimbusError.badRequest("Invalid input for field 'roles': each role is {\"id\": …} or {\"name\": …}.")
+                    }
+                    return reference
+                }
+            case let other?: throw NimbusError.badRequest("Invalid input for field 'roles': expected a list, found \(other.typeName).")
+            }
+            let (credential, secret) = try identity.createApplicationCredential(user: try context.parameters.require("user"), draft, context.auth)
+            var rendered = try applicationCredential(credential)
+            rendered["secret"] = .string(secret)
+            return try JSONMessages.response(["application_credential": .object(rendered)] as [String: JSONValue], status: .created)
+        }
+        router.get("users/{user}/application_credentials") { request, context in
+            let found = try identity.applicationCredentials(
+                user: try context.parameters.require("user"), name: QueryParameters.first(request)["name"], context.auth)
+            return try JSONMessages.response(["application_credentials": .array(try found.map { .object(try applicationCredential($0)) })] as [String: JSONValue])
+        }
+        router.get("users/{user}/application_credentials/{id}") { _, context in
+            let found = try identity.applicationCredential(user: try context.parameters.require("user"), id: try context.parameters.require("id"), context.auth)
+            return try JSONMessages.response(["application_credential": .object(try applicationCredential(found))] as [String: JSONValue])
+        }
+        router.delete("users/{user}/application_credentials/{id}") { _, context in
+            try identity.deleteApplicationCredential(user: try context.parameters.require("user"), id: try context.parameters.require("id"), context.auth)
+            return Response(status: .noContent)
+        }
         // Groups and their members.
         router.get("groups") { request, context in
             let query = QueryParameters.first(request)
@@ -256,6 +301,25 @@ extension IdentityController {
     }
 
     // MARK: Bodies
+
+    func applicationCredential(_ credential: ApplicationCredential) throws -> [String: JSONValue] {
+        [
+            "id": .string(credential.id.rawValue), "name": .string(credential.name), "description": .string(credential.description),
+            "user_id": .string(credential.userId.rawValue), "project_id": .string(credential.projectId.rawValue),
+            "expires_at": credential.expiresAt.map { .string(Timestamps.keystone($0)) } ?? .null,
+            "unrestricted": .bool(credential.unrestricted), "access_rules": [],
+            "roles": .array(try identity.roles(ids: credential.roleIds).map { ["id": .string($0.id.rawValue), "name": .string($0.name), "domain_id": .null] }),
+            "links": ["self": .string("\(baseURL)/identity/v3/users/\(credential.userId)/application_credentials/\(credential.id)")],
+        ]
+    }
+
+    /// Keystone's dates: ISO 8601 with or without fractional seconds, with or without a zone (UTC then).
+    static func keystoneDate(_ text: String) -> Date? {
+        let withFraction = ISO8601DateFormatter()
+        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = withFraction.date(from: text) ?? ISO8601DateFormatter().date(from: text) { return date }
+        return ISO8601DateFormatter().date(from: text + "Z") ?? withFraction.date(from: text + "Z")
+    }
 
     struct UserList: Encodable {
         var users: [Keystone.UserBody]

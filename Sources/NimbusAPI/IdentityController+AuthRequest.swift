@@ -16,9 +16,20 @@ struct AuthRequest: Decodable {
     struct Identity: Decodable {
         struct Password: Decodable { var user: Reference }
         struct Token: Decodable { var id: String }
+        struct ApplicationCredential: Decodable {
+            var id: String?
+            var name: String?
+            var secret: String?
+            var user: Reference?
+        }
         var methods: [String]
         var password: Password?
         var token: Token?
+        var applicationCredential: ApplicationCredential?
+        enum CodingKeys: String, CodingKey {
+            case methods, password, token
+            case applicationCredential = "application_credential"
+        }
     }
     struct Scope: Decodable {
         var project: Reference?

@@ -83,6 +83,24 @@ struct IdentityController {
                 // project is unusable (disabled, or no role on it).
                 issued = try identity.authenticate(user: reference, password: password, scope: .unscoped)
             }
+        } else if methods.contains("application_credential"), let credential = body.auth.identity.applicationCredential {
+            if body.auth.scope != nil {
+                throw NimbusError.unauthorized("Application credentials cannot request a scope.")
+            }
+            guard let secret = credential.secret else {
+                throw NimbusError.badRequest("Invalid input for field 'identity/application_credential': 'secret' is a required property")
+            }
+            let reference: IdentityService.ApplicationCredentialReference
+            if let id = credential.id {
+                reference = .id(ApplicationCredentialID(rawValue: id))
+            } else if let name = credential.name, let user = credential.user {
+                if let id = user.id { reference = .name(name, user: .id(UserID(rawValue: id))) }
+                else if let userName = user.name { reference = .name(name, user: .name(userName, domain: try AuthRequest.domain(user.domain))) }
+                else { throw NimbusError.badRequest("Invalid input for field 'identity/application_credential/user': either 'id' or 'name' is required") }
+            } else {
+                throw NimbusError.badRequest("Invalid input for field 'identity/application_credential': give 'id', or 'name' with 'user'.")
+            }
+            issued = try identity.authenticate(applicationCredential: reference, secret: secret)
         } else if methods.contains("token"), let token = body.auth.identity.token?.id {
             issued = try identity.authenticate(token: token, scope: try body.scope(defaultProject: nil))
         } else {
@@ -124,6 +142,9 @@ struct IdentityController {
             roles: scoped ? auth.roles.map { Keystone.NamedRef(id: $0.id.rawValue, name: $0.name) } : nil,
             catalog: scoped ? catalog : nil)
         if auth.system { token.system = ["all": true] }
+        token.applicationCredential = auth.applicationCredential.map {
+            Keystone.Token.ApplicationCredential(id: $0.id.rawValue, name: $0.name, restricted: $0.restricted)
+        }
         return Keystone.TokenBody(token: token)
     }
 

@@ -106,13 +106,17 @@ public struct TokenRecord: Sendable, Codable, Equatable {
     public var projectId: ProjectID?
     /// Scoped to the system (`{"system": {"all": true}}`) rather than a project.
     public var system: Bool
+    /// Issued for an application credential: its roles bound the token's.
+    public var applicationCredentialId: ApplicationCredentialID?
     public var issuedAt: Date
     public var expiresAt: Date
     public var auditId: String
 
     public init(
-        hash: String, userId: UserID, projectId: ProjectID?, system: Bool = false, issuedAt: Date, expiresAt: Date, auditId: String
+        hash: String, userId: UserID, projectId: ProjectID?, system: Bool = false, applicationCredentialId: ApplicationCredentialID? = nil,
+        issuedAt: Date, expiresAt: Date, auditId: String
     ) {
+        self.applicationCredentialId = applicationCredentialId
         self.hash = hash
         self.userId = userId
         self.projectId = projectId
@@ -154,5 +158,41 @@ public struct GroupRoleAssignment: Sendable, Codable, Equatable, Hashable {
         self.groupId = groupId
         self.projectId = projectId
         self.roleId = roleId
+    }
+}
+
+public struct ApplicationCredentialID: KeystoneIdentifier {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Keystone's application credential: a secret a user makes for automation,
+/// bound to one project and a subset of the user's roles there, perhaps
+/// until a date. Only a hash of the secret is kept, as for passwords.
+public struct ApplicationCredential: Sendable, Codable, Equatable {
+    public var id: ApplicationCredentialID
+    public var userId: UserID
+    public var projectId: ProjectID
+    public var name: String
+    public var description: String
+    public var secretHash: String
+    public var expiresAt: Date?
+    /// Whether it may make more credentials and trusts (Keystone's default: no).
+    public var unrestricted: Bool
+    public var roleIds: [RoleID]
+
+    public init(
+        id: ApplicationCredentialID, userId: UserID, projectId: ProjectID, name: String, description: String, secretHash: String,
+        expiresAt: Date?, unrestricted: Bool, roleIds: [RoleID]
+    ) {
+        self.id = id
+        self.userId = userId
+        self.projectId = projectId
+        self.name = name
+        self.description = description
+        self.secretHash = secretHash
+        self.expiresAt = expiresAt
+        self.unrestricted = unrestricted
+        self.roleIds = roleIds
     }
 }

@@ -16,6 +16,7 @@ extension Store {
         registerRouterMigrations(&migrator)
         registerSystemScopeMigrations(&migrator)
         registerGroupMigrations(&migrator)
+        registerApplicationCredentialMigrations(&migrator)
         return migrator
     }
 

@@ -53,6 +53,18 @@ public enum Keystone {
         public var project: NamedRef?
         /// `{"all": true}` for a system-scoped token.
         public var system: [String: Bool]?
+        /// The application credential a token was made from.
+        public var applicationCredential: ApplicationCredential?
+        public struct ApplicationCredential: Codable, Sendable {
+            public var id: String
+            public var name: String
+            public var restricted: Bool
+            public init(id: String, name: String, restricted: Bool) {
+                self.id = id
+                self.name = name
+                self.restricted = restricted
+            }
+        }
         public var isDomain: Bool?
         public var roles: [NamedRef]?
         public var catalog: [CatalogEntry]?
@@ -72,6 +84,7 @@ public enum Keystone {
         }
         enum CodingKeys: String, CodingKey {
             case methods, user, project, system, roles, catalog
+            case applicationCredential = "application_credential"
             case auditIds = "audit_ids", issuedAt = "issued_at", expiresAt = "expires_at", isDomain = "is_domain"
         }
     }

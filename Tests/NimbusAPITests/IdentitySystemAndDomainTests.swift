@@ -167,4 +167,56 @@ struct IdentitySystemAndDomainTests {
             #expect(try await admin.send(.get, "/identity/v3/groups/\(group)").status == .notFound)
         }
     }
+
+    @Test("an application credential logs in to its project with its roles only, until it expires or is deleted")
+    func applicationCredentials() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let project = try await admin.createProject("ci")
+            let user = try await admin.createUser("robot", password: "pw-robot", project: project)
+            try await admin.grant(role: "member", project: project, user: user)
+            try await admin.grant(role: "reader", project: project, user: user)
+            let robot = Caller(client: client, token: try await client.token(user: "robot", password: "pw-robot", project: "ci"))
+            let path = "/identity/v3/users/\(user)/application_credentials"
+            let made = try await robot.send(.post, path, json: #"{"application_credential": {"name": "deploy", "roles": [{"name": "reader"}]}}"#)
+            #expect(made.status == .created, "\(made.text)")
+            let credential = try #require(try made.object()["application_credential"] as? [String: Any])
+            let id = try #require(credential["id"] as? String)
+            let secret = try #require(credential["secret"] as? String)
+            #expect(credential["project_id"] as? String == project && credential["unrestricted"] as? Bool == false)
+            #expect((credential["roles"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["reader"])
+            #expect(try await robot.send(.post, path, json: #"{"application_credential": {"name": "deploy"}}"#).status == .conflict)
+            #expect(try await robot.send(.post, path, json: #"{"application_credential": {"name": "x", "roles": [{"name": "admin"}]}}"#).status == .badRequest,
+                    "a role the user does not hold is refused")
+            let listed = try await robot.send(.get, path).object()
+            #expect((listed["application_credentials"] as? [[String: Any]])?.first?["secret"] == nil, "the secret is answered once")
+
+            func login(_ identity: String) async throws -> TestResponse {
+                try await client.execute(uri: "/identity/v3/auth/tokens", method: .post, headers: [.contentType: "application/json"],
+                                         body: ByteBuffer(string: #"{"auth": {"identity": {"methods": ["application_credential"], "application_credential": \#(identity)}}}"#))
+            }
+            let byID = try await login(#"{"id": "\#(id)", "secret": "\#(secret)"}"#)
+            #expect(byID.status == .created, "\(byID.text)")
+            let token = try #require(try byID.object()["token"] as? [String: Any])
+            #expect((token["project"] as? [String: Any])?["id"] as? String == project)
+            #expect((token["roles"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["reader"])
+            #expect((token["application_credential"] as? [String: Any])?["restricted"] as? Bool == true)
+            let byName = try await login(#"{"name": "deploy", "secret": "\#(secret)", "user": {"name": "robot", "domain": {"id": "default"}}}"#)
+            #expect(byName.status == .created)
+            #expect(try await login(#"{"id": "\#(id)", "secret": "wrong"}"#).status == .unauthorized)
+
+            let reader = Caller(client: client, token: try #require(byID.headers[HTTPField.Name("X-Subject-Token")!]))
+            #expect(try await reader.send(.get, "/image/v2/images").status == .ok)
+            #expect(try await reader.send(.post, "/image/v2/images", json: #"{"name": "x"}"#).status == .forbidden, "a reader's credential cannot write")
+            #expect(try await reader.send(.post, path, json: #"{"application_credential": {"name": "more"}}"#).status == .forbidden,
+                    "a restricted credential makes no more credentials")
+
+            let expired = try await robot.send(.post, path, json: #"{"application_credential": {"name": "old", "expires_at": "2000-01-01T00:00:00"}}"#)
+            #expect(expired.status == .badRequest)
+            #expect(try await robot.send(.delete, path + "/\(id)").status == .noContent)
+            #expect(try await reader.send(.get, "/image/v2/images").status == .unauthorized, "deleting a credential ends its tokens")
+            #expect(try await login(#"{"id": "\#(id)", "secret": "\#(secret)"}"#).status == .unauthorized)
+        }
+    }
 }
