@@ -82,7 +82,8 @@ struct ServerActions {
         return response
     }
 
-    /// 202 with the server as it is now (REBUILD) and the password, as Nova answers.
+    /// 202 with the server as it is now (REBUILD) in 2.1's core view, as PUT
+    /// answers it, and the password, as Nova answers.
     func rebuild(_ id: String, _ rebuild: Nova.ServerAction.Rebuild, _ auth: AuthContext) throws -> Response {
         var request = ComputeService.RebuildRequest(imageRef: rebuild.imageRef)
         request.name = rebuild.name
@@ -91,7 +92,7 @@ struct ServerActions {
         request.accessIpv6 = rebuild.accessIPv6
         let server = try compute.rebuild(id, request, auth)
         let routes = ServerRoutes(compute: compute, baseURL: baseURL)
-        var body = try routes.render(server, auth)
+        var body = Nova.updatedServer(server, baseURL: baseURL, addresses: try routes.ips(server))
         body["adminPass"] = .string(rebuild.adminPass ?? ComputeService.adminPassword())
         return try JSONMessages.response(["server": .object(body)] as [String: JSONValue], status: .accepted)
     }

@@ -142,6 +142,7 @@ struct ComputeServerInfoTests {
             let answer = try #require(try rebuilt.object()["server"] as? [String: Any])
             #expect(answer["adminPass"] as? String == "secret-1" && answer["name"] as? String == "web-2")
             #expect((answer["image"] as? [String: Any])?["id"] as? String == other)
+            #expect(answer["OS-EXT-STS:vm_state"] == nil && answer["security_groups"] == nil, "2.1's core view, as Nova answers a rebuild")
             let active = try await wait(for: "ACTIVE")
             #expect((active["image"] as? [String: Any])?["id"] as? String == other && active["metadata"] as? [String: String] == ["role": "db"])
             let media = try await admin.send(.get, "/compute/v2.1/servers/\(id)/nimbus-media")
