@@ -133,7 +133,7 @@ public struct IdentityService: Sendable {
         var project: Project?
         var roles: [Role] = []
         if case .system = scope {
-            roles = try store.systemRoles(of: user.id)
+            roles = try withImplied(try store.systemRoles(of: user.id))
             guard !roles.isEmpty else { throw NimbusError.unauthorized("User \(user.id) has no access to the system.") }
         }
         if case .project(let reference) = scope {
@@ -141,7 +141,7 @@ public struct IdentityService: Sendable {
                 throw NimbusError.unauthorized("The request you have made requires authentication.")
             }
             guard found.enabled else { throw NimbusError.unauthorized("Project \(found.id) is disabled.") }
-            roles = Self.bounded(try store.roles(of: user.id, on: found.id), by: credential)
+            roles = Self.bounded(try withImplied(try store.roles(of: user.id, on: found.id)), by: credential)
             guard !roles.isEmpty else {
                 throw NimbusError.unauthorized("User \(user.id) has no access to project \(found.id).")
             }
@@ -182,13 +182,13 @@ public struct IdentityService: Sendable {
             guard let found = try store.project(id: projectId), found.enabled else {
                 throw NimbusError.unauthorized("The request you have made requires authentication.")
             }
-            roles = Self.bounded(try store.roles(of: user.id, on: projectId), by: credential)
+            roles = Self.bounded(try withImplied(try store.roles(of: user.id, on: projectId)), by: credential)
             guard !roles.isEmpty else {
                 throw NimbusError.unauthorized("The request you have made requires authentication.")
             }
             project = found
         } else if record.system {
-            roles = try store.systemRoles(of: user.id)
+            roles = try withImplied(try store.systemRoles(of: user.id))
             guard !roles.isEmpty else { throw NimbusError.unauthorized("The request you have made requires authentication.") }
         }
         var context = AuthContext(
@@ -196,6 +196,22 @@ public struct IdentityService: Sendable {
             issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
         context.applicationCredential = credential.map { .init(id: $0.id, name: $0.name, restricted: !$0.unrestricted) }
         return context
+    }
+
+    /// The roles and every role they imply, transitively (a cycle ends the walk), by name.
+    func withImplied(_ roles: [Role]) throws -> [Role] {
+        let inferences = try store.roleInferences()
+        guard !inferences.isEmpty else { return roles }
+        var held = Dictionary(roles.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var queue = roles.map(\.id)
+        while let next = queue.popLast() {
+            for inference in inferences where inference.priorRoleId == next && held[inference.impliedRoleId] == nil {
+                guard let implied = try store.role(id: inference.impliedRoleId) else { continue }
+                held[implied.id] = implied
+                queue.append(implied.id)
+            }
+        }
+        return held.values.sorted { $0.name < $1.name }
     }
 
     /// A credential's token holds the credential's roles the user still has.

@@ -212,6 +212,38 @@ extension IdentityController {
             try identity.deleteApplicationCredential(user: try context.parameters.require("user"), id: try context.parameters.require("id"), context.auth)
             return Response(status: .noContent)
         }
+        // Implied roles.
+        @Sendable func reference(_ role: Role) -> JSONValue {
+            ["id": .string(role.id.rawValue), "name": .string(role.name), "links": ["self": .string("\(baseURL)/identity/v3/roles/\(role.id)")]]
+        }
+        router.put("roles/{role}/implies/{implied}") { _, context in
+            let (prior, implied) = try identity.createInference(
+                prior: try context.parameters.require("role"), implied: try context.parameters.require("implied"), context.auth)
+            return try JSONMessages.response(["role_inference": ["prior_role": reference(prior), "implies": reference(implied)]] as [String: JSONValue],
+                                             status: .created)
+        }
+        router.get("roles/{role}/implies/{implied}") { _, context in
+            let (prior, implied) = try identity.checkInference(
+                prior: try context.parameters.require("role"), implied: try context.parameters.require("implied"), context.auth)
+            return try JSONMessages.response(["role_inference": ["prior_role": reference(prior), "implies": reference(implied)]] as [String: JSONValue])
+        }
+        router.head("roles/{role}/implies/{implied}") { _, context in
+            _ = try identity.checkInference(prior: try context.parameters.require("role"), implied: try context.parameters.require("implied"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.delete("roles/{role}/implies/{implied}") { _, context in
+            try identity.deleteInference(prior: try context.parameters.require("role"), implied: try context.parameters.require("implied"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.get("roles/{role}/implies") { _, context in
+            let found = try identity.inferences(prior: try context.parameters.require("role"), context.auth)
+            guard let entry = found.first else { throw NimbusError.notFound("Could not find role.") }
+            return try JSONMessages.response(["role_inference": ["prior_role": reference(entry.prior), "implies": .array(entry.implies.map(reference))]] as [String: JSONValue])
+        }
+        router.get("role_inferences") { _, context in
+            let found = try identity.inferences(prior: nil, context.auth)
+            return try JSONMessages.response(["role_inferences": .array(found.map { ["prior_role": reference($0.prior), "implies": .array($0.implies.map(reference))] })] as [String: JSONValue])
+        }
         // Groups and their members.
         router.get("groups") { request, context in
             let query = QueryParameters.first(request)

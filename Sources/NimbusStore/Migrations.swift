@@ -17,6 +17,7 @@ extension Store {
         registerSystemScopeMigrations(&migrator)
         registerGroupMigrations(&migrator)
         registerApplicationCredentialMigrations(&migrator)
+        registerRoleInferenceMigrations(&migrator)
         return migrator
     }
 

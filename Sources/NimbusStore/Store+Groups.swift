@@ -115,3 +115,47 @@ extension Store {
         }
     }
 }
+
+/// One role implying another (Keystone's implied roles): who holds the
+/// prior role holds the implied one too.
+public struct RoleInference: Sendable, Codable, Equatable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "roleInference"
+    public var priorRoleId: RoleID
+    public var impliedRoleId: RoleID
+    public init(priorRoleId: RoleID, impliedRoleId: RoleID) {
+        self.priorRoleId = priorRoleId
+        self.impliedRoleId = impliedRoleId
+    }
+    enum CodingKeys: String, CodingKey {
+        case priorRoleId = "prior_role_id"
+        case impliedRoleId = "implied_role_id"
+    }
+}
+
+extension Store {
+    static func registerRoleInferenceMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v5-identity-implied-roles") { db in
+            try db.create(table: "roleInference") { t in
+                t.column("prior_role_id", .text).notNull().references("role", onDelete: .cascade)
+                t.column("implied_role_id", .text).notNull().references("role", onDelete: .cascade)
+                t.primaryKey(["prior_role_id", "implied_role_id"])
+            }
+        }
+    }
+
+    public func insert(_ inference: RoleInference) throws {
+        try write { try inference.insert($0, onConflict: .ignore) }
+    }
+
+    public func delete(_ inference: RoleInference) throws -> Bool {
+        try write { try inference.delete($0) }
+    }
+
+    public func roleInferences(prior: RoleID? = nil) throws -> [RoleInference] {
+        try read { db in
+            var request = RoleInference.all()
+            if let prior { request = request.filter(Column("prior_role_id") == prior) }
+            return try request.fetchAll(db)
+        }
+    }
+}

@@ -125,6 +125,8 @@ struct IdentitySystemAndDomainTests {
             #expect(wrong.status == .unauthorized)
             let adminUser = try #require((try await admin.send(.get, "/identity/v3/users?name=admin").object()["users"] as? [[String: Any]])?.first?["id"] as? String)
             #expect(try await bob.send(.post, "/identity/v3/users/\(adminUser)/password", json: #"{"user": {"original_password": "x", "password": "y"}}"#).status == .forbidden)
+            #expect(try await admin.send(.post, "/identity/v3/users/\(id)/password", json: #"{"user": {"original_password": "x", "password": "y"}}"#).status == .unauthorized,
+                    "an admin may change it too, with the password it has")
             let changed = try await bob.send(.post, "/identity/v3/users/\(id)/password", json: #"{"user": {"original_password": "pw-bob", "password": "new-pw"}}"#)
             #expect(changed.status == .noContent, "\(changed.text)")
             #expect(try await bob.send(.get, "/identity/v3/auth/projects").status == .unauthorized, "a changed password ends the sessions")
@@ -217,6 +219,37 @@ struct IdentitySystemAndDomainTests {
             #expect(try await robot.send(.delete, path + "/\(id)").status == .noContent)
             #expect(try await reader.send(.get, "/image/v2/images").status == .unauthorized, "deleting a credential ends its tokens")
             #expect(try await login(#"{"id": "\#(id)", "secret": "\#(secret)"}"#).status == .unauthorized)
+        }
+    }
+
+    @Test("an implied role comes with the role that implies it, in tokens and at once")
+    func impliedRoles() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let project = try await admin.createProject("p")
+            let user = try await admin.createUser("dave", password: "pw-dave", project: project)
+            let made = try await admin.send(.post, "/identity/v3/roles", json: #"{"role": {"name": "operator"}}"#)
+            let operatorRole = try #require((try made.object()["role"] as? [String: Any])?["id"] as? String)
+            let reader = try await admin.roleID(named: "reader")
+            try await admin.grant(role: "operator", project: project, user: user)
+            let before = try await client.execute(uri: "/identity/v3/auth/tokens", method: .post, headers: [.contentType: "application/json"],
+                                                  body: ByteBuffer(string: Self.authBody(user: "dave", password: "pw-dave", scope: #"{"project": {"id": "\#(project)"}}"#)))
+            let dave = Caller(client: client, token: try #require(before.headers[HTTPField.Name("X-Subject-Token")!]))
+            #expect(try await dave.send(.get, "/image/v2/images").status == .forbidden, "operator alone reads nothing")
+
+            let inferred = try await admin.send(.put, "/identity/v3/roles/\(operatorRole)/implies/\(reader)")
+            #expect(inferred.status == .created, "\(inferred.text)")
+            #expect(try await admin.send(.head, "/identity/v3/roles/\(operatorRole)/implies/\(reader)").status == .noContent)
+            #expect(try await admin.send(.put, "/identity/v3/roles/\(reader)/implies/\(reader)").status == .badRequest)
+            let all = try await admin.send(.get, "/identity/v3/role_inferences").object()
+            #expect((all["role_inferences"] as? [[String: Any]])?.count == 1)
+            #expect(try await dave.send(.get, "/image/v2/images").status == .ok, "the implied reader role holds at once")
+            let shown = try await admin.send(.get, "/identity/v3/auth/tokens", headers: [HTTPField.Name("X-Subject-Token")!: dave.token]).object()
+            let roles = ((shown["token"] as? [String: Any])?["roles"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            #expect(roles == ["operator", "reader"])
+            #expect(try await admin.send(.delete, "/identity/v3/roles/\(operatorRole)/implies/\(reader)").status == .noContent)
+            #expect(try await dave.send(.get, "/image/v2/images").status == .forbidden)
         }
     }
 }
