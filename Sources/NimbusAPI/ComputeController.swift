@@ -23,6 +23,7 @@ struct ComputeController {
             KeypairRoutes(compute: compute).add(to: v21)
             ComputeHostRoutes(compute: compute).add(to: v21)
             ServerGroupRoutes(compute: compute).add(to: v21)
+            NovaNetworkProxyRoutes(compute: compute).add(to: v21)
         }
     }
 

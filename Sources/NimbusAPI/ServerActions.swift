@@ -23,6 +23,8 @@ struct ServerActions {
         case .unlock: try compute.setLocked(false, id, auth)
         case .addSecurityGroup(let name): try compute.addSecurityGroup(id, name: name, auth)
         case .removeSecurityGroup(let name): try compute.removeSecurityGroup(id, name: name, auth)
+        case .addFloatingIp(let address, let fixed): try compute.addFloatingIP(id, address: address, fixedAddress: fixed, auth)
+        case .removeFloatingIp(let address): try compute.removeFloatingIP(id, address: address, auth)
         case .unrescue: try compute.unrescue(id, auth)
         case .createImage(let name, let metadata): return try createImage(id, name: name, metadata: metadata, auth)
         case .rebuild(let rebuild): return try self.rebuild(id, rebuild, auth)
@@ -60,7 +62,7 @@ struct ServerActions {
         case .rebuild: "rebuild"
         case .eject: "nimbus-eject"
         case .insert: "nimbus-insert"
-        case .addSecurityGroup, .removeSecurityGroup, .consoleOutput, .legacyConsole: nil
+        case .addSecurityGroup, .removeSecurityGroup, .addFloatingIp, .removeFloatingIp, .consoleOutput, .legacyConsole: nil
         }
     }
 

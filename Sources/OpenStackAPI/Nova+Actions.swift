@@ -9,6 +9,9 @@ extension Nova {
         case reboot(hard: Bool)
         case addSecurityGroup(name: String)
         case removeSecurityGroup(name: String)
+        /// Nova's proxy actions of 2.1: a floating IP by address, onto a fixed address (the first when nil).
+        case addFloatingIp(address: String, fixedAddress: String?)
+        case removeFloatingIp(address: String)
         case createImage(name: String, metadata: [String: String])
         /// A new root disk from an image; the rest as in PUT /servers/{id}.
         case rebuild(Rebuild)
@@ -61,6 +64,8 @@ extension Nova {
             case .unrescue: "unrescue"
             case .reboot: "reboot"
             case .addSecurityGroup: "addSecurityGroup"
+            case .addFloatingIp: "addFloatingIp"
+            case .removeFloatingIp: "removeFloatingIp"
             case .removeSecurityGroup: "removeSecurityGroup"
             case .createImage: "createImage"
             case .rebuild: "rebuild"
@@ -106,6 +111,13 @@ extension Nova {
                     throw NimbusError.badRequest("Invalid input for field/attribute \(name): 'name' is a required property.")
                 }
                 return name == "addSecurityGroup" ? .addSecurityGroup(name: group) : .removeSecurityGroup(name: group)
+            case "addFloatingIp", "removeFloatingIp":
+                guard case .object(let object) = argument, let address = object["address"]?.stringValue, !address.isEmpty else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute \(name): 'address' is a required property.")
+                }
+                try Nova.refuseUnknown(object, allowed: name == "addFloatingIp" ? ["address", "fixed_address"] : ["address"], in: name)
+                return name == "addFloatingIp"
+                    ? .addFloatingIp(address: address, fixedAddress: object["fixed_address"]?.stringValue) : .removeFloatingIp(address: address)
             case "createImage":
                 guard case .object(let object) = argument, let image = object["name"]?.stringValue,
                       !image.trimmingCharacters(in: .whitespaces).isEmpty, image.count <= 255 else {
@@ -228,6 +240,9 @@ extension Nova {
             case .start, .stop, .pause, .unpause, .lock, .unlock, .unrescue: argument = .null
             case .reboot(let hard): argument = ["type": hard ? "HARD" : "SOFT"]
             case .addSecurityGroup(let group), .removeSecurityGroup(let group): argument = ["name": .string(group)]
+            case .addFloatingIp(let address, let fixed):
+                argument = fixed.map { ["address": .string(address), "fixed_address": .string($0)] } ?? ["address": .string(address)]
+            case .removeFloatingIp(let address): argument = ["address": .string(address)]
             case .createImage(let image, let metadata):
                 argument = ["name": .string(image), "metadata": .object(metadata.mapValues(JSONValue.string))]
             case .createBackup(let name, let type, let rotation, let metadata):

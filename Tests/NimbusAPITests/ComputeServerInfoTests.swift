@@ -235,4 +235,43 @@ struct ComputeServerInfoTests {
             #expect(refused.status == .badRequest)
         }
     }
+
+    @Test("Nova's network proxies of 2.1: a floating IP and a security group made through the compute API are Neutron's")
+    func networkProxies() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let iso = try await admin.activeImage(#"{"name": "installer", "disk_format": "iso", "container_format": "bare"}"#, Caller.smallestISO)
+            let id = try #require(try await Self.activeServer(admin, iso, name: "web")["id"] as? String)
+            let made = try await admin.send(.post, "/compute/v2.1/os-floating-ips", json: #"{"pool": "public"}"#)
+            #expect(made.status == .ok, "\(made.text)")
+            let floating = try #require(try made.object()["floating_ip"] as? [String: Any])
+            let address = try #require(floating["ip"] as? String)
+            #expect(floating["pool"] as? String == "public" && floating["instance_id"] is NSNull)
+            #expect(try await admin.send(.post, "/compute/v2.1/os-floating-ips", json: #"{"pool": "nowhere"}"#).status == .notFound)
+
+            func action(_ body: String) async throws -> TestResponse {
+                try await admin.send(.post, "/compute/v2.1/servers/\(id)/action", json: body)
+            }
+            #expect(try await action(#"{"addFloatingIp": {"address": "\#(address)"}}"#).status == .accepted)
+            let shown = try #require(try await admin.send(.get, "/compute/v2.1/os-floating-ips/\(floating["id"] as? String ?? "")").object()["floating_ip"] as? [String: Any])
+            #expect(shown["instance_id"] as? String == id && (shown["fixed_ip"] as? String)?.hasPrefix("10.0.0.") == true)
+            let neutron = try await admin.send(.get, "/network/v2.0/floatingips?floating_ip_address=\(address)").object()
+            #expect(((neutron["floatingips"] as? [[String: Any]])?.first?["port_id"] as? String) != nil, "the same floating IP in Neutron")
+            #expect(try await action(#"{"removeFloatingIp": {"address": "\#(address)"}}"#).status == .accepted)
+            #expect(try await action(#"{"removeFloatingIp": {"address": "\#(address)"}}"#).status == .conflict, "not associated any more")
+            #expect(try await action(#"{"addFloatingIp": {"address": "127.10.0.250"}}"#).status == .notFound)
+            #expect(try await admin.send(.delete, "/compute/v2.1/os-floating-ips/\(floating["id"] as? String ?? "")").status == .accepted)
+
+            let group = try await admin.send(.post, "/compute/v2.1/os-security-groups", json: #"{"security_group": {"name": "web", "description": "web"}}"#)
+            #expect(group.status == .ok, "\(group.text)")
+            let groupID = try #require((try group.object()["security_group"] as? [String: Any])?["id"] as? String)
+            #expect(try await action(#"{"addSecurityGroup": {"name": "web"}}"#).status == .accepted)
+            let names = try await admin.send(.get, "/compute/v2.1/servers/\(id)").object()["server"] as? [String: Any]
+            #expect((names?["security_groups"] as? [[String: Any]])?.contains { $0["name"] as? String == "web" } == true)
+            #expect(try await action(#"{"removeSecurityGroup": {"name": "web"}}"#).status == .accepted)
+            #expect(try await admin.send(.delete, "/compute/v2.1/os-security-groups/\(groupID)").status == .accepted)
+            #expect(try await admin.send(.get, "/network/v2.0/security-groups/\(groupID)").status == .notFound)
+        }
+    }
 }
