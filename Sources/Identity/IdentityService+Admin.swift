@@ -278,6 +278,27 @@ extension IdentityService {
         return role
     }
 
+    /// Renames or describes a role; the built-in ones keep their names, which policy depends on.
+    public func updateRole(_ id: String, name: String?, description: String?, _ auth: AuthContext) throws -> Role {
+        try Policy.requireAdmin(auth)
+        var role = try self.role(id, auth)
+        if let name {
+            let name = try Self.validName(name, kind: "role")
+            if name != role.name {
+                guard !Self.roleNames.contains(role.name) else {
+                    throw NimbusError.forbidden("The built-in role \(role.name) cannot be renamed.")
+                }
+                guard try store.role(named: name) == nil else {
+                    throw NimbusError.conflict("Conflict occurred attempting to store role - Duplicate entry found with name \(name).")
+                }
+                role.name = name
+            }
+        }
+        if let description { role.description = description }
+        try store.update(role)
+        return role
+    }
+
     public func deleteRole(_ id: String, _ auth: AuthContext) throws {
         try Policy.requireAdmin(auth)
         let role = try self.role(id, auth)

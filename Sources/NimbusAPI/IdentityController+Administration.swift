@@ -9,7 +9,8 @@ extension IdentityController {
     func addAdministration(to router: RouterGroup<AuthenticatedContext>) {
         router.get("domains") { request, context in
             let name = QueryParameters.first(request)["name"]
-            let domains = try identity.domains(context.auth).filter { name == nil || $0.name == name }
+            let enabled = Self.enabledFilter(QueryParameters.first(request))
+            let domains = try identity.domains(context.auth).filter { (name == nil || $0.name == name) && (enabled == nil || $0.enabled == enabled) }
             return try JSONMessages.response(["domains": domains.map { Keystone.DomainBody($0, baseURL: baseURL) }])
         }
         router.get("domains/{id}") { _, context in
@@ -35,8 +36,9 @@ extension IdentityController {
 
         router.get("projects") { request, context in
             let query = QueryParameters.first(request)
+            let enabled = Self.enabledFilter(query)
             return try projectList(try identity.projects(
-                name: query["name"], domainId: query["domain_id"], context.auth))
+                name: query["name"], domainId: query["domain_id"], context.auth).filter { enabled == nil || $0.enabled == enabled })
         }
         router.post("projects") { request, context in
             let body = try await entity("project", from: request)
@@ -59,7 +61,8 @@ extension IdentityController {
 
         router.get("users") { request, context in
             let query = QueryParameters.first(request)
-            let users = try identity.users(name: query["name"], domainId: query["domain_id"], context.auth)
+            let enabled = Self.enabledFilter(query)
+            let users = try identity.users(name: query["name"], domainId: query["domain_id"], context.auth).filter { enabled == nil || $0.enabled == enabled }
             return try JSONMessages.response(UserList(
                 users: users.map { Keystone.UserBody($0, baseURL: baseURL) },
                 links: Keystone.CollectionLinks("\(baseURL)/identity/v3/users")))
@@ -103,6 +106,12 @@ extension IdentityController {
             let role = try identity.createRole(
                 name: try string(body, "name"), description: try string(body, "description"), context.auth)
             return try JSONMessages.response(["role": Keystone.RoleBody(role, baseURL: baseURL)], status: .created)
+        }
+        router.patch("roles/{role}") { request, context in
+            let body = try await entity("role", from: request)
+            let role = try identity.updateRole(
+                try context.parameters.require("role"), name: try string(body, "name"), description: try string(body, "description"), context.auth)
+            return try JSONMessages.response(["role": Keystone.RoleBody(role, baseURL: baseURL)])
         }
         router.get("roles/{role}") { _, context in
             try JSONMessages.response(["role": Keystone.RoleBody(try identity.role(try context.parameters.require("role"), context.auth), baseURL: baseURL)])
@@ -333,6 +342,11 @@ extension IdentityController {
     }
 
     // MARK: Bodies
+
+    /// Keystone's `enabled` list filter: false, 0, no or off is false; anything else present is true.
+    static func enabledFilter(_ query: [String: String]) -> Bool? {
+        query["enabled"].map { !["false", "0", "no", "off"].contains($0.lowercased()) }
+    }
 
     func applicationCredential(_ credential: ApplicationCredential) throws -> [String: JSONValue] {
         [

@@ -115,6 +115,10 @@ extension Store {
         try read { try Role.order(Column("name")).fetchAll($0) }
     }
 
+    public func update(_ role: Role) throws {
+        try write { try role.update($0) }
+    }
+
     public func deleteRole(id: RoleID) throws -> Bool {
         try write { try Role.deleteOne($0, key: id.rawValue) }
     }

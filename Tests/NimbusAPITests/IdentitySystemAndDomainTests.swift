@@ -252,4 +252,26 @@ struct IdentitySystemAndDomainTests {
             #expect(try await dave.send(.get, "/image/v2/images").status == .forbidden)
         }
     }
+
+    @Test("lists filter by enabled; a role is renamed and described, a built-in one keeps its name")
+    func filtersAndRoles() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            _ = try await admin.send(.post, "/identity/v3/projects", json: #"{"project": {"name": "off", "enabled": false}}"#)
+            let disabled = try await admin.send(.get, "/identity/v3/projects?enabled=false").object()
+            #expect((disabled["projects"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["off"])
+            let enabled = try await admin.send(.get, "/identity/v3/projects?enabled=true").object()
+            #expect((enabled["projects"] as? [[String: Any]])?.contains { $0["name"] as? String == "off" } == false)
+            #expect((try await admin.send(.get, "/identity/v3/domains?enabled=false").object()["domains"] as? [Any])?.isEmpty == true)
+
+            let made = try await admin.send(.post, "/identity/v3/roles", json: #"{"role": {"name": "auditor"}}"#)
+            let id = try #require((try made.object()["role"] as? [String: Any])?["id"] as? String)
+            let renamed = try await admin.send(.patch, "/identity/v3/roles/\(id)", json: #"{"role": {"name": "inspector", "description": "reads logs"}}"#)
+            #expect((try renamed.object()["role"] as? [String: Any])?["name"] as? String == "inspector")
+            let member = try await admin.roleID(named: "member")
+            #expect(try await admin.send(.patch, "/identity/v3/roles/\(member)", json: #"{"role": {"name": "worker"}}"#).status == .forbidden)
+            #expect(try await admin.send(.patch, "/identity/v3/roles/\(id)", json: #"{"role": {"name": "reader"}}"#).status == .conflict)
+        }
+    }
 }
