@@ -171,9 +171,10 @@ extension NetworkService {
                 }
                 port = found
             }
+            let floatingIPs = try editor.floatingIPs()
             for subnet in try port.fixedIPs.compactMap({ try editor.subnet(id: $0.subnetId) }) {
                 guard let range = IPv4Subnet(subnet.cidr) else { continue }
-                let reached = try editor.floatingIPs().contains { _, addresses in
+                let reached = floatingIPs.contains { _, addresses in
                     addresses.contains { IPv4Address($0).map(range.contains) == true }
                 }
                 if reached {

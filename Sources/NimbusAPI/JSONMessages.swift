@@ -9,6 +9,14 @@ enum JSONMessages {
     static let maximumBodySize = 1 << 20
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, mediaTypes: [String] = ["application/json"]) async throws -> T {
+        guard let value = try await decodeIfPresent(type, from: request, mediaTypes: mediaTypes) else {
+            throw NimbusError.badRequest("The request body is empty; a JSON document is required.")
+        }
+        return value
+    }
+
+    /// As `decode`, for a body that may be left out: nil when it is empty; a malformed one is still a 400.
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request, mediaTypes: [String] = ["application/json"]) async throws -> T? {
         if let contentType = request.headers[.contentType] {
             let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
             guard mediaTypes.contains(mediaType) else {
@@ -22,9 +30,7 @@ enum JSONMessages {
         } catch {
             throw NimbusError(.payloadTooLarge, "Request body is larger than \(maximumBodySize) bytes.", cause: error)
         }
-        guard buffer.readableBytes > 0 else {
-            throw NimbusError.badRequest("The request body is empty; a JSON document is required.")
-        }
+        guard buffer.readableBytes > 0 else { return nil }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {

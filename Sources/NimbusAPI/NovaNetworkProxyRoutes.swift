@@ -20,7 +20,8 @@ struct NovaNetworkProxyRoutes {
             return try JSONMessages.response(["floating_ips": .array(try found.map { .object(try render($0, context.auth)) })] as [String: JSONValue])
         }
         v21.post("os-floating-ips") { request, context in
-            let body = try? await JSONMessages.decode([String: JSONValue].self, from: request)
+            // The body is optional ({"pool": name}); without one the pool is `public`.
+            let body = try await JSONMessages.decodeIfPresent([String: JSONValue].self, from: request)
             let pool = body?["pool"]?.stringValue
             let floatingIP = try compute.allocateFloatingIP(pool: pool, context.auth)
             return try JSONMessages.response(["floating_ip": .object(try render(floatingIP, context.auth))] as [String: JSONValue])

@@ -94,7 +94,7 @@ struct ServerActions {
         request.accessIpv6 = rebuild.accessIPv6
         let server = try compute.rebuild(id, request, auth)
         let routes = ServerRoutes(compute: compute, baseURL: baseURL)
-        var body = Nova.updatedServer(server, baseURL: baseURL, addresses: try routes.ips(server))
+        var body = Nova.core(server, baseURL: baseURL, addresses: try routes.ips(server))
         body["adminPass"] = .string(rebuild.adminPass ?? ComputeService.adminPassword())
         return try JSONMessages.response(["server": .object(body)] as [String: JSONValue], status: .accepted)
     }

@@ -43,7 +43,7 @@ struct ServerRoutes {
             let server = try compute.update(
                 try context.parameters.require("id"), name: changes.name, accessIpv4: changes.accessIPv4, accessIpv6: changes.accessIPv6,
                 context.auth)
-            return try JSONMessages.response(["server": .object(Nova.updatedServer(server, baseURL: baseURL, addresses: try ips(server)))] as [String: JSONValue])
+            return try JSONMessages.response(["server": .object(Nova.core(server, baseURL: baseURL, addresses: try ips(server)))] as [String: JSONValue])
         }
         addMetadata(to: v21)
         // The addresses alone (Nova's ips view: version and address), all or one network's.

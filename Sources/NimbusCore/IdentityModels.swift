@@ -196,3 +196,14 @@ public struct ApplicationCredential: Sendable, Codable, Equatable {
         self.roleIds = roleIds
     }
 }
+
+/// One role implying another (Keystone's implied roles): who holds the
+/// prior role holds the implied one too.
+public struct RoleInference: Sendable, Codable, Equatable, Hashable {
+    public var priorRoleId: RoleID
+    public var impliedRoleId: RoleID
+    public init(priorRoleId: RoleID, impliedRoleId: RoleID) {
+        self.priorRoleId = priorRoleId
+        self.impliedRoleId = impliedRoleId
+    }
+}

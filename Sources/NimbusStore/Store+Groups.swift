@@ -116,21 +116,7 @@ extension Store {
     }
 }
 
-/// One role implying another (Keystone's implied roles): who holds the
-/// prior role holds the implied one too.
-public struct RoleInference: Sendable, Codable, Equatable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "roleInference"
-    public var priorRoleId: RoleID
-    public var impliedRoleId: RoleID
-    public init(priorRoleId: RoleID, impliedRoleId: RoleID) {
-        self.priorRoleId = priorRoleId
-        self.impliedRoleId = impliedRoleId
-    }
-    enum CodingKeys: String, CodingKey {
-        case priorRoleId = "prior_role_id"
-        case impliedRoleId = "implied_role_id"
-    }
-}
+extension RoleInference: SnakeCaseRecord { public static let databaseTableName = "roleInference" }
 
 extension Store {
     static func registerRoleInferenceMigrations(_ migrator: inout DatabaseMigrator) {

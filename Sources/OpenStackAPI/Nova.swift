@@ -31,11 +31,35 @@ public enum Nova {
 }
 
 extension Nova {
-    /// A server as Nova renders it at microversion 2.1; `admin` adds the OS-EXT-SRV-ATTR fields.
+    /// A server as Nova renders it at microversion 2.1: the core view and the
+    /// extensions' attributes; `admin` adds the OS-EXT-SRV-ATTR fields.
     public static func server(
         _ server: Server, baseURL: String, admin: Bool, addresses: [String: JSONValue] = [:], securityGroups: [String] = []
     ) -> [String: JSONValue] {
         func date(_ value: Date?) -> JSONValue { value.map { .string(Timestamps.iso8601($0)) } ?? .null }
+        var body = core(server, baseURL: baseURL, addresses: addresses)
+        body["OS-EXT-STS:task_state"] = server.taskState.map { .string($0.rawValue) } ?? .null
+        body["OS-EXT-STS:vm_state"] = .string(server.vmState.rawValue)
+        body["OS-EXT-STS:power_state"] = .number(Double(server.powerState.rawValue))
+        body["OS-EXT-AZ:availability_zone"] = "nova"
+        body["OS-SRV-USG:launched_at"] = date(server.launchedAt)
+        body["OS-SRV-USG:terminated_at"] = .null
+        body["key_name"] = server.keyName.map(JSONValue.string) ?? .null
+        body["config_drive"] = server.configDrive ? "True" : ""
+        body["os-extended-volumes:volumes_attached"] = []
+        // Nova leaves security_groups out when a server has none.
+        if !securityGroups.isEmpty { body["security_groups"] = .array(securityGroups.map { ["name": .string($0)] }) }
+        if admin {
+            body["OS-EXT-SRV-ATTR:host"] = "nimbus"
+            body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = "nimbus"
+            body["OS-EXT-SRV-ATTR:instance_name"] = .string("instance-\(server.id)")
+        }
+        return body
+    }
+
+    /// The core view alone, as 2.1's PUT /servers/{id} and rebuild answer
+    /// (with plain addresses, which the caller passes).
+    public static func core(_ server: Server, baseURL: String, addresses: [String: JSONValue]) -> [String: JSONValue] {
         var body: [String: JSONValue] = [
             "id": .string(server.id.rawValue),
             "name": .string(server.name),
@@ -52,39 +76,12 @@ extension Nova {
             "accessIPv4": .string(server.accessIpv4), "accessIPv6": .string(server.accessIpv6),
             "links": links("servers/\(server.id)", baseURL: baseURL),
             "OS-DCF:diskConfig": "MANUAL",
-            "OS-EXT-STS:task_state": server.taskState.map { .string($0.rawValue) } ?? .null,
-            "OS-EXT-STS:vm_state": .string(server.vmState.rawValue),
-            "OS-EXT-STS:power_state": .number(Double(server.powerState.rawValue)),
-            "OS-EXT-AZ:availability_zone": "nova",
-            "OS-SRV-USG:launched_at": date(server.launchedAt),
-            "OS-SRV-USG:terminated_at": .null,
-            "key_name": server.keyName.map(JSONValue.string) ?? .null,
-            "config_drive": server.configDrive ? "True" : "",
-            "os-extended-volumes:volumes_attached": [],
         ]
         // Nova shows progress only while the server is or gets ready to run.
         if ["ACTIVE", "BUILD", "REBUILD"].contains(server.status) { body["progress"] = 0 }
-        // Nova leaves security_groups out when a server has none.
-        if !securityGroups.isEmpty { body["security_groups"] = .array(securityGroups.map { ["name": .string($0)] }) }
         if let fault = server.fault {
             body["fault"] = ["code": .number(Double(fault.code)), "message": .string(fault.message), "created": .string(Timestamps.iso8601(fault.created))]
         }
-        if admin {
-            body["OS-EXT-SRV-ATTR:host"] = "nimbus"
-            body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = "nimbus"
-            body["OS-EXT-SRV-ATTR:instance_name"] = .string("instance-\(server.id)")
-        }
-        return body
-    }
-
-    /// The server as 2.1's PUT /servers/{id} answers: the core view, without
-    /// the extensions' attributes and with plain addresses.
-    public static func updatedServer(_ server: Server, baseURL: String, addresses: [String: JSONValue]) -> [String: JSONValue] {
-        var body = self.server(server, baseURL: baseURL, admin: false, addresses: addresses)
-        for key in body.keys where key.hasPrefix("OS-EXT-") || key.hasPrefix("OS-SRV-USG:") || key.hasPrefix("os-extended-volumes:") {
-            body[key] = nil
-        }
-        for key in ["config_drive", "key_name", "security_groups"] { body[key] = nil }
         return body
     }
 }

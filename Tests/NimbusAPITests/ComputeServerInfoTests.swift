@@ -249,6 +249,10 @@ struct ComputeServerInfoTests {
             let address = try #require(floating["ip"] as? String)
             #expect(floating["pool"] as? String == "public" && floating["instance_id"] is NSNull)
             #expect(try await admin.send(.post, "/compute/v2.1/os-floating-ips", json: #"{"pool": "nowhere"}"#).status == .notFound)
+            let unnamed = try await admin.send(.post, "/compute/v2.1/os-floating-ips")
+            #expect(unnamed.status == .ok, "\(unnamed.text)")
+            #expect(try (unnamed.object()["floating_ip"] as? [String: Any])?["pool"] as? String == "public", "no body: the default pool")
+            #expect(try await admin.send(.post, "/compute/v2.1/os-floating-ips", json: "{").status == .badRequest, "a malformed body is refused")
 
             func action(_ body: String) async throws -> TestResponse {
                 try await admin.send(.post, "/compute/v2.1/servers/\(id)/action", json: body)
