@@ -17,6 +17,8 @@ public struct AuthContext: Sendable, Equatable {
     public var issuedAt: Date
     public var expiresAt: Date
     public var auditId: String
+    /// The authentication methods behind the token, as Keystone lists them.
+    public var methods: [String] = ["password"]
 
     public init(
         userId: UserID, userName: String, userDomainId: DomainID, project: Project?, system: Bool = false, roles: [Role],

@@ -60,6 +60,13 @@ extension IdentityService {
         logger.info("domain deleted", metadata: ["domain.id": "\(current.id)"])
     }
 
+    /// The domain a projects-API request names, when the id is a domain's and
+    /// not a project's (Keystone's projects acting as domains); admins only.
+    public func domainActingAsProject(_ id: String, _ auth: AuthContext) throws -> Domain? {
+        guard Policy.isAdmin(auth), try store.project(id: ProjectID(rawValue: id)) == nil else { return nil }
+        return try store.domain(id: DomainID(rawValue: id))
+    }
+
     // MARK: Projects
 
     public struct ProjectChanges: Sendable {
@@ -67,18 +74,39 @@ extension IdentityService {
         public var description: String?
         public var enabled: Bool?
         public var domainId: DomainID?
-        public init(name: String? = nil, description: String? = nil, enabled: Bool? = nil, domainId: DomainID? = nil) {
+        public var parentId: ProjectID?
+        public var tags: [String]?
+        public init(
+            name: String? = nil, description: String? = nil, enabled: Bool? = nil, domainId: DomainID? = nil, parentId: ProjectID? = nil,
+            tags: [String]? = nil
+        ) {
             self.name = name
             self.description = description
             self.enabled = enabled
             self.domainId = domainId
+            self.parentId = parentId
+            self.tags = tags
         }
     }
 
     public func createProject(_ changes: ProjectChanges, _ auth: AuthContext) throws -> Project {
         try Policy.requireAdmin(auth)
         let name = try Self.validName(changes.name, kind: "project", maximum: 64)
-        let domainId = changes.domainId ?? .default
+        // A project below another lives in its parent's domain.
+        // A parent_id naming a domain is Keystone's spelling of "top of that domain".
+        var changes = changes
+        if let parentId = changes.parentId, try store.project(id: parentId) == nil, try store.domain(id: DomainID(rawValue: parentId.rawValue)) != nil {
+            changes.domainId = changes.domainId ?? DomainID(rawValue: parentId.rawValue)
+            changes.parentId = nil
+        }
+        let parent = try changes.parentId.map { id in
+            guard let parent = try store.project(id: id) else { throw NimbusError.notFound("Could not find project: \(id).") }
+            return parent
+        }
+        if let parent, let domainId = changes.domainId, domainId != parent.domainId {
+            throw NimbusError.badRequest("Cannot create project, the parent (\(parent.id)) is in domain \(parent.domainId), not \(domainId).")
+        }
+        let domainId = changes.domainId ?? parent?.domainId ?? .default
         guard try store.domain(id: domainId) != nil else {
             throw NimbusError.notFound("Could not find domain: \(domainId).")
         }
@@ -87,7 +115,7 @@ extension IdentityService {
         }
         let project = Project(
             id: .generate(), domainId: domainId, name: name, description: changes.description ?? "",
-            enabled: changes.enabled ?? true)
+            enabled: changes.enabled ?? true, parentId: parent?.id, tags: try Self.validTags(changes.tags ?? []))
         try store.insert(project)
         return project
     }
@@ -129,8 +157,46 @@ extension IdentityService {
         }
         if let description = changes.description { project.description = description }
         if let enabled = changes.enabled { project.enabled = enabled }
+        if let tags = changes.tags { project.tags = try Self.validTags(tags) }
+        if let parentId = changes.parentId, parentId != project.parentId {
+            throw NimbusError.forbidden("Updating a project's parent_id is not allowed.")
+        }
         try store.update(project)
         return project
+    }
+
+    // MARK: Project tags
+
+    /// Replaces every tag of a project.
+    public func setTags(_ tags: [String], of id: String, _ auth: AuthContext) throws -> [String] {
+        try updateProject(id, ProjectChanges(tags: tags), auth).tags
+    }
+
+    public func addTag(_ tag: String, to id: String, _ auth: AuthContext) throws {
+        let project = try self.project(id, auth)
+        guard !project.tags.contains(tag) else { return }
+        _ = try setTags(project.tags + [tag], of: id, auth)
+    }
+
+    public func removeTag(_ tag: String, from id: String, _ auth: AuthContext) throws {
+        let project = try self.project(id, auth)
+        guard project.tags.contains(tag) else { throw NimbusError.notFound("Tag \(tag) not found on project \(id).") }
+        _ = try setTags(project.tags.filter { $0 != tag }, of: id, auth)
+    }
+
+    public func checkTag(_ tag: String, on id: String, _ auth: AuthContext) throws {
+        guard try project(id, auth).tags.contains(tag) else { throw NimbusError.notFound("Tag \(tag) not found on project \(id).") }
+    }
+
+    /// Keystone's rules: at most 80 tags, each 1 to 255 characters without
+    /// '/' or ',', no tag twice.
+    static func validTags(_ tags: [String]) throws -> [String] {
+        guard tags.count <= 80 else { throw NimbusError.badRequest("Invalid input for field 'tags': at most 80 tags.") }
+        for tag in tags where tag.isEmpty || tag.count > 255 || tag.contains("/") || tag.contains(",") {
+            throw NimbusError.badRequest("Invalid input for field 'tags': '\(tag)' must be 1 to 255 characters, without '/' or ','.")
+        }
+        guard Set(tags).count == tags.count else { throw NimbusError.badRequest("Invalid input for field 'tags': a tag is given twice.") }
+        return tags
     }
 
     public func deleteProject(_ id: String, _ auth: AuthContext) throws {
@@ -138,6 +204,9 @@ extension IdentityService {
         let project = try self.project(id, auth)
         if project.id == auth.projectId {
             throw NimbusError.forbidden("You cannot delete the project your token is scoped to.")
+        }
+        if try store.projects().contains(where: { $0.parentId == project.id }) {
+            throw NimbusError.forbidden("Cannot delete the project \(project.id) since it is not a leaf in the hierarchy.")
         }
         _ = try store.deleteProject(id: project.id)
     }
@@ -152,6 +221,8 @@ extension IdentityService {
         public var enabled: Bool?
         public var domainId: DomainID?
         public var defaultProjectId: ProjectID?
+        /// Attributes Keystone does not define; a null removes one.
+        public var extra: [String: JSONValue] = [:]
         public init(
             name: String? = nil, password: String? = nil, email: String? = nil, description: String? = nil,
             enabled: Bool? = nil, domainId: DomainID? = nil, defaultProjectId: ProjectID? = nil
@@ -179,11 +250,12 @@ extension IdentityService {
         if let project = changes.defaultProjectId, try store.project(id: project) == nil {
             throw NimbusError.badRequest("Could not find project: \(project).")
         }
-        let user = User(
+        var user = User(
             id: .generate(), domainId: domainId, name: name,
             passwordHash: try changes.password.map { try hasher.hash(try Self.validPassword($0)) },
             email: changes.email, description: changes.description ?? "", enabled: changes.enabled ?? true,
             defaultProjectId: changes.defaultProjectId)
+        user.extra = changes.extra.filter { $0.value != .null }
         try store.insert(user)
         return user
     }
@@ -220,6 +292,7 @@ extension IdentityService {
             }
             user.defaultProjectId = project
         }
+        for (key, value) in changes.extra { user.extra[key] = value == .null ? nil : value }
         try store.update(user)
         // A new password or a disabled account ends every session, as in Keystone.
         if changes.password != nil || changes.enabled == false { try store.deleteTokens(of: user.id) }

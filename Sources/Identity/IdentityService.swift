@@ -97,7 +97,8 @@ public struct IdentityService: Sendable {
             throw NimbusError.forbidden("A token made from an application credential cannot be exchanged for another token.")
         }
         guard let user = try store.user(id: context.userId) else { throw Self.authenticationFailed }
-        return try issue(for: user, scope: scope, expiresAt: context.expiresAt)
+        let methods = context.methods.contains("token") ? context.methods : context.methods + ["token"]
+        return try issue(for: user, scope: scope, expiresAt: context.expiresAt, methods: methods)
     }
 
     /// How an application credential is named in an authentication request.
@@ -126,10 +127,12 @@ public struct IdentityService: Sendable {
         let lifetime = Date().addingTimeInterval(tokenLifetime)
         return try issue(
             for: user, scope: .project(.id(credential.projectId)), expiresAt: credential.expiresAt.map { min($0, lifetime) },
-            credential: credential)
+            credential: credential, methods: ["application_credential"])
     }
 
-    private func issue(for user: User, scope: Scope, expiresAt: Date? = nil, credential: ApplicationCredential? = nil) throws -> IssuedToken {
+    private func issue(
+        for user: User, scope: Scope, expiresAt: Date? = nil, credential: ApplicationCredential? = nil, methods: [String] = ["password"]
+    ) throws -> IssuedToken {
         var project: Project?
         var roles: [Role] = []
         if case .system = scope {
@@ -153,12 +156,13 @@ public struct IdentityService: Sendable {
         let system = if case .system = scope { true } else { false }
         let record = TokenRecord(
             hash: Self.digest(secret), userId: user.id, projectId: project?.id, system: system, applicationCredentialId: credential?.id, issuedAt: now,
-            expiresAt: expiresAt ?? now.addingTimeInterval(tokenLifetime), auditId: String(Self.randomSecret().prefix(22)))
+            expiresAt: expiresAt ?? now.addingTimeInterval(tokenLifetime), auditId: String(Self.randomSecret().prefix(22)), methods: methods)
         try store.insert(record)
         let context = AuthContext(
             userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, system: system, roles: roles,
             issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
         var issued = IssuedToken(secret: secret, context: context)
+        issued.context.methods = methods
         issued.context.applicationCredential = credential.map { .init(id: $0.id, name: $0.name, restricted: !$0.unrestricted) }
         return issued
     }
@@ -195,6 +199,7 @@ public struct IdentityService: Sendable {
             userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, system: record.system, roles: roles,
             issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
         context.applicationCredential = credential.map { .init(id: $0.id, name: $0.name, restricted: !$0.unrestricted) }
+        context.methods = record.methods
         return context
     }
 

@@ -25,6 +25,14 @@ public enum Policy {
         }
     }
 
+    /// Deployment-wide reads such as the catalog's services and endpoints:
+    /// an admin, or a reader on the system (Keystone's SYSTEM_READER).
+    public static func requireSystemReader(_ auth: AuthContext) throws {
+        guard isAdmin(auth) || (auth.system && isReader(auth)) else {
+            throw NimbusError.forbidden("You are not authorized to perform the requested action: a system reader or admin is required.")
+        }
+    }
+
     /// A project-scoped token with at least the reader role.
     public static func requireProjectReader(_ auth: AuthContext) throws -> ProjectID {
         guard let project = auth.projectId else {

@@ -37,25 +37,83 @@ extension IdentityController {
         router.get("projects") { request, context in
             let query = QueryParameters.first(request)
             let enabled = Self.enabledFilter(query)
-            return try projectList(try identity.projects(
-                name: query["name"], domainId: query["domain_id"], context.auth).filter { enabled == nil || $0.enabled == enabled })
+            let tags = ProjectTagFilter(query)
+            if let isDomain = query["is_domain"], !["false", "0", "no", "off"].contains(isDomain.lowercased()) {
+                let domains = try identity.domains(context.auth).filter { (query["name"] == nil || $0.name == query["name"]) && (enabled == nil || $0.enabled == enabled) }
+                return try JSONMessages.response(ProjectList(
+                    projects: domains.map { Keystone.ProjectBody(domain: $0, baseURL: baseURL) },
+                    links: Keystone.CollectionLinks("\(baseURL)/identity/v3/projects")))
+            }
+            return try projectList(try identity.projects(name: query["name"], domainId: query["domain_id"], context.auth).filter { project in
+                (enabled == nil || project.enabled == enabled) && tags.matches(project.tags)
+                    && (query["parent_id"] == nil || (project.parentId?.rawValue ?? project.domainId.rawValue) == query["parent_id"])
+            })
         }
+        router.get("projects/{project}/tags") { _, context in
+            try JSONMessages.response(["tags": try identity.project(try context.parameters.require("project"), context.auth).tags])
+        }
+        router.put("projects/{project}/tags") { request, context in
+            let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+            guard let tags = try strings(body, "tags") else { throw NimbusError.badRequest("Invalid input for field 'tags': 'tags' is a required property.") }
+            return try JSONMessages.response(["tags": try identity.setTags(tags, of: try context.parameters.require("project"), context.auth)])
+        }
+        router.delete("projects/{project}/tags") { _, context in
+            _ = try identity.setTags([], of: try context.parameters.require("project"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.put("projects/{project}/tags/{tag}") { _, context in
+            try identity.addTag(try context.parameters.require("tag"), to: try context.parameters.require("project"), context.auth)
+            return Response(status: .created)
+        }
+        router.get("projects/{project}/tags/{tag}") { _, context in
+            try identity.checkTag(try context.parameters.require("tag"), on: try context.parameters.require("project"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.head("projects/{project}/tags/{tag}") { _, context in
+            try identity.checkTag(try context.parameters.require("tag"), on: try context.parameters.require("project"), context.auth)
+            return Response(status: .noContent)
+        }
+        router.delete("projects/{project}/tags/{tag}") { _, context in
+            try identity.removeTag(try context.parameters.require("tag"), from: try context.parameters.require("project"), context.auth)
+            return Response(status: .noContent)
+        }
+        // A project acting as a domain is a domain, seen through the projects API (Keystone's is_domain).
         router.post("projects") { request, context in
             let body = try await entity("project", from: request)
+            if try bool(body, "is_domain") == true {
+                let domain = try identity.createDomain(
+                    name: try string(body, "name"), description: try string(body, "description"), enabled: try bool(body, "enabled"), context.auth)
+                return try JSONMessages.response(["project": Keystone.ProjectBody(domain: domain, baseURL: baseURL)], status: .created)
+            }
             let project = try identity.createProject(try projectChanges(body), context.auth)
             return try JSONMessages.response(["project": Keystone.ProjectBody(project, baseURL: baseURL)], status: .created)
         }
         router.get("projects/{project}") { _, context in
-            let project = try identity.project(try context.parameters.require("project"), context.auth)
+            let id = try context.parameters.require("project")
+            if let domain = try identity.domainActingAsProject(id, context.auth) {
+                return try JSONMessages.response(["project": Keystone.ProjectBody(domain: domain, baseURL: baseURL)])
+            }
+            let project = try identity.project(id, context.auth)
             return try JSONMessages.response(["project": Keystone.ProjectBody(project, baseURL: baseURL)])
         }
         router.patch("projects/{project}") { request, context in
             let body = try await entity("project", from: request)
-            let project = try identity.updateProject(try context.parameters.require("project"), try projectChanges(body), context.auth)
+            let id = try context.parameters.require("project")
+            if try identity.domainActingAsProject(id, context.auth) != nil {
+                let domain = try identity.updateDomain(
+                    id, name: try string(body, "name"), description: try string(body, "description"), enabled: try bool(body, "enabled"), context.auth)
+                return try JSONMessages.response(["project": Keystone.ProjectBody(domain: domain, baseURL: baseURL)])
+            }
+            let project = try identity.updateProject(id, try projectChanges(body), context.auth)
             return try JSONMessages.response(["project": Keystone.ProjectBody(project, baseURL: baseURL)])
         }
         router.delete("projects/{project}") { _, context in
-            try identity.deleteProject(try context.parameters.require("project"), context.auth)
+            let id = try context.parameters.require("project")
+            if try identity.domainActingAsProject(id, context.auth) != nil {
+                try identity.deleteDomain(id, context.auth)
+            } else {
+                try identity.deleteProject(id, context.auth)
+            }
             return Response(status: .noContent)
         }
 
@@ -187,7 +245,7 @@ extension IdentityController {
             draft.secret = try string(body, "secret")
             draft.unrestricted = try bool(body, "unrestricted") ?? false
             if let expiry = try string(body, "expires_at") {
-                guard let date = Self.keystoneDate(expiry) else {
+                guard let date = Timestamps.parseKeystone(expiry) else {
                     throw NimbusError.badRequest("Invalid input for field 'expires_at': '\(expiry)' is not a date and time.")
                 }
                 draft.expiresAt = date
@@ -352,19 +410,11 @@ extension IdentityController {
         [
             "id": .string(credential.id.rawValue), "name": .string(credential.name), "description": .string(credential.description),
             "user_id": .string(credential.userId.rawValue), "project_id": .string(credential.projectId.rawValue),
-            "expires_at": credential.expiresAt.map { .string(Timestamps.keystone($0)) } ?? .null,
+            "expires_at": credential.expiresAt.map { .string(Timestamps.keystoneNaive($0)) } ?? .null,
             "unrestricted": .bool(credential.unrestricted), "access_rules": [],
             "roles": .array(try identity.roles(ids: credential.roleIds).map { ["id": .string($0.id.rawValue), "name": .string($0.name), "domain_id": .null] }),
             "links": ["self": .string("\(baseURL)/identity/v3/users/\(credential.userId)/application_credentials/\(credential.id)")],
         ]
-    }
-
-    /// Keystone's dates: ISO 8601 with or without fractional seconds, with or without a zone (UTC then).
-    static func keystoneDate(_ text: String) -> Date? {
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = withFraction.date(from: text) ?? ISO8601DateFormatter().date(from: text) { return date }
-        return ISO8601DateFormatter().date(from: text + "Z") ?? withFraction.date(from: text + "Z")
     }
 
     struct UserList: Encodable {
@@ -389,6 +439,20 @@ extension IdentityController {
         }
     }
 
+    func strings(_ body: [String: JSONValue], _ key: String) throws -> [String]? {
+        switch body[key] {
+        case nil, .null?: return nil
+        case .array(let items)?:
+            return try items.map { item in
+                guard case .string(let text) = item else {
+                    throw NimbusError.badRequest("Invalid input for field '\(key)': expected a list of strings, found \(item.typeName).")
+                }
+                return text
+            }
+        case let other?: throw NimbusError.badRequest("Invalid input for field '\(key)': expected a list, found \(other.typeName).")
+        }
+    }
+
     func bool(_ body: [String: JSONValue], _ key: String) throws -> Bool? {
         switch body[key] {
         case nil, .null?: return nil
@@ -398,42 +462,49 @@ extension IdentityController {
     }
 
     func projectChanges(_ body: [String: JSONValue]) throws -> IdentityService.ProjectChanges {
-        if try bool(body, "is_domain") == true { throw NimbusError.badRequest("Projects acting as domains are not supported.") }
         return IdentityService.ProjectChanges(
             name: try string(body, "name"), description: try string(body, "description"),
-            enabled: try bool(body, "enabled"), domainId: try string(body, "domain_id").map(DomainID.init(rawValue:)))
+            enabled: try bool(body, "enabled"), domainId: try string(body, "domain_id").map(DomainID.init(rawValue:)),
+            parentId: try string(body, "parent_id").map(ProjectID.init(rawValue:)), tags: try strings(body, "tags"))
     }
 
     func userChanges(_ body: [String: JSONValue]) throws -> IdentityService.UserChanges {
-        IdentityService.UserChanges(
+        var changes = IdentityService.UserChanges(
             name: try string(body, "name"), password: try string(body, "password"), email: try string(body, "email"),
             description: try string(body, "description"), enabled: try bool(body, "enabled"),
             domainId: try string(body, "domain_id").map(DomainID.init(rawValue:)),
             defaultProjectId: try string(body, "default_project_id").map(ProjectID.init(rawValue:)))
+        let known: Set<String> = [
+            "id", "name", "password", "email", "description", "enabled", "domain_id", "default_project_id", "links",
+            "password_expires_at", "options", "federated",
+        ]
+        changes.extra = body.filter { !known.contains($0.key) }
+        return changes
+    }
+}
+
+/// Keystone's tag filters on project lists: `tags` (all of), `tags-any`,
+/// `not-tags` (not all of), `not-tags-any` (none of); comma-separated.
+struct ProjectTagFilter {
+    var all: [String]?
+    var any: [String]?
+    var notAll: [String]?
+    var notAny: [String]?
+
+    init(_ query: [String: String]) {
+        func list(_ key: String) -> [String]? { query[key].map { $0.split(separator: ",").map(String.init) } }
+        all = list("tags")
+        any = list("tags-any")
+        notAll = list("not-tags")
+        notAny = list("not-tags-any")
     }
 
-    // MARK: Catalog views
-
-    func addCatalogViews(to router: RouterGroup<AuthenticatedContext>) {
-        let catalog = Keystone.catalog(baseURL: baseURL)
-        router.get("services") { _, _ in
-            try JSONMessages.response(["services": catalog.map {
-                ["id": .string($0.id), "type": .string($0.type), "name": .string($0.name), "enabled": true] as [String: JSONValue]
-            }])
-        }
-        router.get("endpoints") { _, _ in
-            try JSONMessages.response(["endpoints": catalog.flatMap { service in
-                service.endpoints.map {
-                    [
-                        "id": .string($0.id), "interface": .string($0.interface), "region": .string($0.region),
-                        "region_id": .string($0.regionId), "url": .string($0.url), "service_id": .string(service.id),
-                        "enabled": true,
-                    ] as [String: JSONValue]
-                }
-            }])
-        }
-        router.get("regions") { _, _ in
-            try JSONMessages.response(["regions": [["id": "RegionOne", "description": "", "parent_region_id": .null] as [String: JSONValue]]])
-        }
+    func matches(_ tags: [String]) -> Bool {
+        let held = Set(tags)
+        if let all, !held.isSuperset(of: all) { return false }
+        if let any, held.isDisjoint(with: any) { return false }
+        if let notAll, held.isSuperset(of: notAll) { return false }
+        if let notAny, !held.isDisjoint(with: notAny) { return false }
+        return true
     }
 }

@@ -35,11 +35,8 @@ struct IdentityController {
             try JSONMessages.response(["system": .array(try identity.systemScopes(context.auth).map { .object($0.mapValues(JSONValue.bool)) }),
                                        "links": ["self": .string("\(baseURL)/identity/v3/auth/system"), "previous": .null, "next": .null]] as [String: JSONValue])
         }
-        authenticated.get("auth/catalog") { _, _ in
-            try JSONMessages.response(["catalog": Keystone.catalog(baseURL: baseURL)])
-        }
         addAdministration(to: authenticated)
-        addCatalogViews(to: authenticated)
+        addCatalog(to: authenticated)
     }
 
     // MARK: Discovery
@@ -106,8 +103,8 @@ struct IdentityController {
         } else {
             throw NimbusError.badRequest("Unsupported authentication method; use password or token.")
         }
-        let catalog = request.uri.queryParameters["nocatalog"] == nil ? Keystone.catalog(baseURL: baseURL) : nil
-        let tokenBody = try render(issued.context, methods: methods, catalog: catalog)
+        let catalog = request.uri.queryParameters["nocatalog"] == nil ? try tokenCatalog(issued.context) : nil
+        let tokenBody = try render(issued.context, catalog: catalog)
         return try JSONMessages.response(tokenBody, status: .created, headers: [.xSubjectToken: issued.secret])
     }
 
@@ -121,18 +118,18 @@ struct IdentityController {
     func validateToken(_ request: Request, _ context: AuthenticatedContext) throws -> Response {
         let secret = try subjectToken(request)
         let subject = try identity.subjectToken(secret, for: context.auth)
-        let catalog = request.uri.queryParameters["nocatalog"] == nil ? Keystone.catalog(baseURL: baseURL) : nil
-        return try JSONMessages.response(try render(subject, methods: ["password"], catalog: catalog), headers: [.xSubjectToken: secret])
+        let catalog = request.uri.queryParameters["nocatalog"] == nil ? try tokenCatalog(subject) : nil
+        return try JSONMessages.response(try render(subject, catalog: catalog), headers: [.xSubjectToken: secret])
     }
 
-    func render(_ auth: AuthContext, methods: [String], catalog: [Keystone.CatalogEntry]?) throws -> Keystone.TokenBody {
+    func render(_ auth: AuthContext, catalog: [Keystone.CatalogEntry]?) throws -> Keystone.TokenBody {
         let domainNames = try Dictionary(identity.domainNames(), uniquingKeysWith: { first, _ in first })
         func domain(_ id: DomainID) -> Keystone.DomainRef {
             Keystone.DomainRef(id: id.rawValue, name: domainNames[id] ?? id.rawValue)
         }
         let scoped = auth.project != nil || auth.system
         var token = Keystone.Token(
-            methods: methods,
+            methods: auth.methods,
             user: Keystone.TokenUser(id: auth.userId.rawValue, name: auth.userName, domain: domain(auth.userDomainId)),
             auditIds: [auth.auditId],
             issuedAt: Timestamps.keystone(auth.issuedAt),

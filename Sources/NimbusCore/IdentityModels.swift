@@ -22,13 +22,22 @@ public struct Project: Sendable, Codable, Equatable {
     public var name: String
     public var description: String
     public var enabled: Bool
+    /// The project above this one; nil for a project at the top of its domain.
+    public var parentId: ProjectID?
+    /// Keystone's project tags: short labels, unique per project, filterable.
+    public var tags: [String]
 
-    public init(id: ProjectID, domainId: DomainID, name: String, description: String = "", enabled: Bool = true) {
+    public init(
+        id: ProjectID, domainId: DomainID, name: String, description: String = "", enabled: Bool = true, parentId: ProjectID? = nil,
+        tags: [String] = []
+    ) {
         self.id = id
         self.domainId = domainId
         self.name = name
         self.description = description
         self.enabled = enabled
+        self.parentId = parentId
+        self.tags = tags
     }
 }
 
@@ -43,6 +52,8 @@ public struct User: Sendable, Codable, Equatable {
     public var enabled: Bool
     public var defaultProjectId: ProjectID?
     public var passwordExpiresAt: Date?
+    /// Attributes Keystone does not define (`project_id`, …), kept and returned as given.
+    public var extra: [String: JSONValue] = [:]
 
     public init(
         id: UserID, domainId: DomainID, name: String, passwordHash: String?, email: String? = nil,
@@ -111,11 +122,14 @@ public struct TokenRecord: Sendable, Codable, Equatable {
     public var issuedAt: Date
     public var expiresAt: Date
     public var auditId: String
+    /// How the user proved who they are, in order (`password`, then `token` for a rescoped one).
+    public var methods: [String]
 
     public init(
         hash: String, userId: UserID, projectId: ProjectID?, system: Bool = false, applicationCredentialId: ApplicationCredentialID? = nil,
-        issuedAt: Date, expiresAt: Date, auditId: String
+        issuedAt: Date, expiresAt: Date, auditId: String, methods: [String] = ["password"]
     ) {
+        self.methods = methods
         self.applicationCredentialId = applicationCredentialId
         self.hash = hash
         self.userId = userId

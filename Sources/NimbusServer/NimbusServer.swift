@@ -40,6 +40,7 @@ public struct NimbusServer: Sendable {
         let identity = IdentityService(
             store: store, passwordHashRounds: configuration.passwordHashRounds, tokenLifetime: configuration.tokenLifetime)
         let bootstrap = try identity.bootstrap(adminPassword: configuration.adminPassword)
+        try identity.bootstrapCatalog(baseURL: configuration.baseURL)
         let blobs = try BlobStore(directory: configuration.blobsDirectory)
         // Nothing is uploading yet: leftovers of interrupted uploads go.
         blobs.sweepIncoming()

@@ -18,6 +18,8 @@ extension Store {
         registerGroupMigrations(&migrator)
         registerApplicationCredentialMigrations(&migrator)
         registerRoleInferenceMigrations(&migrator)
+        registerCatalogMigrations(&migrator)
+        registerIdentityAttributeMigrations(&migrator)
         return migrator
     }
 

@@ -12,8 +12,14 @@ extension ApplicationCredential: FetchableRecord, PersistableRecord {
             id: try row.decode(forColumn: "id"), userId: try row.decode(forColumn: "user_id"),
             projectId: try row.decode(forColumn: "project_id"), name: try row.decode(forColumn: "name"),
             description: try row.decode(forColumn: "description"), secretHash: try row.decode(forColumn: "secret_hash"),
-            expiresAt: try row.decode(forColumn: "expires_at"), unrestricted: try row.decode(forColumn: "unrestricted"),
+            expiresAt: Self.expiry(row["expires_at"]), unrestricted: try row.decode(forColumn: "unrestricted"),
             roleIds: try JSONColumn.decode([RoleID].self, row, "role_ids"))
+    }
+
+    /// An expiry as stored: a double, or date text from before doubles were used.
+    static func expiry(_ value: DatabaseValue) -> Date? {
+        if let seconds = Double.fromDatabaseValue(value), case .double = value.storage { return Date(timeIntervalSince1970: seconds) }
+        return Date.fromDatabaseValue(value)
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -23,7 +29,9 @@ extension ApplicationCredential: FetchableRecord, PersistableRecord {
         container["name"] = name
         container["description"] = description
         container["secret_hash"] = secretHash
-        container["expires_at"] = expiresAt
+        // Seconds since 1970 as a double: Keystone answers the expiry to the
+        // microsecond the client gave, and GRDB's date text keeps milliseconds.
+        container["expires_at"] = expiresAt?.timeIntervalSince1970
         container["unrestricted"] = unrestricted
         container["role_ids"] = try JSONColumn.encode(roleIds)
     }

@@ -198,6 +198,25 @@ extension Store {
     }
 }
 
+extension Store {
+    /// What Keystone keeps beside the basics: a token's methods, a user's
+    /// extra attributes, a project's parent and tags.
+    static func registerIdentityAttributeMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v7-identity-attributes") { db in
+            try db.alter(table: "token") { t in
+                t.add(column: "methods", .jsonText).notNull().defaults(to: "[\"password\"]")
+            }
+            try db.alter(table: "user") { t in
+                t.add(column: "extra", .jsonText).notNull().defaults(to: "{}")
+            }
+            try db.alter(table: "project") { t in
+                t.add(column: "parent_id", .text).indexed().references("project", onDelete: .cascade)
+                t.add(column: "tags", .jsonText).notNull().defaults(to: "[]")
+            }
+        }
+    }
+}
+
 extension SystemRoleAssignment: SnakeCaseRecord { public static let databaseTableName = "systemRoleAssignment" }
 
 extension Store {

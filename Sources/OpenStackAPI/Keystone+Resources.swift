@@ -5,11 +5,11 @@ extension Keystone {
     public struct ProjectBody: Codable, Sendable {
         public var id: String
         public var name: String
-        public var domainId: String
+        public var domainId: String?
         public var description: String
         public var enabled: Bool
         public var isDomain: Bool
-        public var parentId: String
+        public var parentId: String?
         public var tags: [String]
         public var links: Link
         enum CodingKeys: String, CodingKey {
@@ -23,9 +23,21 @@ extension Keystone {
             description = project.description
             enabled = project.enabled
             isDomain = false
-            parentId = project.domainId.rawValue
-            tags = []
+            parentId = (project.parentId?.rawValue ?? project.domainId.rawValue)
+            tags = project.tags
             links = Link("\(baseURL)/identity/v3/projects/\(project.id)")
+        }
+        /// A domain seen as the project that acts as it: at the top, in no domain.
+        public init(domain: Domain, baseURL: String) {
+            id = domain.id.rawValue
+            name = domain.name
+            domainId = nil
+            description = domain.description
+            enabled = domain.enabled
+            isDomain = true
+            parentId = nil
+            tags = []
+            links = Link("\(baseURL)/identity/v3/projects/\(domain.id)")
         }
     }
 
@@ -53,7 +65,36 @@ extension Keystone {
             defaultProjectId = user.defaultProjectId?.rawValue
             passwordExpiresAt = nil
             links = Link("\(baseURL)/identity/v3/users/\(user.id)")
+            extra = user.extra
         }
+        /// Attributes Keystone does not define, returned beside the others as given.
+        public var extra: [String: JSONValue] = [:]
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(domainId, forKey: .domainId)
+            try container.encode(enabled, forKey: .enabled)
+            try container.encodeIfPresent(email, forKey: .email)
+            try container.encodeIfPresent(description, forKey: .description)
+            try container.encodeIfPresent(defaultProjectId, forKey: .defaultProjectId)
+            try container.encode(passwordExpiresAt, forKey: .passwordExpiresAt)
+            try container.encode(links, forKey: .links)
+            var extras = encoder.container(keyedBy: AnyKey.self)
+            for (key, value) in extra where CodingKeys(stringValue: key) == nil {
+                try extras.encode(value, forKey: AnyKey(key))
+            }
+        }
+    }
+
+    /// A coding key for attributes whose names come with the data.
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     public struct RoleBody: Codable, Sendable {

@@ -31,10 +31,17 @@ public enum Keystone {
     public struct Endpoint: Codable, Sendable {
         public var id: String
         public var interface: String
-        public var region: String
-        public var regionId: String
+        public var region: String?
+        public var regionId: String?
         public var url: String
         enum CodingKeys: String, CodingKey { case id, interface, region, url, regionId = "region_id" }
+        public init(id: String, interface: String, region: String?, regionId: String?, url: String) {
+            self.id = id
+            self.interface = interface
+            self.region = region
+            self.regionId = regionId
+            self.url = url
+        }
     }
 
     public struct CatalogEntry: Codable, Sendable {
@@ -42,6 +49,12 @@ public enum Keystone {
         public var type: String
         public var name: String
         public var endpoints: [Endpoint]
+        public init(id: String, type: String, name: String, endpoints: [Endpoint]) {
+            self.id = id
+            self.type = type
+            self.name = name
+            self.endpoints = endpoints
+        }
     }
 
     public struct Token: Codable, Sendable {
@@ -116,35 +129,4 @@ public enum Keystone {
         public var token: Token
         public init(token: Token) { self.token = token }
     }
-
-    /// The catalog: every service on the one port, paths as devstack lays them out.
-    public static func catalog(baseURL: String, region: String = "RegionOne") -> [CatalogEntry] {
-        let services: [(type: String, name: String, path: String)] = [
-            ("identity", "keystone", "/identity"),
-            ("image", "glance", "/image"),
-            ("compute", "nova", "/compute/v2.1"),
-            ("network", "neutron", "/network"),
-        ]
-        return services.map { service in
-            CatalogEntry(
-                id: stableID(service.type), type: service.type, name: service.name,
-                endpoints: ["public", "internal", "admin"].map { interface in
-                    Endpoint(
-                        id: stableID("\(service.type)-\(interface)"), interface: interface, region: region,
-                        regionId: region, url: baseURL + service.path)
-                })
-        }
-    }
-
-    /// Catalog ids derived from names, so they stay the same across restarts.
-    static func stableID(_ seed: String) -> String {
-        var hash = StableHash.offsetBasis
-        var out = ""
-        for round in 0..<2 {
-            hash = StableHash.fnv1a(seed + "\(round)", continuing: hash)
-            out += String(format: "%016llx", hash)
-        }
-        return out
-    }
-
 }

@@ -10,6 +10,48 @@ public enum Timestamps {
         return wholeSeconds(date) + String(format: ".%06dZ", micro)
     }
 
+    /// Keystone's application credential expiry: `2015-11-07T02:58:43.578887`,
+    /// no zone, as the client sent it.
+    public static func keystoneNaive(_ date: Date) -> String {
+        String(keystone(date).dropLast())
+    }
+
+    /// Reads an ISO 8601 time as Keystone accepts it: fractional seconds to
+    /// the microsecond or none, a `Z` or `±hh:mm` zone or none (UTC then).
+    public static func parseKeystone(_ text: String) -> Date? {
+        var rest = Substring(text)
+        var offset: TimeInterval = 0
+        if rest.hasSuffix("Z") {
+            rest = rest.dropLast()
+        } else if rest.count > 6, let sign = rest.dropLast(5).last, sign == "+" || sign == "-", rest.suffix(3).first == ":" {
+            let zone = rest.suffix(5)
+            guard let hours = Int(zone.prefix(2)), let minutes = Int(zone.suffix(2)) else { return nil }
+            offset = TimeInterval(hours * 3600 + minutes * 60) * (sign == "+" ? 1 : -1)
+            rest = rest.dropLast(6)
+        }
+        var fraction: TimeInterval = 0
+        if let dot = rest.lastIndex(of: ".") {
+            let digits = rest[rest.index(after: dot)...]
+            guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Double("0." + digits) else { return nil }
+            fraction = value
+            rest = rest[..<dot]
+        }
+        let parts = rest.split(whereSeparator: { "-T:".contains($0) })
+        guard rest.count == 19, parts.count == 6 else { return nil }
+        let numbers = parts.compactMap { Int($0) }
+        guard numbers.count == 6 else { return nil }
+        var fields = tm()
+        fields.tm_year = Int32(numbers[0] - 1900)
+        fields.tm_mon = Int32(numbers[1] - 1)
+        fields.tm_mday = Int32(numbers[2])
+        fields.tm_hour = Int32(numbers[3])
+        fields.tm_min = Int32(numbers[4])
+        fields.tm_sec = Int32(numbers[5])
+        guard (1...12).contains(numbers[1]), (1...31).contains(numbers[2]), numbers[3] < 24, numbers[4] < 60, numbers[5] < 61 else { return nil }
+        let seconds = timegm(&fields)
+        return Date(timeIntervalSince1970: TimeInterval(seconds) + fraction - offset)
+    }
+
     /// Glance and Nova: `2015-11-07T02:58:43Z`.
     public static func iso8601(_ date: Date) -> String {
         wholeSeconds(date) + "Z"
