@@ -17,6 +17,8 @@ public struct AuthContext: Sendable, Equatable {
     public var issuedAt: Date
     public var expiresAt: Date
     public var auditId: String
+    /// A domain-scoped token's domain.
+    public var domain: Domain?
     /// The authentication methods behind the token, as Keystone lists them.
     public var methods: [String] = ["password"]
 

@@ -329,19 +329,26 @@ extension IdentityService {
 
     // MARK: Roles
 
-    public func createRole(name: String?, description: String?, _ auth: AuthContext) throws -> Role {
+    public func createRole(name: String?, description: String?, domainId: String? = nil, _ auth: AuthContext) throws -> Role {
         try Policy.requireAdmin(auth)
         let name = try Self.validName(name, kind: "role")
+        // Names are unique across the cloud, domain roles included: stricter
+        // than Keystone (unique per domain), and no name ever means two roles.
         guard try store.role(named: name) == nil else {
             throw NimbusError.conflict("Conflict occurred attempting to store role - Duplicate entry found with name \(name).")
         }
-        let role = Role(id: .generate(), name: name, description: description ?? "")
+        let domain = try domainId.map { id in
+            guard let domain = try store.domain(id: DomainID(rawValue: id)) else { throw NimbusError.notFound("Could not find domain: \(id).") }
+            return domain.id
+        }
+        let role = Role(id: .generate(), name: name, description: description ?? "", domainId: domain)
         try store.insert(role)
         return role
     }
 
-    public func roles(name: String?, _ auth: AuthContext) throws -> [Role] {
-        try store.roles().filter { name == nil || $0.name == name }
+    /// Global roles, or with `domainId` the roles of that domain, as Keystone lists them.
+    public func roles(name: String?, domainId: String? = nil, _ auth: AuthContext) throws -> [Role] {
+        try store.roles().filter { (name == nil || $0.name == name) && $0.domainId?.rawValue == domainId }
     }
 
     public func role(_ id: String, _ auth: AuthContext) throws -> Role {

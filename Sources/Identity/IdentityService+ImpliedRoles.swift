@@ -15,6 +15,11 @@ extension IdentityService {
         guard inference.priorRoleId != inference.impliedRoleId else {
             throw NimbusError.badRequest("A role cannot imply itself.")
         }
+        // A global role implying a domain's role would let that domain's
+        // admins widen what a global role grants; Keystone forbids it.
+        if try role(prior, auth).domainId == nil, try role(implied, auth).domainId != nil {
+            throw NimbusError.forbidden("Implied role \(implied) is domain-specific; a global role cannot imply it.")
+        }
         try store.insert(inference)
         return (try role(prior, auth), try role(implied, auth))
     }

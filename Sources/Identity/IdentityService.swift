@@ -13,9 +13,13 @@ public struct IdentityService: Sendable {
     /// A hash of a random password with the configured cost, checked against
     /// when a user does not exist.
     let dummyHash: String
+    let credentialCipher: CredentialCipher
 
-    public init(store: Store, passwordHashRounds: Int, tokenLifetime: TimeInterval) {
+    public init(
+        store: Store, passwordHashRounds: Int, tokenLifetime: TimeInterval, credentialCipher: CredentialCipher = .ephemeral()
+    ) {
         self.store = store
+        self.credentialCipher = credentialCipher
         self.hasher = PasswordHasher(rounds: passwordHashRounds)
         self.tokenLifetime = tokenLifetime
         self.dummyHash = (try? hasher.hash(Self.randomSecret())) ?? ""
@@ -53,6 +57,7 @@ public struct IdentityService: Sendable {
     public enum Scope: Sendable {
         case unscoped
         case project(ProjectReference)
+        case domain(DomainReference)
         /// Keystone's `{"system": {"all": true}}`: the whole deployment.
         case system
     }
@@ -134,7 +139,16 @@ public struct IdentityService: Sendable {
         for user: User, scope: Scope, expiresAt: Date? = nil, credential: ApplicationCredential? = nil, methods: [String] = ["password"]
     ) throws -> IssuedToken {
         var project: Project?
+        var domain: Domain?
         var roles: [Role] = []
+        if case .domain(let reference) = scope {
+            guard let found = try findDomain(reference), found.enabled else {
+                throw NimbusError.unauthorized("The request you have made requires authentication.")
+            }
+            roles = try withImplied(try store.roles(of: user.id, onDomain: found.id))
+            guard !roles.isEmpty else { throw NimbusError.unauthorized("User \(user.id) has no access to domain \(found.id).") }
+            domain = found
+        }
         if case .system = scope {
             roles = try withImplied(try store.systemRoles(of: user.id))
             guard !roles.isEmpty else { throw NimbusError.unauthorized("User \(user.id) has no access to the system.") }
@@ -154,15 +168,17 @@ public struct IdentityService: Sendable {
         // Milliseconds, as the database keeps them: a token reads the same when issued and when validated.
         let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         let system = if case .system = scope { true } else { false }
-        let record = TokenRecord(
+        var record = TokenRecord(
             hash: Self.digest(secret), userId: user.id, projectId: project?.id, system: system, applicationCredentialId: credential?.id, issuedAt: now,
             expiresAt: expiresAt ?? now.addingTimeInterval(tokenLifetime), auditId: String(Self.randomSecret().prefix(22)), methods: methods)
+        record.domainId = domain?.id
         try store.insert(record)
         let context = AuthContext(
             userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, system: system, roles: roles,
             issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
         var issued = IssuedToken(secret: secret, context: context)
         issued.context.methods = methods
+        issued.context.domain = domain
         issued.context.applicationCredential = credential.map { .init(id: $0.id, name: $0.name, restricted: !$0.unrestricted) }
         return issued
     }
@@ -177,6 +193,7 @@ public struct IdentityService: Sendable {
             throw NimbusError.unauthorized("The request you have made requires authentication.")
         }
         var project: Project?
+        var domain: Domain?
         var roles: [Role] = []
         let credential = try record.applicationCredentialId.flatMap { try store.applicationCredential(id: $0) }
         if record.applicationCredentialId != nil, credential == nil {
@@ -194,19 +211,27 @@ public struct IdentityService: Sendable {
         } else if record.system {
             roles = try withImplied(try store.systemRoles(of: user.id))
             guard !roles.isEmpty else { throw NimbusError.unauthorized("The request you have made requires authentication.") }
+        } else if let domainId = record.domainId {
+            guard let found = try store.domain(id: domainId), found.enabled else {
+                throw NimbusError.unauthorized("The request you have made requires authentication.")
+            }
+            roles = try withImplied(try store.roles(of: user.id, onDomain: domainId))
+            guard !roles.isEmpty else { throw NimbusError.unauthorized("The request you have made requires authentication.") }
+            domain = found
         }
         var context = AuthContext(
             userId: user.id, userName: user.name, userDomainId: user.domainId, project: project, system: record.system, roles: roles,
             issuedAt: record.issuedAt, expiresAt: record.expiresAt, auditId: record.auditId)
         context.applicationCredential = credential.map { .init(id: $0.id, name: $0.name, restricted: !$0.unrestricted) }
         context.methods = record.methods
+        context.domain = domain
         return context
     }
 
     /// The roles and every role they imply, transitively (a cycle ends the walk), by name.
     func withImplied(_ roles: [Role]) throws -> [Role] {
         let inferences = try store.roleInferences()
-        guard !inferences.isEmpty else { return roles }
+        guard !inferences.isEmpty else { return roles.filter { $0.domainId == nil } }
         var held = Dictionary(roles.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var queue = roles.map(\.id)
         while let next = queue.popLast() {
@@ -216,7 +241,8 @@ public struct IdentityService: Sendable {
                 queue.append(implied.id)
             }
         }
-        return held.values.sorted { $0.name < $1.name }
+        // Domain-specific roles only carry what they imply: they never reach a token.
+        return held.values.filter { $0.domainId == nil }.sorted { $0.name < $1.name }
     }
 
     /// A credential's token holds the credential's roles the user still has.

@@ -6,8 +6,10 @@ import NimbusCore
 /// `member` may also change its project's resources, `admin` may do anything
 /// anywhere. Keystone's implied roles (admin ⊃ member ⊃ reader) are applied here.
 public enum Policy {
+    /// The admin role on a project or the system. A domain-scoped admin is
+    /// not a cloud admin: domain tokens carry no administration here.
     public static func isAdmin(_ auth: AuthContext) -> Bool {
-        auth.roleNames.contains("admin")
+        auth.domain == nil && auth.roleNames.contains("admin")
     }
 
     public static func isMember(_ auth: AuthContext) -> Bool {

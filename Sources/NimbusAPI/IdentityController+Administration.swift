@@ -156,13 +156,14 @@ extension IdentityController {
         }
 
         router.get("roles") { request, context in
-            let roles = try identity.roles(name: QueryParameters.first(request)["name"], context.auth)
+            let query = QueryParameters.first(request)
+            let roles = try identity.roles(name: query["name"], domainId: query["domain_id"], context.auth)
             return try JSONMessages.response(["roles": roles.map { Keystone.RoleBody($0, baseURL: baseURL) }])
         }
         router.post("roles") { request, context in
             let body = try await entity("role", from: request)
             let role = try identity.createRole(
-                name: try string(body, "name"), description: try string(body, "description"), context.auth)
+                name: try string(body, "name"), description: try string(body, "description"), domainId: try string(body, "domain_id"), context.auth)
             return try JSONMessages.response(["role": Keystone.RoleBody(role, baseURL: baseURL)], status: .created)
         }
         router.patch("roles/{role}") { request, context in
@@ -201,38 +202,6 @@ extension IdentityController {
                 project: try context.parameters.require("project"), user: try context.parameters.require("user"),
                 role: try context.parameters.require("role"), context.auth)
             return Response(status: .noContent)
-        }
-        router.get("role_assignments") { request, context in
-            let query = QueryParameters.first(request)
-            let includeNames = query["include_names"].map { ["true", "1", ""].contains($0.lowercased()) } ?? false
-            // scope.system=all asks for system assignments only; a project filter for project ones only;
-            // group.id for a group's. `effective` gives a user's roles through groups as the user's own.
-            let system = query["scope.system"] != nil
-            let effective = query["effective"] != nil
-            var bodies: [Keystone.AssignmentBody] = []
-            if !system, query["group.id"] == nil {
-                var direct = try identity.roleAssignments(user: query["user.id"], project: query["scope.project.id"], role: query["role.id"], context.auth)
-                if effective, let user = query["user.id"] {
-                    for group in try identity.groups(of: user, context.auth) {
-                        direct += try identity.groupRoleAssignments(group: group.id.rawValue, project: query["scope.project.id"], role: query["role.id"], context.auth)
-                            .map { RoleAssignment(userId: UserID(rawValue: user), projectId: $0.projectId, roleId: $0.roleId) }
-                    }
-                }
-                var seen = Set<RoleAssignment>()
-                bodies += try direct.filter { seen.insert($0).inserted }
-                    .map { Keystone.AssignmentBody($0, baseURL: baseURL, names: includeNames ? try identity.names(for: $0) : nil) }
-            }
-            if !system, query["user.id"] == nil, !effective, Policy.isAdmin(context.auth) {
-                bodies += try identity.groupRoleAssignments(group: query["group.id"], project: query["scope.project.id"], role: query["role.id"], context.auth)
-                    .map { Keystone.AssignmentBody(group: $0, baseURL: baseURL) }
-            }
-            if query["scope.project.id"] == nil, query["group.id"] == nil {
-                bodies += try identity.systemRoleAssignments(user: query["user.id"], role: query["role.id"], context.auth).map { assignment in
-                    let names = try identity.names(for: RoleAssignment(userId: assignment.userId, projectId: ProjectID(rawValue: ""), roleId: assignment.roleId))
-                    return Keystone.AssignmentBody(system: assignment, baseURL: baseURL, names: includeNames ? (names.user, names.role) : nil)
-                }
-            }
-            return try JSONMessages.response(["role_assignments": bodies])
         }
         // Application credentials: secrets for automation, bound to a project and roles.
         router.post("users/{user}/application_credentials") { request, context in

@@ -73,9 +73,7 @@ struct AuthRequest: Decodable {
                 }
                 return .system
             }
-            if scope.domain != nil {
-                throw NimbusError.badRequest("Domain-scoped tokens are not supported; scope to a project or to the system.")
-            }
+            if let domain = scope.domain { return .domain(try Self.domain(domain)) }
             guard let project = scope.project else { return .unscoped }
             if let id = project.id { return .project(.id(ProjectID(rawValue: id))) }
             guard let name = project.name else {

@@ -27,16 +27,14 @@ struct IdentityController {
         authenticated.get("auth/projects") { _, context in
             try projectList(try identity.projects(of: context.auth.userId, context.auth))
         }
-        // The domains a token may be scoped to: none, since Nimbus issues no domain-scoped tokens.
-        authenticated.get("auth/domains") { _, _ in
-            try JSONMessages.response(["domains": .array([]), "links": ["self": .string("\(baseURL)/identity/v3/auth/domains"), "previous": .null, "next": .null]] as [String: JSONValue])
-        }
         authenticated.get("auth/system") { _, context in
             try JSONMessages.response(["system": .array(try identity.systemScopes(context.auth).map { .object($0.mapValues(JSONValue.bool)) }),
                                        "links": ["self": .string("\(baseURL)/identity/v3/auth/system"), "previous": .null, "next": .null]] as [String: JSONValue])
         }
         addAdministration(to: authenticated)
         addCatalog(to: authenticated)
+        addCredentials(to: authenticated)
+        addGrants(to: authenticated)
     }
 
     // MARK: Discovery
@@ -127,7 +125,7 @@ struct IdentityController {
         func domain(_ id: DomainID) -> Keystone.DomainRef {
             Keystone.DomainRef(id: id.rawValue, name: domainNames[id] ?? id.rawValue)
         }
-        let scoped = auth.project != nil || auth.system
+        let scoped = auth.project != nil || auth.system || auth.domain != nil
         var token = Keystone.Token(
             methods: auth.methods,
             user: Keystone.TokenUser(id: auth.userId.rawValue, name: auth.userName, domain: domain(auth.userDomainId)),
@@ -139,6 +137,7 @@ struct IdentityController {
             roles: scoped ? auth.roles.map { Keystone.NamedRef(id: $0.id.rawValue, name: $0.name) } : nil,
             catalog: scoped ? catalog : nil)
         if auth.system { token.system = ["all": true] }
+        token.domain = auth.domain.map { Keystone.DomainRef(id: $0.id.rawValue, name: $0.name) }
         token.applicationCredential = auth.applicationCredential.map {
             Keystone.Token.ApplicationCredential(id: $0.id.rawValue, name: $0.name, restricted: $0.restricted)
         }

@@ -40,4 +40,6 @@ public struct NimbusConfiguration: Sendable {
     public var databaseURL: URL { dataDirectory.appendingPathComponent("nimbus.sqlite") }
     public var blobsDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
     public var cloudsYAML: URL { dataDirectory.appendingPathComponent("clouds.yaml") }
+    /// The key that seals Keystone credentials in the database.
+    public var credentialKey: URL { dataDirectory.appendingPathComponent("credential.key") }
 }

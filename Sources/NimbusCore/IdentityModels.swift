@@ -76,11 +76,15 @@ public struct Role: Sendable, Codable, Equatable {
     public var id: RoleID
     public var name: String
     public var description: String
+    /// A domain-specific role: it grants nothing by itself and never appears
+    /// in a token, but may imply global roles (Keystone's domain roles).
+    public var domainId: DomainID?
 
-    public init(id: RoleID, name: String, description: String = "") {
+    public init(id: RoleID, name: String, description: String = "", domainId: DomainID? = nil) {
         self.id = id
         self.name = name
         self.description = description
+        self.domainId = domainId
     }
 }
 
@@ -124,6 +128,8 @@ public struct TokenRecord: Sendable, Codable, Equatable {
     public var auditId: String
     /// How the user proved who they are, in order (`password`, then `token` for a rescoped one).
     public var methods: [String]
+    /// Scoped to a domain: its roles are the user's roles on that domain.
+    public var domainId: DomainID?
 
     public init(
         hash: String, userId: UserID, projectId: ProjectID?, system: Bool = false, applicationCredentialId: ApplicationCredentialID? = nil,
@@ -219,5 +225,73 @@ public struct RoleInference: Sendable, Codable, Equatable, Hashable {
     public init(priorRoleId: RoleID, impliedRoleId: RoleID) {
         self.priorRoleId = priorRoleId
         self.impliedRoleId = impliedRoleId
+    }
+}
+
+public struct CredentialID: KeystoneIdentifier {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Keystone's credential: a secret blob (EC2 keys, a TOTP seed, …) a user
+/// keeps with Keystone. The blob is kept encrypted; see `CredentialCipher`.
+public struct Credential: Sendable, Codable, Equatable {
+    public var id: CredentialID
+    public var userId: UserID
+    public var projectId: ProjectID?
+    public var type: String
+    /// AES-GCM sealed box of the blob, base64.
+    public var encryptedBlob: String
+
+    public init(id: CredentialID, userId: UserID, projectId: ProjectID?, type: String, encryptedBlob: String) {
+        self.id = id
+        self.userId = userId
+        self.projectId = projectId
+        self.type = type
+        self.encryptedBlob = encryptedBlob
+    }
+}
+
+public struct PolicyID: KeystoneIdentifier {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Keystone's (deprecated) policy store: opaque blobs with a type, kept for
+/// tools that still read them. Nimbus's own rules are in code, not here.
+public struct PolicyDocument: Sendable, Codable, Equatable {
+    public var id: PolicyID
+    public var type: String
+    public var blob: String
+    public var extra: [String: JSONValue]
+
+    public init(id: PolicyID, type: String, blob: String, extra: [String: JSONValue] = [:]) {
+        self.id = id
+        self.type = type
+        self.blob = blob
+        self.extra = extra
+    }
+}
+
+/// Any role assignment: a user or a group holds a role on a project, a
+/// domain or the whole system.
+public struct RoleGrant: Sendable, Hashable {
+    public enum Actor: Sendable, Hashable {
+        case user(UserID)
+        case group(GroupID)
+    }
+    public enum Target: Sendable, Hashable {
+        case project(ProjectID)
+        case domain(DomainID)
+        case system
+    }
+    public var actor: Actor
+    public var target: Target
+    public var roleId: RoleID
+
+    public init(_ actor: Actor, _ target: Target, _ roleId: RoleID) {
+        self.actor = actor
+        self.target = target
+        self.roleId = roleId
     }
 }

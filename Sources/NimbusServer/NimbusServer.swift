@@ -38,7 +38,8 @@ public struct NimbusServer: Sendable {
         chmod(configuration.dataDirectory.path, 0o700)
         let store = try Store(path: configuration.databaseURL.path)
         let identity = IdentityService(
-            store: store, passwordHashRounds: configuration.passwordHashRounds, tokenLifetime: configuration.tokenLifetime)
+            store: store, passwordHashRounds: configuration.passwordHashRounds, tokenLifetime: configuration.tokenLifetime,
+            credentialCipher: try CredentialCipher.load(from: configuration.credentialKey))
         let bootstrap = try identity.bootstrap(adminPassword: configuration.adminPassword)
         try identity.bootstrapCatalog(baseURL: configuration.baseURL)
         let blobs = try BlobStore(directory: configuration.blobsDirectory)

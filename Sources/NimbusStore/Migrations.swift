@@ -20,6 +20,8 @@ extension Store {
         registerRoleInferenceMigrations(&migrator)
         registerCatalogMigrations(&migrator)
         registerIdentityAttributeMigrations(&migrator)
+        registerCredentialMigrations(&migrator)
+        registerGrantMigrations(&migrator)
         return migrator
     }
 

@@ -209,6 +209,9 @@ extension Store {
             try db.alter(table: "user") { t in
                 t.add(column: "extra", .jsonText).notNull().defaults(to: "{}")
             }
+            try db.alter(table: "role") { t in
+                t.add(column: "domain_id", .text).references("domain", onDelete: .cascade)
+            }
             try db.alter(table: "project") { t in
                 t.add(column: "parent_id", .text).indexed().references("project", onDelete: .cascade)
                 t.add(column: "tags", .jsonText).notNull().defaults(to: "[]")
@@ -256,9 +259,13 @@ extension Store {
     public func systemRoles(of user: UserID) throws -> [Role] {
         try read { db in
             try Role.fetchAll(db, sql: """
-                SELECT role.* FROM role JOIN systemRoleAssignment ON systemRoleAssignment.role_id = role.id
-                WHERE systemRoleAssignment.user_id = ? ORDER BY role.name
-                """, arguments: [user])
+                SELECT role.* FROM role WHERE role.id IN (
+                    SELECT role_id FROM systemRoleAssignment WHERE user_id = ?
+                    UNION
+                    SELECT groupSystemRoleAssignment.role_id FROM groupSystemRoleAssignment
+                    JOIN groupMember ON groupMember.group_id = groupSystemRoleAssignment.group_id WHERE groupMember.user_id = ?)
+                ORDER BY role.name
+                """, arguments: [user, user])
         }
     }
 }

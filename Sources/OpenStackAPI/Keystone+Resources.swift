@@ -119,7 +119,7 @@ extension Keystone {
             id = role.id.rawValue
             name = role.name
             description = role.description.isEmpty ? nil : role.description
-            domainId = nil
+            domainId = role.domainId?.rawValue
             links = Link("\(baseURL)/identity/v3/roles/\(role.id)")
         }
     }

@@ -66,6 +66,8 @@ public enum Keystone {
         public var project: NamedRef?
         /// `{"all": true}` for a system-scoped token.
         public var system: [String: Bool]?
+        /// A domain-scoped token's domain.
+        public var domain: DomainRef?
         /// The application credential a token was made from.
         public var applicationCredential: ApplicationCredential?
         public struct ApplicationCredential: Codable, Sendable {
@@ -96,7 +98,7 @@ public enum Keystone {
             self.catalog = catalog
         }
         enum CodingKeys: String, CodingKey {
-            case methods, user, project, system, roles, catalog
+            case methods, user, project, system, domain, roles, catalog
             case applicationCredential = "application_credential"
             case auditIds = "audit_ids", issuedAt = "issued_at", expiresAt = "expires_at", isDomain = "is_domain"
         }
