@@ -32,6 +32,56 @@ struct IdentityWorkflowTests {
         _ = try admin.succeed("group", "delete", "devs")
     }
 
+    @Test("region, service and endpoint create with the client reach the token's catalog; an endpoint group narrows a project's; credentials and domain roles")
+    func serviceCatalog() async throws {
+        let nimbus = try await NimbusProcess()
+        let admin = OpenStackClient(admin: nimbus)
+        let builtIn = try #require(try admin.json("catalog", "list") as? [[String: Any]])
+        #expect(Set(builtIn.compactMap { $0["Type"] as? String }) == ["identity", "image", "compute", "network"])
+
+        _ = try admin.succeed("region", "create", "--description", "the lab", "RegionTwo")
+        let service = try #require(try admin.json("service", "create", "--name", "ledger", "--description", "billing", "billing") as? [String: Any])
+        let serviceID = try #require(service["id"] as? String)
+        _ = try admin.succeed("endpoint", "create", "--region", "RegionTwo", "ledger", "public", "https://ledger.example:9000/v1")
+        let endpoints = try #require(try admin.json("endpoint", "list", "--service", "ledger") as? [[String: Any]])
+        #expect(endpoints.count == 1)
+        #expect(endpoints.first?["URL"] as? String == "https://ledger.example:9000/v1")
+        #expect(endpoints.first?["Region"] as? String == "RegionTwo")
+        let shown = try admin.succeed("catalog", "show", "billing")
+        #expect(shown.contains("https://ledger.example:9000/v1"), "a new token lists the new endpoint: \(shown)")
+
+        // A project given an endpoint group sees only what the group matches.
+        let bob = try admin.newMember()
+        let filters = FileManager.default.temporaryDirectory.appendingPathComponent("filters-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: filters) }
+        try #"{"service_id": "\#(serviceID)"}"#.write(to: filters, atomically: true, encoding: .utf8)
+        _ = try admin.succeed("endpoint", "group", "create", "ledger-only", filters.path)
+        _ = try admin.succeed("endpoint", "group", "add", "project", "ledger-only", "project-b")
+        let narrowed = try #require(try bob.json("catalog", "list") as? [[String: Any]])
+        #expect(narrowed.compactMap { $0["Type"] as? String } == ["billing"])
+        _ = try admin.succeed("endpoint", "group", "remove", "project", "ledger-only", "project-b")
+        #expect((try bob.json("catalog", "list") as? [[String: Any]])?.count == 5)
+        #expect(!(try bob("endpoint", "list").succeeded), "a member may not list endpoints")
+
+        _ = try admin.succeed("service", "delete", "ledger")
+        #expect(!(try admin("catalog", "show", "billing").stdout.contains("ledger.example")), "the service's endpoints went with it")
+        #expect(try admin.json("endpoint", "list", "--region", "RegionTwo") as? [Any] != nil)
+        _ = try admin.succeed("region", "delete", "RegionTwo")
+
+        // Credentials are the user's own; domain roles show in the assignment list.
+        // By id: a member may not search users or projects by name (Keystone's policy too).
+        let token = try #require(try bob.json("token", "issue") as? [String: Any])
+        let bobID = try #require(token["user_id"] as? String)
+        let projectID = try #require(token["project_id"] as? String)
+        _ = try bob.succeed("credential", "create", "--type", "ec2", "--project", projectID, bobID, #"{"access": "AK1", "secret": "S1"}"#)
+        let credentials = try #require(try bob.json("credential", "list") as? [[String: Any]])
+        #expect(credentials.count == 1)
+        #expect((credentials.first?["Data"] as? String)?.contains("S1") == true)
+        _ = try admin.succeed("role", "add", "--domain", "default", "--user", "bob", "reader")
+        let assignments = try #require(try admin.json("role", "assignment", "list", "--domain", "default", "--names") as? [[String: Any]])
+        #expect(assignments.contains { $0["User"] as? String == "bob@Default" && $0["Role"] as? String == "reader" && $0["Domain"] as? String == "Default" })
+    }
+
     @Test("an application credential made with the client logs in from clouds.yaml (v3applicationcredential), with its roles only")
     func applicationCredential() async throws {
         let nimbus = try await NimbusProcess()
