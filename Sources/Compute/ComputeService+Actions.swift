@@ -32,6 +32,18 @@ extension ComputeService {
         try await request(.unpause, id, rule: "servers:unpause", auth).work.value
     }
 
+    /// Nova's trigger_crash_dump: an NMI to a running (or paused, rescued,
+    /// failed but running) guest; what it dumps is up to the guest.
+    public func triggerCrashDump(_ id: String, _ auth: AuthContext) async throws {
+        let server = try modifiable(id, rule: "os-trigger-crash-dump", auth)
+        guard [.active, .paused, .rescued, .error].contains(server.vmState) else {
+            throw NimbusError.conflict("Cannot 'trigger_crash_dump' instance \(server.id) while it is in vm_state \(server.vmState.rawValue)")
+        }
+        do { try await runtime.injectNMI(server.id) } catch ComputeError.notRunning {
+            throw NimbusError.conflict("Instance \(server.id) is not running.")
+        }
+    }
+
     /// A locked server refuses actions from anyone but an admin.
     public func setLocked(_ locked: Bool, _ id: String, _ auth: AuthContext) throws {
         let server = try server(id, auth)
@@ -72,6 +84,8 @@ extension ComputeService {
         public var metadata: [String: String]?
         public var accessIpv4: String?
         public var accessIpv6: String?
+        /// nil leaves it; `.some(nil)` removes it.
+        public var description: String??
         public init(imageRef: String) { self.imageRef = imageRef }
     }
 
@@ -110,6 +124,7 @@ extension ComputeService {
             if let metadata = rebuild.metadata { server.metadata = metadata }
             if let address = rebuild.accessIpv4 { server.accessIpv4 = address }
             if let address = rebuild.accessIpv6 { server.accessIpv6 = address }
+            if let description = rebuild.description { server.description = description }
             server.fault = nil
         }) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
         logger.info("server rebuild requested", metadata: ["server.id": "\(found.id)", "image.id": "\(image.id)"])

@@ -12,8 +12,11 @@ extension ComputeService {
 
     /// Imports `publicKey`, or generates a key pair of `kind` and returns its
     /// private half once.
-    public func createKeypair(name: String, publicKey: String?, kind: String?, _ auth: AuthContext) throws -> CreatedKeypair {
+    public func createKeypair(
+        name: String, publicKey: String?, kind: String?, owner: String? = nil, _ auth: AuthContext
+    ) throws -> CreatedKeypair {
         let project = try Policy.requireProjectMember(auth)
+        let user = try keypairOwner(owner, rule: "create", auth)
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_ .@"))
         guard !name.isEmpty, name.count <= 255, name.unicodeScalars.allSatisfy(allowed.contains),
               name.trimmingCharacters(in: .whitespaces) == name else {
@@ -32,7 +35,7 @@ extension ComputeService {
             privateKey = generated.privateKey
         }
         let keypair = Keypair(
-            name: name, userId: auth.userId, publicKey: line, fingerprint: SSHKeys.fingerprint(try SSHKeys.validate(line).blob),
+            name: name, userId: user, publicKey: line, fingerprint: SSHKeys.fingerprint(try SSHKeys.validate(line).blob),
             createdAt: Date())
         let allowedCount = try quotas.limits(of: project)["key_pairs"] ?? -1
         do {
@@ -47,23 +50,36 @@ extension ComputeService {
         return CreatedKeypair(keypair: keypair, privateKey: privateKey)
     }
 
-    public func keypairs(_ auth: AuthContext) throws -> [Keypair] {
+    /// A user's key pairs (the caller's, or with 2.10 anyone's for an admin), by name.
+    public func keypairs(owner: String? = nil, _ auth: AuthContext) throws -> [Keypair] {
         _ = try Policy.requireProjectReader(auth)
-        return try store.keypairs(of: auth.userId)
+        return try store.keypairs(of: try keypairOwner(owner, rule: "index", auth)).sorted { $0.name < $1.name }
     }
 
-    public func keypair(_ name: String, _ auth: AuthContext) throws -> Keypair {
+    public func keypair(_ name: String, owner: String? = nil, _ auth: AuthContext) throws -> Keypair {
         _ = try Policy.requireProjectReader(auth)
-        guard let keypair = try store.keypair(name, of: auth.userId) else {
-            throw NimbusError.notFound("Keypair \(name) not found for user \(auth.userId)")
+        let user = try keypairOwner(owner, rule: "show", auth)
+        guard let keypair = try store.keypair(name, of: user) else {
+            throw NimbusError.notFound("Keypair \(name) not found for user \(user)")
         }
         return keypair
     }
 
-    public func deleteKeypair(_ name: String, _ auth: AuthContext) throws {
+    public func deleteKeypair(_ name: String, owner: String? = nil, _ auth: AuthContext) throws {
         _ = try Policy.requireProjectMember(auth)
-        guard try store.deleteKeypair(name, of: auth.userId) else {
-            throw NimbusError.notFound("Keypair \(name) not found for user \(auth.userId)")
+        let user = try keypairOwner(owner, rule: "delete", auth)
+        guard try store.deleteKeypair(name, of: user) else {
+            throw NimbusError.notFound("Keypair \(name) not found for user \(user)")
         }
+    }
+
+    /// Key pairs belong to users; only an admin names another user's (Nova 2.10).
+    func keypairOwner(_ owner: String?, rule: String, _ auth: AuthContext) throws -> UserID {
+        guard let owner, owner != auth.userId.rawValue else { return auth.userId }
+        guard Policy.isAdmin(auth) else {
+            throw NimbusError.forbidden("Policy doesn't allow os_compute_api:os-keypairs:\(rule) to be performed.")
+        }
+        guard let user = try store.user(id: UserID(rawValue: owner)) else { throw NimbusError.notFound("User \(owner) could not be found.") }
+        return user.id
     }
 }

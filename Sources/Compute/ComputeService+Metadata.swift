@@ -5,14 +5,18 @@ import NimbusCore
 /// Server update (name) and server metadata, as Nova's API changes them.
 extension ComputeService {
     /// PUT /servers/{id}: a new name and access addresses; nil leaves one as it is.
-    public func update(_ id: String, name: String?, accessIpv4: String?, accessIpv6: String?, _ auth: AuthContext) throws -> Server {
+    /// `description` nil leaves it, `.some(nil)` removes it.
+    public func update(
+        _ id: String, name: String?, accessIpv4: String?, accessIpv6: String?, description: String?? = nil, _ auth: AuthContext
+    ) throws -> Server {
         var server = try self.server(id, auth)
         if let name { server = try rename(id, to: name, auth) }
-        guard accessIpv4 != nil || accessIpv6 != nil else { return server }
+        guard accessIpv4 != nil || accessIpv6 != nil || description != nil else { return server }
         let modifiable = try modifiable(id, rule: "update", auth)
         guard let updated = try store.updateServer(id: modifiable.id, { stored in
             if let accessIpv4 { stored.accessIpv4 = accessIpv4 }
             if let accessIpv6 { stored.accessIpv6 = accessIpv6 }
+            if let description { stored.description = description }
         }) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
         return updated
     }

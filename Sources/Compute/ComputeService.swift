@@ -67,6 +67,7 @@ public struct ComputeService: Sendable {
         /// Nova's `os:scheduler_hints` group: the server group to join.
         public var serverGroup: String?
         /// Nova's accessIPv4/accessIPv6, already checked as addresses.
+        public var description: String?
         public var accessIpv4 = ""
         public var accessIpv6 = ""
         public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, networks: [NetworkRequest]? = nil) {
@@ -145,10 +146,16 @@ public struct ComputeService: Sendable {
             }
         }
         var servers: [Server] = []
+        var reservation: String?
         for index in 1...count {
             var server = Server(
                 id: .generate(), name: count > 1 ? "\(name)-\(index)" : name, projectId: project, userId: auth.userId,
                 imageId: image.id, flavor: flavor, now: Date())
+            // One reservation for the whole request: the first server's.
+            reservation = reservation ?? server.reservationId
+            server.reservationId = reservation ?? server.reservationId
+            server.launchIndex = index - 1
+            server.description = request.description
             server.metadata = request.metadata
             server.keyName = request.keyName
             server.keyData = keypair?.publicKey

@@ -120,6 +120,10 @@ public final class InMemoryRuntime: VMRuntime {
         try monitor(id, "resume") { $0.paused = false }
     }
 
+    public func injectNMI(_ id: ServerID) async throws {
+        try monitor(id, "inject-nmi") { _ in }
+    }
+
     private func monitor(_ id: ServerID, _ call: String, _ change: (inout VM) -> Void) throws {
         try record.withLock { record in
             record.calls.append("\(call) \(id)")

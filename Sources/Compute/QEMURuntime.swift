@@ -196,6 +196,10 @@ public actor QEMURuntime: VMRuntime {
         try await monitor(id).execute(.cont)
     }
 
+    public func injectNMI(_ id: ServerID) async throws {
+        try await monitor(id).execute(.injectNMI)
+    }
+
     /// A running VM's drive `device` is copied as it is now while the guest
     /// runs on (QMP drive-backup); a stopped VM's `disk` with qemu-img.
     /// Either way the copy is a standalone qcow2 without a backing file.

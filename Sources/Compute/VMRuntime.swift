@@ -21,6 +21,8 @@ public protocol VMRuntime: Sendable {
     func generation(_ id: ServerID) async -> Int?
     func pause(_ id: ServerID) async throws
     func resume(_ id: ServerID) async throws
+    /// Sends a non-maskable interrupt, which a guest may answer with a crash dump.
+    func injectNMI(_ id: ServerID) async throws
     /// The guest's screen as a PNG file at `path`.
     func screendump(_ id: ServerID, to path: String) async throws
     /// Presses each chord (keys held together) in turn.

@@ -20,7 +20,7 @@ struct ComputeController {
         if let compute {
             ServerRoutes(compute: compute, baseURL: baseURL).add(to: v21)
             QuotaRoutes.addNova(compute.quotas, to: v21)
-            KeypairRoutes(compute: compute).add(to: v21)
+            KeypairRoutes(compute: compute, baseURL: baseURL).add(to: v21)
             ComputeHostRoutes(compute: compute).add(to: v21)
             ServerGroupRoutes(compute: compute).add(to: v21)
             NovaNetworkProxyRoutes(compute: compute).add(to: v21)

@@ -5,17 +5,20 @@ import NimbusCore
 /// Nova's microversions: the client asks with `OpenStack-API-Version:
 /// compute 2.x` (or the older `X-OpenStack-Nova-API-Version: 2.x`); the answer
 /// says which version it speaks.
-struct ComputeMicroversion: Comparable, CustomStringConvertible, Sendable {
-    var major: Int
-    var minor: Int
+public struct ComputeMicroversion: Comparable, CustomStringConvertible, Sendable {
+    public var major: Int
+    public var minor: Int
 
     static let minimum = ComputeMicroversion(major: 2, minor: 1)
     /// The highest version whose response shapes Nimbus fully honours.
-    static let maximum = ComputeMicroversion(major: 2, minor: 1)
+    static let maximum = ComputeMicroversion(major: 2, minor: 20)
 
-    var description: String { "\(major).\(minor)" }
+    public var description: String { "\(major).\(minor)" }
 
-    static func < (lhs: Self, rhs: Self) -> Bool {
+    /// Whether the request asked for at least 2.`minor`.
+    public func atLeast(_ minor: Int) -> Bool { self >= ComputeMicroversion(major: 2, minor: minor) }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
     }
 
@@ -55,10 +58,12 @@ struct ComputeMicroversion: Comparable, CustomStringConvertible, Sendable {
 }
 
 /// Negotiates the microversion for everything under /compute and stamps the answer.
-struct ComputeMicroversionMiddleware<Context: RequestContext>: RouterMiddleware {
+struct ComputeMicroversionMiddleware<Context: MicroversionedRequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/compute") else { return try await next(request, context) }
         let version = try ComputeMicroversion.requested(by: request)
+        var context = context
+        context.computeMicroversion = version
         var response = try await next(request, context)
         version.apply(to: &response.headers)
         return response

@@ -9,11 +9,18 @@ public protocol IdentifiedRequestContext: RequestContext {
     var requestID: String { get set }
 }
 
+/// A context that carries the compute microversion the request negotiated.
+public protocol MicroversionedRequestContext: RequestContext {
+    var computeMicroversion: ComputeMicroversion { get set }
+}
+
 /// Every request's context: the caller, when a valid token came with it.
-public struct NimbusRequestContext: IdentifiedRequestContext, WebSocketRequestContext {
+public struct NimbusRequestContext: IdentifiedRequestContext, MicroversionedRequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by the error middleware, first of all.
     public var requestID = ""
+    /// Set by the microversion middleware for compute requests.
+    public var computeMicroversion = ComputeMicroversion.minimum
     public var auth: AuthContext?
     /// The raw token, kept for actions on the caller's own token.
     public var token: String?
@@ -36,6 +43,8 @@ public struct AuthenticatedContext: ChildRequestContext {
     public let auth: AuthContext
     public let token: String
     public let requestID: String
+    /// The compute microversion negotiated (2.1 outside /compute).
+    public let microversion: ComputeMicroversion
 
     public init(context: NimbusRequestContext) throws {
         guard let auth = context.auth, let token = context.token else {
@@ -45,6 +54,7 @@ public struct AuthenticatedContext: ChildRequestContext {
         self.auth = auth
         self.token = token
         self.requestID = context.requestID
+        self.microversion = context.computeMicroversion
     }
 
     public var maxUploadSize: Int { 1 << 20 }

@@ -10,9 +10,30 @@ import OpenStackAPI
 struct ServerActions {
     let compute: ComputeService
     let baseURL: String
+    let version: ComputeMicroversion
+
+    /// Nova answers an action outside its microversions with a 404, and a
+    /// field a microversion has not introduced yet with a 400.
+    static func check(_ action: Nova.ServerAction, at version: ComputeMicroversion) throws {
+        let available: Bool
+        switch action {
+        case .legacyConsole: available = !version.atLeast(6)
+        case .triggerCrashDump: available = version.atLeast(17)
+        case .addFloatingIp, .removeFloatingIp: available = !version.atLeast(44)
+        case .rebuild(let rebuild):
+            available = true
+            if rebuild.description != nil, !version.atLeast(19) {
+                throw NimbusError.badRequest("Invalid input for field/attribute rebuild. Additional properties are not allowed ('description' was unexpected)")
+            }
+        default: available = true
+        }
+        guard available else { throw NimbusError.notFound("The resource could not be found.") }
+    }
 
     func perform(_ action: Nova.ServerAction, on id: String, _ auth: AuthContext) async throws -> Response {
+        try Self.check(action, at: version)
         switch action {
+        case .triggerCrashDump: try await compute.triggerCrashDump(id, auth)
         case .start: try compute.start(id, auth)
         case .stop: try compute.stop(id, auth)
         case .reboot(let hard): try compute.reboot(id, hard: hard, auth)
@@ -57,6 +78,7 @@ struct ServerActions {
         case .unlock: "unlock"
         case .rescue: "rescue"
         case .unrescue: "unrescue"
+        case .triggerCrashDump: "trigger_crash_dump"
         case .createImage: "createImage"
         case .createBackup: "createBackup"
         case .rebuild: "rebuild"
@@ -92,9 +114,10 @@ struct ServerActions {
         request.metadata = rebuild.metadata
         request.accessIpv4 = rebuild.accessIPv4
         request.accessIpv6 = rebuild.accessIPv6
+        request.description = rebuild.description
         let server = try compute.rebuild(id, request, auth)
         let routes = ServerRoutes(compute: compute, baseURL: baseURL)
-        var body = Nova.core(server, baseURL: baseURL, addresses: try routes.ips(server))
+        var body = Nova.core(server, baseURL: baseURL, addresses: try routes.ips(server), minor: version.minor)
         body["adminPass"] = .string(rebuild.adminPass ?? ComputeService.adminPassword())
         return try JSONMessages.response(["server": .object(body)] as [String: JSONValue], status: .accepted)
     }

@@ -2,7 +2,8 @@ import Compute
 import Hummingbird
 import NimbusCore
 
-/// /os-server-groups as Nova 2.1 has them: `policies` (a list of one) and `members`.
+/// /os-server-groups: `policies` (a list of one) and `members`; 2.13 adds
+/// the owner; 2.15 the soft policies.
 struct ServerGroupRoutes {
     let compute: ComputeService
 
@@ -11,7 +12,8 @@ struct ServerGroupRoutes {
             let all = QueryParameters.first(request)["all_projects"].map { ["1", "true", "yes", "t", "on", ""].contains($0.lowercased()) } ?? false
             let groups = try compute.serverGroups(allProjects: all, context.auth)
             let members = try compute.serverGroupMembers(groups)
-            return try JSONMessages.response(["server_groups": .array(groups.map { .object(render($0, members[$0.id] ?? [])) })] as [String: JSONValue])
+            let bodies = groups.map { JSONValue.object(render($0, members[$0.id] ?? [], context.microversion)) }
+            return try JSONMessages.response(["server_groups": .array(bodies)] as [String: JSONValue])
         }
         v21.post("os-server-groups") { request, context in
             let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
@@ -31,13 +33,16 @@ struct ServerGroupRoutes {
             default:
                 throw NimbusError.badRequest("Invalid input for field/attribute policies: give exactly one policy, as 'policies': [name].")
             }
+            if policy.hasPrefix("soft-"), !context.microversion.atLeast(15) {
+                throw NimbusError.badRequest("Invalid input for field/attribute policies. Value: \(policy). '\(policy)' is not one of ['anti-affinity', 'affinity'] before microversion 2.15.")
+            }
             let group = try compute.createServerGroup(name: name, policy: policy, context.auth)
-            return try JSONMessages.response(["server_group": .object(render(group, []))] as [String: JSONValue])
+            return try JSONMessages.response(["server_group": .object(render(group, [], context.microversion))] as [String: JSONValue])
         }
         v21.get("os-server-groups/{id}") { _, context in
             let group = try compute.serverGroup(try context.parameters.require("id"), context.auth)
             let members = try compute.serverGroupMembers([group])[group.id] ?? []
-            return try JSONMessages.response(["server_group": .object(render(group, members))] as [String: JSONValue])
+            return try JSONMessages.response(["server_group": .object(render(group, members, context.microversion))] as [String: JSONValue])
         }
         v21.delete("os-server-groups/{id}") { _, context in
             try compute.deleteServerGroup(try context.parameters.require("id"), context.auth)
@@ -45,10 +50,15 @@ struct ServerGroupRoutes {
         }
     }
 
-    func render(_ group: ServerGroup, _ members: [ServerID]) -> [String: JSONValue] {
-        [
+    func render(_ group: ServerGroup, _ members: [ServerID], _ version: ComputeMicroversion) -> [String: JSONValue] {
+        var body: [String: JSONValue] = [
             "id": .string(group.id.rawValue), "name": .string(group.name), "policies": [.string(group.policy)],
             "members": .array(members.map { .string($0.rawValue) }), "metadata": [:],
         ]
+        if version.atLeast(13) {
+            body["project_id"] = .string(group.projectId.rawValue)
+            body["user_id"] = .string(group.userId.rawValue)
+        }
+        return body
     }
 }

@@ -15,16 +15,19 @@ struct ServerRoutes {
         v21.get("servers/detail") { request, context in try list(request, context, detail: true) }
         v21.get("servers/{id}") { _, context in
             let server = try compute.server(try context.parameters.require("id"), context.auth)
-            return try JSONMessages.response(["server": .object(try render(server, context.auth))] as [String: JSONValue])
+            return try JSONMessages.response(["server": .object(try render(server, context))] as [String: JSONValue])
         }
         v21.post("servers") { request, context in
             let body = try await JSONMessages.decode(Nova.CreateServer.self, from: request)
+            if body.server.namesDescription, !context.microversion.atLeast(19) {
+                throw NimbusError.badRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)")
+            }
             var create = try Self.createRequest(body.server)
             create.serverGroup = body.group
             let servers = try compute.create(create, context.auth)
             for server in servers { compute.recordAction("create", on: server.id, requestID: context.requestID, context.auth) }
             if body.server.returnReservationId {
-                return try JSONMessages.response(["reservation_id": "r-\(servers[0].id.rawValue.prefix(8))"], status: .accepted)
+                return try JSONMessages.response(["reservation_id": .string(servers[0].reservationId)] as [String: JSONValue], status: .accepted)
             }
             let server = servers[0]
             return try JSONMessages.response([
@@ -40,10 +43,14 @@ struct ServerRoutes {
         }
         v21.put("servers/{id}") { request, context in
             let changes = try await JSONMessages.decode(Nova.UpdateServer.self, from: request)
+            if changes.description != nil, !context.microversion.atLeast(19) {
+                throw NimbusError.badRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)")
+            }
             let server = try compute.update(
                 try context.parameters.require("id"), name: changes.name, accessIpv4: changes.accessIPv4, accessIpv6: changes.accessIPv6,
-                context.auth)
-            return try JSONMessages.response(["server": .object(Nova.core(server, baseURL: baseURL, addresses: try ips(server)))] as [String: JSONValue])
+                description: changes.description, context.auth)
+            let body = Nova.core(server, baseURL: baseURL, addresses: try ips(server), minor: context.microversion.minor)
+            return try JSONMessages.response(["server": .object(body)] as [String: JSONValue])
         }
         addMetadata(to: v21)
         // The addresses alone (Nova's ips view: version and address), all or one network's.
@@ -106,7 +113,7 @@ struct ServerRoutes {
             _ = try compute.server(try context.parameters.require("id"), context.auth)
             let action = try await JSONMessages.decode(Nova.ServerAction.self, from: request)
             let id = try context.parameters.require("id")
-            let response = try await ServerActions(compute: compute, baseURL: baseURL).perform(action, on: id, context.auth)
+            let response = try await ServerActions(compute: compute, baseURL: baseURL, version: context.microversion).perform(action, on: id, context.auth)
             if let name = ServerActions.recordedName(action), let server = ServerID.parse(id) {
                 compute.recordAction(name, on: server, requestID: context.requestID, context.auth)
             }
@@ -162,7 +169,11 @@ struct ServerRoutes {
         }
     }
 
-    func render(_ server: Server, _ auth: AuthContext) throws -> [String: JSONValue] {
+    func render(_ server: Server, _ context: AuthenticatedContext) throws -> [String: JSONValue] {
+        try render(server, context.auth, minor: context.microversion.minor)
+    }
+
+    func render(_ server: Server, _ auth: AuthContext, minor: Int) throws -> [String: JSONValue] {
         let addresses = try compute.addresses(server).mapValues { entries -> JSONValue in
             .array(entries.map { entry in
                 ["version": 4, "addr": .string(entry.address), "OS-EXT-IPS:type": entry.floating ? "floating" : "fixed",
@@ -171,7 +182,7 @@ struct ServerRoutes {
         }
         return Nova.server(
             server, baseURL: baseURL, admin: Policy.isAdmin(auth), addresses: addresses,
-            securityGroups: try compute.securityGroupNames(server))
+            securityGroups: try compute.securityGroupNames(server), minor: minor)
     }
 
     static func render(_ action: InstanceAction) -> [String: JSONValue] {
@@ -193,6 +204,7 @@ struct ServerRoutes {
         var limit: Int?
         var marker: String?
         var ipPattern: NSRegularExpression?
+        var noneMatch = false
         for (key, value) in QueryParameters.decode(request.uri.query) {
             switch key {
             case "limit":
@@ -205,6 +217,9 @@ struct ServerRoutes {
                 do { ipPattern = try NSRegularExpression(pattern: value) } catch {
                     throw NimbusError.badRequest("Invalid input for query parameters ip. Value: \(value). It is not a regular expression.")
                 }
+            case "ip6" where context.microversion.atLeast(5) || Policy.isAdmin(context.auth):
+                // Nimbus gives servers IPv4 addresses only: no server has an IPv6 one to match.
+                noneMatch = true
             case "all_tenants": query.allTenants = value.isEmpty || ["1", "true", "yes", "t", "on"].contains(value.lowercased())
             case "name": query.name = value
             case "status": query.status = value
@@ -218,7 +233,7 @@ struct ServerRoutes {
             default: continue
             }
         }
-        var servers = try compute.servers(query, context.auth)
+        var servers = noneMatch ? [] : try compute.servers(query, context.auth)
         // Nova's ip filter: a regular expression matched against the fixed IPs.
         if let ipPattern {
             servers = try servers.filter { server in
@@ -241,7 +256,7 @@ struct ServerRoutes {
             servers = Array(servers.prefix(limit))
         }
         let bodies: [JSONValue] = try servers.map { server in
-            detail ? .object(try render(server, context.auth))
+            detail ? .object(try render(server, context))
                 : ["id": .string(server.id.rawValue), "name": .string(server.name), "links": Nova.links("servers/\(server.id)", baseURL: baseURL)]
         }
         var body: [String: JSONValue] = ["servers": .array(bodies)]
@@ -263,6 +278,7 @@ struct ServerRoutes {
         var request = ComputeService.CreateRequest(
             name: draft.name, imageRef: draft.imageRef, flavorRef: draft.flavorRef, metadata: draft.metadata,
             keyName: draft.keyName, userData: draft.userData, configDrive: draft.configDrive)
+        request.description = draft.description
         switch draft.networks {
         case .auto: request.networks = nil
         case .none: request.networks = []

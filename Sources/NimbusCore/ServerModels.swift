@@ -115,6 +115,19 @@ public struct Server: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var launchedAt: Date?
+    /// Nova's server description (2.19); nil when none was given.
+    public var description: String?
+    /// Nova's server tags (2.26).
+    public var tags: [String] = []
+    /// Why the server is locked (2.73), while it is.
+    public var lockedReason: String?
+    /// The request that made the server, shared by a multi-create (`r-…`),
+    /// and its place in that request (Nova's reservation_id and launch_index).
+    public var reservationId: String = ""
+    public var launchIndex: Int = 0
+    /// The flavor's ephemeral and swap sizes, copied at creation as the others are.
+    public var ephemeral: Int = 0
+    public var swap: Int = 0
 
     public init(
         id: ServerID, name: String, projectId: ProjectID, userId: UserID, imageId: ImageID?, flavor: Flavor, now: Date
@@ -131,6 +144,9 @@ public struct Server: Sendable, Codable, Equatable {
         self.vcpus = flavor.vcpus
         self.ram = flavor.ram
         self.disk = flavor.disk
+        self.ephemeral = flavor.ephemeral
+        self.swap = flavor.swap
+        self.reservationId = "r-\(id.rawValue.prefix(8))"
         self.vmState = .building
         self.taskState = .scheduling
         self.powerState = .noState

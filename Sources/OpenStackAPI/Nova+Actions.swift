@@ -5,6 +5,8 @@ extension Nova {
     /// `POST /servers/{id}/action`: one action, named by the body's only key.
     public enum ServerAction: Codable, Sendable, Equatable {
         case start, stop, pause, unpause, lock, unlock, unrescue
+        /// 2.17's trigger_crash_dump: an NMI to the guest.
+        case triggerCrashDump
         /// SOFT or HARD.
         case reboot(hard: Bool)
         case addSecurityGroup(name: String)
@@ -39,6 +41,8 @@ extension Nova {
             public var accessIPv4: String?
             public var accessIPv6: String?
             public var adminPass: String?
+            /// 2.19: nil leaves it; `.some(nil)` removes it.
+            public var description: String??
             public init(imageRef: String) { self.imageRef = imageRef }
         }
 
@@ -62,6 +66,7 @@ extension Nova {
             case .lock: "lock"
             case .unlock: "unlock"
             case .unrescue: "unrescue"
+            case .triggerCrashDump: "trigger_crash_dump"
             case .reboot: "reboot"
             case .addSecurityGroup: "addSecurityGroup"
             case .addFloatingIp: "addFloatingIp"
@@ -95,6 +100,11 @@ extension Nova {
             case "lock": return .lock
             case "unlock": return .unlock
             case "unrescue": return .unrescue
+            case "trigger_crash_dump":
+                guard argument == .null else {
+                    throw NimbusError.badRequest("Invalid input for field/attribute trigger_crash_dump. Value: \(argument). None is not of type 'null'.")
+                }
+                return .triggerCrashDump
             case "reboot":
                 guard case .object(let object) = argument else {
                     throw NimbusError.badRequest("Invalid input for field/attribute reboot: 'type' must be SOFT or HARD.")
@@ -146,7 +156,7 @@ extension Nova {
                 }
                 try Nova.refuseUnknown(object, allowed: [
                     "imageRef", "name", "metadata", "accessIPv4", "accessIPv6", "adminPass", "OS-DCF:diskConfig", "preserve_ephemeral",
-                    "personality",
+                    "personality", "description",
                 ], in: "rebuild")
                 guard let image = object["imageRef"]?.stringValue, !image.isEmpty else {
                     throw NimbusError.badRequest("Invalid input for field/attribute imageRef: 'imageRef' is a required property.")
@@ -157,6 +167,7 @@ extension Nova {
                 }
                 rebuild.name = object["name"]?.stringValue
                 rebuild.adminPass = object["adminPass"]?.stringValue
+                if let description = object["description"] { rebuild.description = .some(try Nova.serverDescription(description)) }
                 if object["metadata"] != nil { rebuild.metadata = try Nova.metadata(object["metadata"], field: "metadata") }
                 rebuild.accessIPv4 = try Nova.accessAddress(object["accessIPv4"], field: "accessIPv4", family: AF_INET)
                 rebuild.accessIPv6 = try Nova.accessAddress(object["accessIPv6"], field: "accessIPv6", family: AF_INET6)
@@ -237,7 +248,7 @@ extension Nova {
         public func encode(to encoder: any Encoder) throws {
             let argument: JSONValue
             switch self {
-            case .start, .stop, .pause, .unpause, .lock, .unlock, .unrescue: argument = .null
+            case .start, .stop, .pause, .unpause, .lock, .unlock, .unrescue, .triggerCrashDump: argument = .null
             case .reboot(let hard): argument = ["type": hard ? "HARD" : "SOFT"]
             case .addSecurityGroup(let group), .removeSecurityGroup(let group): argument = ["name": .string(group)]
             case .addFloatingIp(let address, let fixed):

@@ -62,6 +62,10 @@ extension Nova {
         /// Groups by name (or id); nil for the project's default group.
         public var securityGroups: [String]?
         public var returnReservationId: Bool
+        /// 2.19's description: nil when absent (or null).
+        public var description: String?
+        /// Whether the body named a description at all (refused before 2.19).
+        public var namesDescription = false
         /// Nova's block_device_mapping_v2, as sent.
         public var blockDevices: [BlockDevice]
         /// Nova's accessIPv4/accessIPv6, checked as addresses; "" when not given.
@@ -176,7 +180,7 @@ extension Nova {
         static let allowed: Set<String> = [
             "name", "imageRef", "flavorRef", "networks", "metadata", "key_name", "user_data", "config_drive",
             "min_count", "max_count", "security_groups", "availability_zone", "adminPass", "OS-DCF:diskConfig",
-            "block_device_mapping_v2", "return_reservation_id", "accessIPv4", "accessIPv6",
+            "block_device_mapping_v2", "return_reservation_id", "accessIPv4", "accessIPv6", "description",
         ]
 
         public init(from decoder: any Decoder) throws {
@@ -260,6 +264,10 @@ extension Nova {
             minCount = try count("min_count") ?? 1
             maxCount = try count("max_count") ?? minCount
             returnReservationId = fields["return_reservation_id"]?.boolValue ?? false
+            if let value = fields["description"] {
+                namesDescription = true
+                description = try Nova.serverDescription(value)
+            }
             accessIPv4 = try Nova.accessAddress(fields["accessIPv4"], field: "accessIPv4", family: AF_INET) ?? ""
             accessIPv6 = try Nova.accessAddress(fields["accessIPv6"], field: "accessIPv6", family: AF_INET6) ?? ""
             switch fields["adminPass"] {
@@ -296,6 +304,7 @@ extension Nova {
             if !accessIPv4.isEmpty { object["accessIPv4"] = .string(accessIPv4) }
             if !accessIPv6.isEmpty { object["accessIPv6"] = .string(accessIPv6) }
             if let adminPass { object["adminPass"] = .string(adminPass) }
+            if let description { object["description"] = .string(description) }
             try JSONValue.object(object).encode(to: encoder)
         }
     }
@@ -306,6 +315,8 @@ extension Nova {
         /// nil leaves the address; "" clears it.
         public var accessIPv4: String?
         public var accessIPv6: String?
+        /// 2.19: nil leaves it; `.some(nil)` removes it.
+        public var description: String??
 
         public init(name: String?, accessIPv4: String? = nil, accessIPv6: String? = nil) {
             self.name = name
@@ -317,7 +328,8 @@ extension Nova {
             guard case .object(let outer) = try JSONValue(from: decoder), case .object(let changes)? = outer["server"] else {
                 throw NimbusError.badRequest("Invalid input for field/attribute server: 'server' is a required property.")
             }
-            try Nova.refuseUnknown(changes, allowed: ["name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"], in: "server")
+            try Nova.refuseUnknown(changes, allowed: ["name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig", "description"], in: "server")
+            if let value = changes["description"] { description = .some(try Nova.serverDescription(value)) }
             switch changes["name"] {
             case nil: name = nil
             case .string(let text)?: name = text
@@ -332,7 +344,19 @@ extension Nova {
             if let name { changes["name"] = .string(name) }
             if let accessIPv4 { changes["accessIPv4"] = .string(accessIPv4) }
             if let accessIPv6 { changes["accessIPv6"] = .string(accessIPv6) }
+            if let description { changes["description"] = description.map(JSONValue.string) ?? .null }
             try JSONValue.object(["server": .object(changes)]).encode(to: encoder)
+        }
+    }
+
+    /// Nova's server description: null, or at most 255 printable characters.
+    public static func serverDescription(_ value: JSONValue) throws -> String? {
+        switch value {
+        case .null: return nil
+        case .string(let text) where text.count <= 255 && !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }):
+            return text
+        default:
+            throw NimbusError.badRequest("Invalid input for field/attribute description. Value: \(value). It must be null or a string of at most 255 printable characters.")
         }
     }
 

@@ -31,13 +31,14 @@ public enum Nova {
 }
 
 extension Nova {
-    /// A server as Nova renders it at microversion 2.1: the core view and the
-    /// extensions' attributes; `admin` adds the OS-EXT-SRV-ATTR fields.
+    /// A server as Nova renders it at microversion 2.`minor`: the core view and
+    /// the extensions' attributes; `admin` adds the OS-EXT-SRV-ATTR fields.
     public static func server(
-        _ server: Server, baseURL: String, admin: Bool, addresses: [String: JSONValue] = [:], securityGroups: [String] = []
+        _ server: Server, baseURL: String, admin: Bool, addresses: [String: JSONValue] = [:], securityGroups: [String] = [],
+        minor: Int = 1
     ) -> [String: JSONValue] {
         func date(_ value: Date?) -> JSONValue { value.map { .string(Timestamps.iso8601($0)) } ?? .null }
-        var body = core(server, baseURL: baseURL, addresses: addresses)
+        var body = core(server, baseURL: baseURL, addresses: addresses, minor: minor)
         body["OS-EXT-STS:task_state"] = server.taskState.map { .string($0.rawValue) } ?? .null
         body["OS-EXT-STS:vm_state"] = .string(server.vmState.rawValue)
         body["OS-EXT-STS:power_state"] = .number(Double(server.powerState.rawValue))
@@ -53,13 +54,34 @@ extension Nova {
             body["OS-EXT-SRV-ATTR:host"] = "nimbus"
             body["OS-EXT-SRV-ATTR:hypervisor_hostname"] = "nimbus"
             body["OS-EXT-SRV-ATTR:instance_name"] = .string("instance-\(server.id)")
+            if minor >= 3 {
+                body["OS-EXT-SRV-ATTR:reservation_id"] = .string(server.reservationId)
+                body["OS-EXT-SRV-ATTR:launch_index"] = .number(Double(server.launchIndex))
+                body["OS-EXT-SRV-ATTR:kernel_id"] = ""
+                body["OS-EXT-SRV-ATTR:ramdisk_id"] = ""
+                body["OS-EXT-SRV-ATTR:hostname"] = .string(hostname(server.name))
+                body["OS-EXT-SRV-ATTR:root_device_name"] = "/dev/vda"
+                body["OS-EXT-SRV-ATTR:user_data"] = server.userData.map(JSONValue.string) ?? .null
+            }
+            if minor >= 16 { body["host_status"] = "UP" }
         }
         return body
     }
 
-    /// The core view alone, as 2.1's PUT /servers/{id} and rebuild answer
-    /// (with plain addresses, which the caller passes).
-    public static func core(_ server: Server, baseURL: String, addresses: [String: JSONValue]) -> [String: JSONValue] {
+    /// Nova's hostname from a display name: lower case, spaces and
+    /// underscores as hyphens, only [a-z0-9.-], no leading or trailing
+    /// dots and hyphens, at most 63 characters.
+    public static func hostname(_ name: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.-")
+        let spaced = name.lowercased().map { $0 == " " || $0 == "_" ? "-" : $0 }.filter(allowed.contains)
+        let trimmed = String(spaced).trimmingCharacters(in: CharacterSet(charactersIn: ".-"))
+        return String(trimmed.prefix(63))
+    }
+
+    /// The core view alone, as PUT /servers/{id} and rebuild answer before
+    /// 2.75 (with plain addresses, which the caller passes), with what each
+    /// microversion up to 2.`minor` adds to every server view.
+    public static func core(_ server: Server, baseURL: String, addresses: [String: JSONValue], minor: Int = 1) -> [String: JSONValue] {
         var body: [String: JSONValue] = [
             "id": .string(server.id.rawValue),
             "name": .string(server.name),
@@ -82,6 +104,8 @@ extension Nova {
         if let fault = server.fault {
             body["fault"] = ["code": .number(Double(fault.code)), "message": .string(fault.message), "created": .string(Timestamps.iso8601(fault.created))]
         }
+        if minor >= 9 { body["locked"] = .bool(server.locked) }
+        if minor >= 19 { body["description"] = server.description.map(JSONValue.string) ?? .null }
         return body
     }
 }

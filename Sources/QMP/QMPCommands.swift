@@ -28,6 +28,15 @@ public enum QMPCommands {
         public init() {}
     }
 
+    /// `inject-nmi`: a non-maskable interrupt, which a guest set up for it
+    /// answers with a crash dump (Nova's trigger_crash_dump).
+    public struct InjectNMI: QMPCommand {
+        /// Wire name.
+        public static let name = "inject-nmi"
+        /// Creates the command.
+        public init() {}
+    }
+
     /// `system_powerdown`: presses the ACPI power button; the guest may ignore it.
     public struct SystemPowerdown: QMPCommand {
         /// Wire name.
@@ -62,6 +71,11 @@ extension QMPCommand where Self == QMPCommands.Cont {
 extension QMPCommand where Self == QMPCommands.Stop {
     /// `stop`: pause the VM.
     public static var stop: Self { .init() }
+}
+
+extension QMPCommand where Self == QMPCommands.InjectNMI {
+    /// `inject-nmi`: a non-maskable interrupt to every CPU.
+    public static var injectNMI: Self { .init() }
 }
 
 extension QMPCommand where Self == QMPCommands.SystemPowerdown {
