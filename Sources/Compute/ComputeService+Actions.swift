@@ -86,6 +86,10 @@ extension ComputeService {
         public var accessIpv6: String?
         /// nil leaves it; `.some(nil)` removes it.
         public var description: String??
+        /// The caller's key pair to put on the server instead, or none; nil leaves it.
+        public var keyName: String??
+        /// Base64 user data for the rebuilt server, or none; nil leaves it.
+        public var userData: String??
         public init(imageRef: String) { self.imageRef = imageRef }
     }
 
@@ -109,6 +113,15 @@ extension ComputeService {
             throw NimbusError.badRequest("Invalid input for field/attribute name. Value: \(name). It must be 1 to 255 characters.")
         }
         if let metadata = rebuild.metadata { try Self.checkMetadata(metadata, limits: try quotas.limits(of: found.projectId)) }
+        let keypair = try rebuild.keyName.map { name in
+            try name.map { name in
+                guard let keypair = try store.keypair(name, of: auth.userId) else { throw NimbusError.badRequest("Invalid key_name provided.") }
+                return keypair
+            }
+        }
+        if case .some(.some(let data)) = rebuild.userData, data.utf8.count > 65535 || Data(base64Encoded: data) == nil {
+            throw NimbusError.badRequest("Invalid input for field/attribute user_data. It must be base64 of at most 65535 bytes.")
+        }
         var drives = found.drives
         let installer = ServerLifecycle.installerDrive
         let disc = image.diskFormat == "iso" ? image.id : nil
@@ -125,6 +138,11 @@ extension ComputeService {
             if let address = rebuild.accessIpv4 { server.accessIpv4 = address }
             if let address = rebuild.accessIpv6 { server.accessIpv6 = address }
             if let description = rebuild.description { server.description = description }
+            if let keypair {
+                server.keyName = keypair?.name
+                server.keyData = keypair?.publicKey
+            }
+            if let userData = rebuild.userData { server.userData = userData }
             server.fault = nil
         }) else { throw NimbusError.notFound("Instance \(id) could not be found.") }
         logger.info("server rebuild requested", metadata: ["server.id": "\(found.id)", "image.id": "\(image.id)"])

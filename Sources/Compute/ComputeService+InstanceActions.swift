@@ -14,12 +14,21 @@ extension ComputeService {
         }
     }
 
-    public func instanceActions(_ id: String, _ auth: AuthContext) throws -> [InstanceAction] {
-        try store.instanceActions(server: try server(id, auth).id)
+    /// A server's actions; with `deleted` (Nova 2.21) also a deleted
+    /// server's, to its project's members and to admins.
+    public func instanceActions(_ id: String, deleted: Bool = false, _ auth: AuthContext) throws -> [InstanceAction] {
+        do {
+            return try store.instanceActions(server: try server(id, auth).id)
+        } catch let error as NimbusError where error.code == .notFound && deleted {
+            guard let server = ServerID.parse(id) else { throw error }
+            let actions = try store.instanceActions(server: server)
+            guard let owner = actions.first?.projectId, Policy.isAdmin(auth) || owner == auth.projectId else { throw error }
+            return actions
+        }
     }
 
-    public func instanceAction(_ id: String, requestID: String, _ auth: AuthContext) throws -> InstanceAction {
-        guard let action = try instanceActions(id, auth).first(where: { $0.requestId == requestID }) else {
+    public func instanceAction(_ id: String, requestID: String, deleted: Bool = false, _ auth: AuthContext) throws -> InstanceAction {
+        guard let action = try instanceActions(id, deleted: deleted, auth).first(where: { $0.requestId == requestID }) else {
             throw NimbusError.notFound("Action for request_id \(requestID) on instance \(id) not found")
         }
         return action

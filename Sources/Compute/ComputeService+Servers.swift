@@ -19,6 +19,8 @@ extension ComputeService {
         public var imageId: String?
         public var flavorId: String?
         public var changesSince: Date?
+        /// 2.26's tag filters.
+        public var tags = TagFilter()
         public init() {}
     }
 
@@ -32,7 +34,7 @@ extension ComputeService {
             if let image = query.imageId, server.imageId?.rawValue != image { return false }
             if let flavor = query.flavorId, server.flavorId.rawValue != flavor { return false }
             if let since = query.changesSince, server.updatedAt < since { return false }
-            return true
+            return query.tags.matches(server.tags)
         }
     }
 

@@ -10,12 +10,16 @@ extension ComputeService {
     /// Records a queued image and copies the disk into it in the background.
     /// The image exists before the task is claimed, so the copy always finds
     /// it; a refused request removes it again.
-    public func createImage(_ id: String, name: String, metadata: [String: String], _ auth: AuthContext) throws -> Image {
+    /// `metadataQuota`: whether the project's metadata_items quota bounds
+    /// the image's properties (Nova checks it below 2.39).
+    public func createImage(
+        _ id: String, name: String, metadata: [String: String], metadataQuota: Bool = true, _ auth: AuthContext
+    ) throws -> Image {
         let found = try server(id, auth)
         guard Policy.mayModify(owner: found.projectId, auth) else {
             throw NimbusError.forbidden("Policy doesn't allow os_compute_api:servers:createImage to be performed.")
         }
-        try checkMetadataQuota(metadata, project: found.projectId)
+        if metadataQuota { try checkMetadataQuota(metadata, project: found.projectId) }
         let image = try images.createSnapshot(
             ImageService.ServerSnapshot(
                 name: name, server: found.id, user: found.userId, baseImage: found.imageId, minDisk: found.disk,
@@ -37,10 +41,11 @@ extension ComputeService {
     /// `backup_type`, after which only the newest `rotation` backups of that
     /// type of the server are kept (the new one always is, even with rotation 0).
     public func createBackup(
-        _ id: String, name: String, type: String, rotation: Int, metadata: [String: String], _ auth: AuthContext
+        _ id: String, name: String, type: String, rotation: Int, metadata: [String: String], metadataQuota: Bool = true, _ auth: AuthContext
     ) throws -> Image {
         guard rotation >= 0 else { throw NimbusError.badRequest("Invalid input for field/attribute rotation. Value: \(rotation). It must be 0 or more.") }
-        let image = try createImage(id, name: name, metadata: metadata.merging(["image_type": "backup", "backup_type": type]) { $1 }, auth)
+        let image = try createImage(
+            id, name: name, metadata: metadata.merging(["image_type": "backup", "backup_type": type]) { $1 }, metadataQuota: metadataQuota, auth)
         var query = ImageService.ListQuery()
         query.limit = ImageService.maximumPageSize
         let backups = try images.list(query, auth).images.filter {

@@ -68,6 +68,7 @@ public struct ComputeService: Sendable {
         public var serverGroup: String?
         /// Nova's accessIPv4/accessIPv6, already checked as addresses.
         public var description: String?
+        public var tags: [String] = []
         public var accessIpv4 = ""
         public var accessIpv6 = ""
         public init(name: String, imageRef: String, flavorRef: String, metadata: [String: String] = [:], keyName: String? = nil, userData: String? = nil, configDrive: Bool = false, networks: [NetworkRequest]? = nil) {
@@ -156,6 +157,7 @@ public struct ComputeService: Sendable {
             server.reservationId = reservation ?? server.reservationId
             server.launchIndex = index - 1
             server.description = request.description
+            server.tags = request.tags
             server.metadata = request.metadata
             server.keyName = request.keyName
             server.keyData = keypair?.publicKey

@@ -48,6 +48,7 @@ extension FlavorService {
         guard !id.isEmpty, id.count <= 255, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_. ".contains($0) }) else {
             throw NimbusError.badRequest("Invalid input for field/attribute id. Value: \(id).")
         }
+        if let description = draft.description { try Self.checkDescription(description) }
         if try store.flavor(named: name) != nil {
             throw NimbusError.conflict("Flavor with name \(name) already exists.")
         }
@@ -60,6 +61,23 @@ extension FlavorService {
             description: draft.description, createdAt: Date())
         try store.insert(flavor)
         return flavor
+    }
+
+    /// Nova 2.55's PUT /flavors/{id}: only the description changes; null removes it.
+    public func setDescription(_ description: String?, of id: String, _ auth: AuthContext) throws -> Flavor {
+        try Policy.requireAdmin(auth)
+        if let description { try Self.checkDescription(description) }
+        guard let updated = try store.updateFlavor(id: FlavorID(rawValue: id), { $0.description = description }) else {
+            throw NimbusError.notFound("Flavor \(id) could not be found.")
+        }
+        return updated
+    }
+
+    /// Nova's limit: at most 65535 printable characters.
+    static func checkDescription(_ description: String) throws {
+        guard description.count <= 65535, !description.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) else {
+            throw NimbusError.badRequest("Invalid input for field/attribute description: at most 65535 printable characters.")
+        }
     }
 
     public func delete(_ id: String, _ auth: AuthContext) throws {

@@ -16,14 +16,17 @@ struct ComputeController {
         router.get("compute/v2.1") { _, _ in try JSONMessages.response(["version": version(current: true)]) }
         let v21 = router.group("compute/v2.1", context: AuthenticatedContext.self)
         FlavorRoutes(flavors: flavors, baseURL: baseURL).add(to: v21)
-        ComputeImageRoutes(images: images, baseURL: baseURL).add(to: v21)
+        // The proxies to Glance and Neutron end at 2.36, image metadata at 2.39.
+        let imageRoutes = ComputeImageRoutes(images: images, baseURL: baseURL)
+        imageRoutes.addImages(to: v21.group().add(middleware: MicroversionWindow(before: 36)))
+        imageRoutes.addMetadata(to: v21.group().add(middleware: MicroversionWindow(before: 39)))
         if let compute {
             ServerRoutes(compute: compute, baseURL: baseURL).add(to: v21)
             QuotaRoutes.addNova(compute.quotas, to: v21)
             KeypairRoutes(compute: compute, baseURL: baseURL).add(to: v21)
-            ComputeHostRoutes(compute: compute).add(to: v21)
+            ComputeHostRoutes(compute: compute, baseURL: baseURL).add(to: v21)
             ServerGroupRoutes(compute: compute).add(to: v21)
-            NovaNetworkProxyRoutes(compute: compute).add(to: v21)
+            NovaNetworkProxyRoutes(compute: compute).add(to: v21.group().add(middleware: MicroversionWindow(before: 36)))
         }
     }
 
@@ -47,12 +50,28 @@ struct FlavorRoutes {
         v21.get("flavors/detail") { request, context in try list(request, context, detail: true) }
         v21.get("flavors/{id}") { _, context in
             let flavor = try flavors.flavor(try context.parameters.require("id"), context.auth)
-            return try JSONMessages.response(["flavor": .object(Nova.flavor(flavor, baseURL: baseURL))] as [String: JSONValue])
+            return try JSONMessages.response(["flavor": .object(Nova.flavor(flavor, baseURL: baseURL, minor: context.microversion.minor))] as [String: JSONValue])
         }
         v21.post("flavors") { request, context in
             let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
-            let flavor = try flavors.create(try Self.draft(body), context.auth)
-            return try JSONMessages.response(["flavor": .object(Nova.flavor(flavor, baseURL: baseURL))] as [String: JSONValue])
+            let flavor = try flavors.create(try Self.draft(body, context.microversion), context.auth)
+            return try JSONMessages.response(["flavor": .object(Nova.flavor(flavor, baseURL: baseURL, minor: context.microversion.minor))] as [String: JSONValue])
+        }
+        // 2.55: the description, the one thing of a flavor that changes.
+        v21.put("flavors/{id}") { request, context in
+            guard context.microversion.atLeast(55) else { throw NimbusError.notFound("The resource could not be found.") }
+            let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+            guard case .object(let fields)? = body["flavor"], let value = fields["description"], fields.count == 1 else {
+                throw NimbusError.badRequest("Invalid input for field/attribute flavor: 'description' is a required property, and the only one.")
+            }
+            let description: String?
+            switch value {
+            case .null: description = nil
+            case .string(let text): description = text
+            default: throw NimbusError.badRequest("Invalid input for field/attribute description. Value: \(value). It must be a string or null.")
+            }
+            let flavor = try flavors.setDescription(description, of: try context.parameters.require("id"), context.auth)
+            return try JSONMessages.response(["flavor": .object(Nova.flavor(flavor, baseURL: baseURL, minor: context.microversion.minor))] as [String: JSONValue])
         }
         v21.delete("flavors/{id}") { _, context in
             try flavors.delete(try context.parameters.require("id"), context.auth)
@@ -115,11 +134,16 @@ struct FlavorRoutes {
             case "sort_dir":
                 guard value == "asc" || value == "desc" else { throw NimbusError.badRequest("Invalid sort_dir: \(value)") }
                 query.ascending = value == "asc"
-            default: continue  // Nova ignores unknown query parameters below 2.75.
+            default:
+                // Nova ignores unknown query parameters below 2.75.
+                if context.microversion.atLeast(75) {
+                    throw NimbusError.badRequest("Invalid input for query parameters \(key). Additional properties are not allowed ('\(key)' was unexpected)")
+                }
             }
         }
         let found = try flavors.list(query, context.auth)
-        return try JSONMessages.response(["flavors": .array(found.map { .object(Nova.flavor($0, baseURL: baseURL, detail: detail)) })] as [String: JSONValue])
+        let minor = context.microversion.minor
+        return try JSONMessages.response(["flavors": .array(found.map { .object(Nova.flavor($0, baseURL: baseURL, detail: detail, minor: minor)) })] as [String: JSONValue])
     }
 
     func accessList(_ access: [FlavorAccess]) throws -> Response {
@@ -134,12 +158,19 @@ struct FlavorRoutes {
     }
 
     /// The body of POST /flavors, checked as strictly as Nova's schema.
-    static func draft(_ body: [String: JSONValue]) throws -> FlavorService.Draft {
+    static func draft(_ body: [String: JSONValue], _ version: ComputeMicroversion) throws -> FlavorService.Draft {
         guard case .object(let flavor)? = body["flavor"] else {
             throw NimbusError.badRequest("Invalid input for field/attribute flavor: 'flavor' is a required property.")
         }
-        let allowed: Set<String> = ["name", "id", "ram", "vcpus", "disk", "OS-FLV-EXT-DATA:ephemeral", "swap", "rxtx_factor", "os-flavor-access:is_public"]
+        var allowed: Set<String> = ["name", "id", "ram", "vcpus", "disk", "OS-FLV-EXT-DATA:ephemeral", "swap", "rxtx_factor", "os-flavor-access:is_public"]
+        if version.atLeast(55) { allowed.insert("description") }
         try JSONMessages.refuseUnknown(flavor, allowed: allowed, in: "flavor")
+        let description: String?
+        switch flavor["description"] {
+        case nil, .null?: description = nil
+        case .string(let text)?: description = text
+        case let other?: throw NimbusError.badRequest("Invalid input for field/attribute description. Value: \(other). It must be a string or null.")
+        }
         func int(_ key: String, default value: Int? = nil) throws -> Int {
             switch flavor[key] {
             case nil: if let value { return value }
@@ -168,6 +199,6 @@ struct FlavorRoutes {
         return FlavorService.Draft(
             id: id, name: name, vcpus: try int("vcpus"), ram: try int("ram"), disk: try int("disk"),
             ephemeral: try int("OS-FLV-EXT-DATA:ephemeral", default: 0), swap: try int("swap", default: 0),
-            rxtxFactor: rxtx, isPublic: isPublic)
+            rxtxFactor: rxtx, isPublic: isPublic, description: description)
     }
 }

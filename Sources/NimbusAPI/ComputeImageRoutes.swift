@@ -15,7 +15,7 @@ struct ComputeImageRoutes {
     /// Nova's `metadata_items` quota: the most properties an image takes through this API.
     static let metadataLimit = 128
 
-    func add(to v21: RouterGroup<AuthenticatedContext>) {
+    func addImages(to v21: RouterGroup<AuthenticatedContext>) {
         v21.get("images") { request, context in try list(request, context, detail: false) }
         v21.get("images/detail") { request, context in try list(request, context, detail: true) }
         v21.get("images/{id}") { _, context in
@@ -26,6 +26,9 @@ struct ComputeImageRoutes {
             try images.delete(try context.parameters.require("id"), context.auth)
             return Response(status: .noContent)
         }
+    }
+
+    func addMetadata(to v21: RouterGroup<AuthenticatedContext>) {
         v21.get("images/{id}/metadata") { _, context in
             let image = try images.image(try context.parameters.require("id"), context.auth)
             return try JSONMessages.response(["metadata": image.properties])

@@ -73,3 +73,18 @@ struct ComputeMicroversionMiddleware<Context: MicroversionedRequestContext>: Rou
 extension HTTPField.Name {
     static let novaAPIVersion = Self("X-OpenStack-Nova-API-Version")!
 }
+
+/// Nova answers a route outside the microversions that have it with a 404:
+/// routes added later (`from`) or removed (`before`).
+struct MicroversionWindow: RouterMiddleware {
+    typealias Context = AuthenticatedContext
+    var from = 1
+    var before = Int.max
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard context.microversion.atLeast(from), !context.microversion.atLeast(before) else {
+            throw NimbusError.notFound("The resource could not be found.")
+        }
+        return try await next(request, context)
+    }
+}

@@ -37,7 +37,7 @@ extension IdentityController {
         router.get("projects") { request, context in
             let query = QueryParameters.first(request)
             let enabled = Self.enabledFilter(query)
-            let tags = ProjectTagFilter(query)
+            let tags = TagFilter(query)
             if let isDomain = query["is_domain"], !["false", "0", "no", "off"].contains(isDomain.lowercased()) {
                 let domains = try identity.domains(context.auth).filter { (query["name"] == nil || $0.name == query["name"]) && (enabled == nil || $0.enabled == enabled) }
                 return try JSONMessages.response(ProjectList(
@@ -449,31 +449,5 @@ extension IdentityController {
         ]
         changes.extra = body.filter { !known.contains($0.key) }
         return changes
-    }
-}
-
-/// Keystone's tag filters on project lists: `tags` (all of), `tags-any`,
-/// `not-tags` (not all of), `not-tags-any` (none of); comma-separated.
-struct ProjectTagFilter {
-    var all: [String]?
-    var any: [String]?
-    var notAll: [String]?
-    var notAny: [String]?
-
-    init(_ query: [String: String]) {
-        func list(_ key: String) -> [String]? { query[key].map { $0.split(separator: ",").map(String.init) } }
-        all = list("tags")
-        any = list("tags-any")
-        notAll = list("not-tags")
-        notAny = list("not-tags-any")
-    }
-
-    func matches(_ tags: [String]) -> Bool {
-        let held = Set(tags)
-        if let all, !held.isSuperset(of: all) { return false }
-        if let any, held.isDisjoint(with: any) { return false }
-        if let notAll, held.isSuperset(of: notAll) { return false }
-        if let notAny, !held.isDisjoint(with: notAny) { return false }
-        return true
     }
 }

@@ -4,16 +4,27 @@ import NimbusCore
 
 /// Quotas as Nova (`/os-quota-sets`) and Neutron (`/quotas`) serve them.
 enum QuotaRoutes {
+    /// The quota keys a microversion no longer shows or takes: the network
+    /// ones from 2.36 (Neutron has them), the file injection ones from 2.57.
+    static func retired(at version: ComputeMicroversion) -> Set<String> {
+        var keys: Set<String> = []
+        if version.atLeast(36) { keys.formUnion(["fixed_ips", "floating_ips", "security_groups", "security_group_rules"]) }
+        if version.atLeast(57) { keys.formUnion(["injected_files", "injected_file_content_bytes", "injected_file_path_bytes"]) }
+        return keys
+    }
+
     static func addNova(_ quotas: ProjectQuotas, to v21: RouterGroup<AuthenticatedContext>) {
         v21.get("os-quota-sets/{project}") { _, context in
             let project = try context.parameters.require("project")
-            var body = try quotas.limits(of: project, context.auth).mapValues { JSONValue($0) }
+            let retired = retired(at: context.microversion)
+            var body = try quotas.limits(of: project, context.auth).filter { !retired.contains($0.key) }.mapValues { JSONValue($0) }
             body["id"] = .string(project)
             return try JSONMessages.response(["quota_set": .object(body)] as [String: JSONValue])
         }
         v21.get("os-quota-sets/{project}/detail") { _, context in
             let project = try context.parameters.require("project")
-            let limits = try quotas.limits(of: project, context.auth)
+            let retired = retired(at: context.microversion)
+            let limits = try quotas.limits(of: project, context.auth).filter { !retired.contains($0.key) }
             let usage = try quotas.usage(of: project, context.auth)
             var body: [String: JSONValue] = limits.mapValues { _ in .null }
             for (resource, limit) in limits {
@@ -24,7 +35,8 @@ enum QuotaRoutes {
         }
         v21.get("os-quota-sets/{project}/defaults") { _, context in
             _ = try Policy.requireProjectReader(context.auth)
-            var body = quotas.defaults.mapValues { JSONValue($0) }
+            let retired = retired(at: context.microversion)
+            var body = quotas.defaults.filter { !retired.contains($0.key) }.mapValues { JSONValue($0) }
             body["id"] = .string(try context.parameters.require("project"))
             return try JSONMessages.response(["quota_set": .object(body)] as [String: JSONValue])
         }
@@ -33,9 +45,13 @@ enum QuotaRoutes {
             guard case .object(var values)? = body["quota_set"] else {
                 throw NimbusError.badRequest("Invalid input for field/attribute quota_set: 'quota_set' is a required property.")
             }
+            let retired = retired(at: context.microversion)
+            if let key = values.keys.sorted().first(where: retired.contains) {
+                throw NimbusError.badRequest("Invalid input for field/attribute quota_set. Additional properties are not allowed ('\(key)' was unexpected)")
+            }
             let force = values.removeValue(forKey: "force").map(flag) ?? false
             let limits = try quotas.set(try integers(values), of: try context.parameters.require("project"), force: force, context.auth)
-            return try JSONMessages.response(["quota_set": .object(limits.mapValues { JSONValue($0) })] as [String: JSONValue])
+            return try JSONMessages.response(["quota_set": .object(limits.filter { !retired.contains($0.key) }.mapValues { JSONValue($0) })] as [String: JSONValue])
         }
         v21.delete("os-quota-sets/{project}") { _, context in
             try quotas.reset(try context.parameters.require("project"), context.auth)

@@ -20,10 +20,19 @@ struct ServerActions {
         case .legacyConsole: available = !version.atLeast(6)
         case .triggerCrashDump: available = version.atLeast(17)
         case .addFloatingIp, .removeFloatingIp: available = !version.atLeast(44)
+        case .multinic: available = !version.atLeast(44)
         case .rebuild(let rebuild):
             available = true
-            if rebuild.description != nil, !version.atLeast(19) {
-                throw NimbusError.badRequest("Invalid input for field/attribute rebuild. Additional properties are not allowed ('description' was unexpected)")
+            func unexpected(_ field: String) -> NimbusError {
+                NimbusError.badRequest("Invalid input for field/attribute rebuild. Additional properties are not allowed ('\(field)' was unexpected)")
+            }
+            if rebuild.description != nil, !version.atLeast(19) { throw unexpected("description") }
+            if rebuild.keyName != nil, !version.atLeast(54) { throw unexpected("key_name") }
+            if rebuild.userData != nil, !version.atLeast(57) { throw unexpected("user_data") }
+            if rebuild.namesPersonality, version.atLeast(57) { throw unexpected("personality") }
+            if let certificates = rebuild.trustedCertificates {
+                guard version.atLeast(63) else { throw unexpected("trusted_image_certificates") }
+                try ServerRoutes.refuseTrustedCertificates(certificates)
             }
         default: available = true
         }
@@ -34,6 +43,8 @@ struct ServerActions {
         try Self.check(action, at: version)
         switch action {
         case .triggerCrashDump: try await compute.triggerCrashDump(id, auth)
+        case .multinic(let name):
+            throw NimbusError(.notImplemented, "Server action \(name) is not implemented: give a server more ports through the network API.")
         case .start: try compute.start(id, auth)
         case .stop: try compute.stop(id, auth)
         case .reboot(let hard): try compute.reboot(id, hard: hard, auth)
@@ -50,10 +61,9 @@ struct ServerActions {
         case .createImage(let name, let metadata): return try createImage(id, name: name, metadata: metadata, auth)
         case .rebuild(let rebuild): return try self.rebuild(id, rebuild, auth)
         case .createBackup(let name, let type, let rotation, let metadata):
-            let image = try compute.createBackup(id, name: name, type: type, rotation: rotation, metadata: metadata, auth)
-            var response = Response(status: .accepted)
-            response.headers[.location] = "\(baseURL)/image/v2/images/\(image.id)"
-            return response
+            let image = try compute.createBackup(
+                id, name: name, type: type, rotation: rotation, metadata: metadata, metadataQuota: !version.atLeast(39), auth)
+            return try snapshotResponse(image, location: rotation > 0)
         case .rescue(let imageRef, let adminPass): return try rescue(id, imageRef: imageRef, adminPass: adminPass, auth)
         case .consoleOutput(let length): return try consoleOutput(id, length: length, auth)
         case .legacyConsole(let kind, let type): return try await legacyConsole(id, kind, type: type, auth)
@@ -84,7 +94,7 @@ struct ServerActions {
         case .rebuild: "rebuild"
         case .eject: "nimbus-eject"
         case .insert: "nimbus-insert"
-        case .addSecurityGroup, .removeSecurityGroup, .addFloatingIp, .removeFloatingIp, .consoleOutput, .legacyConsole: nil
+        case .addSecurityGroup, .removeSecurityGroup, .addFloatingIp, .removeFloatingIp, .consoleOutput, .legacyConsole, .multinic: nil
         }
     }
 
@@ -98,11 +108,18 @@ struct ServerActions {
         })
     }
 
-    /// Before 2.45 the new image's id travels only in Location.
     func createImage(_ id: String, name: String, metadata: [String: String], _ auth: AuthContext) throws -> Response {
-        let image = try compute.createImage(id, name: name, metadata: metadata, auth)
+        try snapshotResponse(try compute.createImage(id, name: name, metadata: metadata, metadataQuota: !version.atLeast(39), auth), location: true)
+    }
+
+    /// Before 2.45 the new image's id travels only in Location (createBackup
+    /// sends it only when it keeps backups); from 2.45 in the body alone.
+    func snapshotResponse(_ image: Image, location: Bool) throws -> Response {
+        if version.atLeast(45) {
+            return try JSONMessages.response(["image_id": image.id.rawValue], status: .accepted)
+        }
         var response = Response(status: .accepted)
-        response.headers[.location] = "\(baseURL)/image/v2/images/\(image.id)"
+        if location { response.headers[.location] = "\(baseURL)/image/v2/images/\(image.id)" }
         return response
     }
 
@@ -115,9 +132,13 @@ struct ServerActions {
         request.accessIpv4 = rebuild.accessIPv4
         request.accessIpv6 = rebuild.accessIPv6
         request.description = rebuild.description
+        request.keyName = rebuild.keyName
+        request.userData = rebuild.userData
         let server = try compute.rebuild(id, request, auth)
         let routes = ServerRoutes(compute: compute, baseURL: baseURL)
         var body = Nova.core(server, baseURL: baseURL, addresses: try routes.ips(server), minor: version.minor)
+        if version.atLeast(54) { body["key_name"] = server.keyName.map(JSONValue.string) ?? .null }
+        if version.atLeast(57) { body["user_data"] = server.userData.map(JSONValue.string) ?? .null }
         body["adminPass"] = .string(rebuild.adminPass ?? ComputeService.adminPassword())
         return try JSONMessages.response(["server": .object(body)] as [String: JSONValue], status: .accepted)
     }

@@ -19,9 +19,7 @@ struct ServerRoutes {
         }
         v21.post("servers") { request, context in
             let body = try await JSONMessages.decode(Nova.CreateServer.self, from: request)
-            if body.server.namesDescription, !context.microversion.atLeast(19) {
-                throw NimbusError.badRequest("Invalid input for field/attribute server. Additional properties are not allowed ('description' was unexpected)")
-            }
+            try Self.check(body.server, at: context.microversion, context.auth)
             var create = try Self.createRequest(body.server)
             create.serverGroup = body.group
             let servers = try compute.create(create, context.auth)
@@ -53,6 +51,7 @@ struct ServerRoutes {
             return try JSONMessages.response(["server": .object(body)] as [String: JSONValue])
         }
         addMetadata(to: v21)
+        addTags(to: v21)
         // The addresses alone (Nova's ips view: version and address), all or one network's.
         v21.get("servers/{id}/ips") { _, context in
             let server = try compute.server(try context.parameters.require("id"), context.auth)
@@ -105,7 +104,9 @@ struct ServerRoutes {
             ] as [String: JSONValue])
         }
         v21.delete("servers/{id}") { _, context in
-            try await compute.delete(try context.parameters.require("id"), context.auth)
+            let id = try context.parameters.require("id")
+            try await compute.delete(id, context.auth)
+            if let server = ServerID.parse(id) { compute.recordAction("delete", on: server, requestID: context.requestID, context.auth) }
             return Response(status: .noContent)
         }
         v21.post("servers/{id}/action") { request, context in
@@ -120,14 +121,17 @@ struct ServerRoutes {
             return response
         }
         v21.get("servers/{id}/os-instance-actions") { _, context in
-            let actions = try compute.instanceActions(try context.parameters.require("id"), context.auth)
+            let actions = try compute.instanceActions(try context.parameters.require("id"), deleted: context.microversion.atLeast(21), context.auth)
             return try JSONMessages.response(["instanceActions": .array(actions.map { .object(Self.render($0)) })] as [String: JSONValue])
         }
         v21.get("servers/{id}/os-instance-actions/{request}") { _, context in
-            let action = try compute.instanceAction(try context.parameters.require("id"), requestID: try context.parameters.require("request"), context.auth)
+            let action = try compute.instanceAction(
+                try context.parameters.require("id"), requestID: try context.parameters.require("request"), deleted: context.microversion.atLeast(21),
+                context.auth)
             var body = Self.render(action)
-            // Nimbus keeps no per-step events; admins, who would see them, get an empty list.
-            if Policy.isAdmin(context.auth) { body["events"] = [] }
+            // Nimbus keeps no per-step events; admins, who would see them
+            // (everyone from 2.51), get an empty list.
+            if Policy.isAdmin(context.auth) || context.microversion.atLeast(51) { body["events"] = [] }
             return try JSONMessages.response(["instanceAction": .object(body)] as [String: JSONValue])
         }
     }
@@ -165,6 +169,50 @@ struct ServerRoutes {
         }
         v21.delete("servers/{id}/metadata/{key}") { _, context in
             try compute.deleteMetadata(try context.parameters.require("id"), key: try context.parameters.require("key"), context.auth)
+            return Response(status: .noContent)
+        }
+    }
+
+    /// 2.26's /servers/{id}/tags; 404 before it, as Nova answers.
+    func addTags(to v21: RouterGroup<AuthenticatedContext>) {
+        @Sendable func available(_ context: AuthenticatedContext) throws -> String {
+            guard context.microversion.atLeast(26) else { throw NimbusError.notFound("The resource could not be found.") }
+            return try context.parameters.require("id")
+        }
+        v21.get("servers/{id}/tags") { _, context in
+            try JSONMessages.response(["tags": try compute.tags(of: try available(context), context.auth)])
+        }
+        v21.put("servers/{id}/tags") { request, context in
+            let id = try available(context)
+            let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
+            guard case .array(let items)? = body["tags"], body.count == 1 else {
+                throw NimbusError.badRequest("Invalid input for field/attribute tags: 'tags' is a required list, alone in the body.")
+            }
+            let tags = try items.map { item in
+                guard case .string(let tag) = item else { throw NimbusError.badRequest("Invalid input for field/attribute tags. Value: \(item). Tags are strings.") }
+                return tag
+            }
+            return try JSONMessages.response(["tags": try compute.setTags(tags, of: id, context.auth)])
+        }
+        v21.delete("servers/{id}/tags") { _, context in
+            _ = try compute.setTags([], of: try available(context), context.auth)
+            return Response(status: .noContent)
+        }
+        v21.get("servers/{id}/tags/{tag}") { _, context in
+            let tag = try context.parameters.require("tag")
+            guard try compute.tags(of: try available(context), context.auth).contains(tag) else {
+                throw NimbusError.notFound("Tag \(tag) could not be found.")
+            }
+            return Response(status: .noContent)
+        }
+        v21.put("servers/{id}/tags/{tag}") { _, context in
+            let id = try available(context)
+            let tag = try context.parameters.require("tag")
+            guard try compute.addTag(tag, to: id, context.auth) else { return Response(status: .noContent) }
+            return Response(status: .created, headers: [.location: "\(baseURL)/compute/v2.1/servers/\(id)/tags/\(tag)"])
+        }
+        v21.delete("servers/{id}/tags/{tag}") { _, context in
+            try compute.removeTag(try context.parameters.require("tag"), from: try available(context), context.auth)
             return Response(status: .noContent)
         }
     }
@@ -222,7 +270,12 @@ struct ServerRoutes {
                 noneMatch = true
             case "all_tenants": query.allTenants = value.isEmpty || ["1", "true", "yes", "t", "on"].contains(value.lowercased())
             case "name": query.name = value
-            case "status": query.status = value
+            case "status":
+                // From 2.38 a status Nova does not know is a 400, not an empty list.
+                if context.microversion.atLeast(38), !Self.statuses.contains(value.uppercased()) {
+                    throw NimbusError.badRequest("Invalid status value")
+                }
+                query.status = value
             case "image": query.imageId = value
             case "flavor": query.flavorId = value
             case "changes-since":
@@ -233,6 +286,7 @@ struct ServerRoutes {
             default: continue
             }
         }
+        if context.microversion.atLeast(26) { query.tags = TagFilter(QueryParameters.first(request)) }
         var servers = noneMatch ? [] : try compute.servers(query, context.auth)
         // Nova's ip filter: a regular expression matched against the fixed IPs.
         if let ipPattern {
@@ -264,6 +318,12 @@ struct ServerRoutes {
         return try JSONMessages.response(body)
     }
 
+    /// Every status Nova can show, for 2.38's check of the status filter.
+    static let statuses: Set<String> = [
+        "ACTIVE", "BUILD", "DELETED", "ERROR", "HARD_REBOOT", "MIGRATING", "PASSWORD", "PAUSED", "REBOOT", "REBUILD", "RESCUE",
+        "RESIZE", "REVERT_RESIZE", "SHELVED", "SHELVED_OFFLOADED", "SHUTOFF", "SOFT_DELETED", "SUSPENDED", "VERIFY_RESIZE",
+    ]
+
     /// The `metadata` or `meta` object of a metadata request.
     static func metadataItems(_ request: Request, key: String) async throws -> [String: String] {
         let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
@@ -274,11 +334,59 @@ struct ServerRoutes {
     }
 
     /// What a create request asks the compute service for.
+    /// What a create body may hold at a microversion, as Nova's schemas
+    /// have it. Nimbus is lenient in one way: "auto" and "none" (2.37's)
+    /// are understood at every version, as its own CLI sends them.
+    static func check(_ draft: Nova.ServerDraft, at version: ComputeMicroversion, _ auth: AuthContext) throws {
+        func unexpected(_ field: String) -> NimbusError {
+            NimbusError.badRequest("Invalid input for field/attribute server. Additional properties are not allowed ('\(field)' was unexpected)")
+        }
+        if draft.namesDescription, !version.atLeast(19) { throw unexpected("description") }
+        let nicTags = (version.atLeast(32) && !version.atLeast(37)) || version.atLeast(42)
+        if draft.taggedNIC, !nicTags { throw unexpected("tag") }
+        let deviceTags = version == ComputeMicroversion(major: 2, minor: 32) || version.atLeast(42)
+        if draft.taggedDevice, !deviceTags { throw unexpected("tag") }
+        if draft.deviceVolumeType, !version.atLeast(67) { throw unexpected("volume_type") }
+        if draft.tags != nil, !version.atLeast(52) { throw unexpected("tags") }
+        if let certificates = draft.trustedCertificates {
+            guard version.atLeast(63) else { throw unexpected("trusted_image_certificates") }
+            try Self.refuseTrustedCertificates(certificates)
+        }
+        for (field, value) in [("host", draft.host), ("hypervisor_hostname", draft.hypervisorHostname)] {
+            guard let value else { continue }
+            guard version.atLeast(74) else { throw unexpected(field) }
+            guard Policy.isAdmin(auth) else {
+                throw NimbusError.forbidden("Policy doesn't allow compute:servers:create:requested_destination to be performed.")
+            }
+            guard value == .string(ComputeHostRoutes.host) else {
+                throw NimbusError.badRequest("Compute host \(value.stringValue ?? "\(value)") could not be found.")
+            }
+        }
+        if version.atLeast(37) {
+            guard draft.namesNetworks else { throw NimbusError.badRequest("Invalid input for field/attribute server. 'networks' is a required property") }
+            if draft.networkNotUUID { throw NimbusError.badRequest("Invalid input for field/attribute uuid. A network's uuid must be a UUID.") }
+        }
+    }
+
+    /// 2.63's trusted certificates ask Nova to verify the image's signature
+    /// with them; Nimbus verifies no signatures, so it says so, as Nova does
+    /// when verification is off, rather than boot unverified.
+    static func refuseTrustedCertificates(_ value: JSONValue) throws {
+        switch value {
+        case .null: return
+        case .array(let items) where !items.isEmpty && items.count <= 50 && items.allSatisfy({ ($0.stringValue ?? "").isEmpty == false }):
+            throw NimbusError.badRequest("Image signature certificate validation support is not yet available.")
+        default:
+            throw NimbusError.badRequest("Invalid input for field/attribute trusted_image_certificates. Value: \(value). It must be null or a list of 1 to 50 certificate ids.")
+        }
+    }
+
     static func createRequest(_ draft: Nova.ServerDraft) throws -> ComputeService.CreateRequest {
         var request = ComputeService.CreateRequest(
             name: draft.name, imageRef: draft.imageRef, flavorRef: draft.flavorRef, metadata: draft.metadata,
             keyName: draft.keyName, userData: draft.userData, configDrive: draft.configDrive)
         request.description = draft.description
+        request.tags = try draft.tags.map(ComputeService.validTags) ?? []
         switch draft.networks {
         case .auto: request.networks = nil
         case .none: request.networks = []

@@ -140,25 +140,6 @@ extension Store {
                 t.add(column: "access_ipv6", .text).notNull().defaults(to: "")
             }
         }
-        // What later compute microversions show: description, tags, lock
-        // reason, the creating request, the flavor's ephemeral and swap.
-        migrator.registerMigration("v8-servers-microversion-fields") { db in
-            try db.alter(table: "server") { t in
-                t.add(column: "description", .text)
-                t.add(column: "tags", .jsonText).notNull().defaults(to: "[]")
-                t.add(column: "locked_reason", .text)
-                t.add(column: "reservation_id", .text).notNull().defaults(to: "")
-                t.add(column: "launch_index", .integer).notNull().defaults(to: 0)
-                t.add(column: "ephemeral", .integer).notNull().defaults(to: 0)
-                t.add(column: "swap", .integer).notNull().defaults(to: 0)
-            }
-            try db.execute(sql: "UPDATE server SET reservation_id = 'r-' || substr(id, 1, 8)")
-            try db.execute(sql: """
-                UPDATE server SET ephemeral = (SELECT ephemeral FROM flavor WHERE flavor.id = server.flavor_id),
-                                  swap = (SELECT swap FROM flavor WHERE flavor.id = server.flavor_id)
-                WHERE EXISTS (SELECT 1 FROM flavor WHERE flavor.id = server.flavor_id)
-                """)
-        }
         // A server is in at most one group and leaves it when deleted.
         migrator.registerMigration("v1-server-groups") { db in
             try db.create(table: "serverGroup") { t in
@@ -185,6 +166,42 @@ extension Store {
                 t.column("message", .text)
                 t.primaryKey(["server_id", "request_id"])
             }
+        }
+        // What later compute microversions show: description, tags, lock
+        // reason, the creating request, the flavor's ephemeral and swap.
+        migrator.registerMigration("v8-servers-microversion-fields") { db in
+            try db.alter(table: "server") { t in
+                t.add(column: "description", .text)
+                t.add(column: "tags", .jsonText).notNull().defaults(to: "[]")
+                t.add(column: "locked_reason", .text)
+                t.add(column: "reservation_id", .text).notNull().defaults(to: "")
+                t.add(column: "launch_index", .integer).notNull().defaults(to: 0)
+                t.add(column: "ephemeral", .integer).notNull().defaults(to: 0)
+                t.add(column: "swap", .integer).notNull().defaults(to: 0)
+            }
+            try db.execute(sql: "UPDATE server SET reservation_id = 'r-' || substr(id, 1, 8)")
+            try db.execute(sql: """
+                UPDATE server SET ephemeral = (SELECT ephemeral FROM flavor WHERE flavor.id = server.flavor_id),
+                                  swap = (SELECT swap FROM flavor WHERE flavor.id = server.flavor_id)
+                WHERE EXISTS (SELECT 1 FROM flavor WHERE flavor.id = server.flavor_id)
+                """)
+        }
+        // Nova 2.21: a deleted server's actions can still be read, so they
+        // no longer go with it (the table is rebuilt without the cascade).
+        migrator.registerMigration("v2-instance-actions-outlive-servers") { db in
+            try db.create(table: "instanceActionKept") { t in
+                t.column("server_id", .text).notNull().indexed()
+                t.column("request_id", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("user_id", .text).notNull()
+                t.column("project_id", .text).notNull()
+                t.column("start_time", .datetime).notNull()
+                t.column("message", .text)
+                t.primaryKey(["server_id", "request_id"])
+            }
+            try db.execute(sql: "INSERT INTO instanceActionKept SELECT server_id, request_id, action, user_id, project_id, start_time, message FROM instanceAction")
+            try db.drop(table: "instanceAction")
+            try db.rename(table: "instanceActionKept", to: "instanceAction")
         }
     }
 }

@@ -7,6 +7,9 @@ extension Nova {
         case start, stop, pause, unpause, lock, unlock, unrescue
         /// 2.17's trigger_crash_dump: an NMI to the guest.
         case triggerCrashDump
+        /// nova-network's addFixedIp/removeFixedIp, which Nimbus does not
+        /// offer (and Nova drops at 2.44).
+        case multinic(String)
         /// SOFT or HARD.
         case reboot(hard: Bool)
         case addSecurityGroup(name: String)
@@ -43,6 +46,12 @@ extension Nova {
             public var adminPass: String?
             /// 2.19: nil leaves it; `.some(nil)` removes it.
             public var description: String??
+            /// 2.54's key pair and 2.57's user data: nil leaves them; `.some(nil)` removes them.
+            public var keyName: String??
+            public var userData: String??
+            /// Given at all (2.57 removes personality; 2.63 adds certificates).
+            public var namesPersonality = false
+            public var trustedCertificates: JSONValue?
             public init(imageRef: String) { self.imageRef = imageRef }
         }
 
@@ -67,6 +76,7 @@ extension Nova {
             case .unlock: "unlock"
             case .unrescue: "unrescue"
             case .triggerCrashDump: "trigger_crash_dump"
+            case .multinic(let name): name
             case .reboot: "reboot"
             case .addSecurityGroup: "addSecurityGroup"
             case .addFloatingIp: "addFloatingIp"
@@ -100,6 +110,7 @@ extension Nova {
             case "lock": return .lock
             case "unlock": return .unlock
             case "unrescue": return .unrescue
+            case "addFixedIp", "removeFixedIp": return .multinic(name)
             case "trigger_crash_dump":
                 guard argument == .null else {
                     throw NimbusError.badRequest("Invalid input for field/attribute trigger_crash_dump. Value: \(argument). None is not of type 'null'.")
@@ -156,7 +167,7 @@ extension Nova {
                 }
                 try Nova.refuseUnknown(object, allowed: [
                     "imageRef", "name", "metadata", "accessIPv4", "accessIPv6", "adminPass", "OS-DCF:diskConfig", "preserve_ephemeral",
-                    "personality", "description",
+                    "personality", "description", "key_name", "user_data", "trusted_image_certificates",
                 ], in: "rebuild")
                 guard let image = object["imageRef"]?.stringValue, !image.isEmpty else {
                     throw NimbusError.badRequest("Invalid input for field/attribute imageRef: 'imageRef' is a required property.")
@@ -168,6 +179,16 @@ extension Nova {
                 rebuild.name = object["name"]?.stringValue
                 rebuild.adminPass = object["adminPass"]?.stringValue
                 if let description = object["description"] { rebuild.description = .some(try Nova.serverDescription(description)) }
+                for key in ["key_name", "user_data"] {
+                    switch object[key] {
+                    case nil: continue
+                    case .null?: if key == "key_name" { rebuild.keyName = .some(nil) } else { rebuild.userData = .some(nil) }
+                    case .string(let text)?: if key == "key_name" { rebuild.keyName = .some(text) } else { rebuild.userData = .some(text) }
+                    case let other?: throw NimbusError.badRequest("Invalid input for field/attribute \(key). Value: \(other). It must be a string or null.")
+                    }
+                }
+                rebuild.namesPersonality = object["personality"] != nil
+                rebuild.trustedCertificates = object["trusted_image_certificates"]
                 if object["metadata"] != nil { rebuild.metadata = try Nova.metadata(object["metadata"], field: "metadata") }
                 rebuild.accessIPv4 = try Nova.accessAddress(object["accessIPv4"], field: "accessIPv4", family: AF_INET)
                 rebuild.accessIPv6 = try Nova.accessAddress(object["accessIPv6"], field: "accessIPv6", family: AF_INET6)
@@ -248,7 +269,7 @@ extension Nova {
         public func encode(to encoder: any Encoder) throws {
             let argument: JSONValue
             switch self {
-            case .start, .stop, .pause, .unpause, .lock, .unlock, .unrescue, .triggerCrashDump: argument = .null
+            case .start, .stop, .pause, .unpause, .lock, .unlock, .unrescue, .triggerCrashDump, .multinic: argument = .null
             case .reboot(let hard): argument = ["type": hard ? "HARD" : "SOFT"]
             case .addSecurityGroup(let group), .removeSecurityGroup(let group): argument = ["name": .string(group)]
             case .addFloatingIp(let address, let fixed):

@@ -66,6 +66,23 @@ extension Nova {
         public var description: String?
         /// Whether the body named a description at all (refused before 2.19).
         public var namesDescription = false
+        /// What later microversions allow, as the body used it: `networks`
+        /// given at all, and spelled "auto"/"none"; a network given by a
+        /// `uuid` that is not one; `tag` on a NIC or a device (2.32, 2.42);
+        /// a device's `volume_type` (2.67).
+        public var namesNetworks = false
+        public var networksByWord = false
+        public var networkNotUUID = false
+        public var taggedNIC = false
+        public var taggedDevice = false
+        public var deviceVolumeType = false
+        /// 2.52's tags at create; nil when absent.
+        public var tags: [String]?
+        /// 2.63's trusted_image_certificates, as given (Nimbus verifies no image signatures).
+        public var trustedCertificates: JSONValue?
+        /// 2.74's requested host and node (admins), as given.
+        public var host: JSONValue?
+        public var hypervisorHostname: JSONValue?
         /// Nova's block_device_mapping_v2, as sent.
         public var blockDevices: [BlockDevice]
         /// Nova's accessIPv4/accessIPv6, checked as addresses; "" when not given.
@@ -85,6 +102,9 @@ extension Nova {
             public var volumeSize: Int?
             /// swap, or a file system for an ephemeral disk.
             public var guestFormat: String?
+            /// Fields only some microversions allow (`tag`, `volume_type`).
+            public var tagged = false
+            public var namesVolumeType = false
             public init(
                 sourceType: String, destinationType: String?, deviceType: String? = nil, uuid: String? = nil, bootIndex: Int? = nil,
                 volumeSize: Int? = nil
@@ -125,6 +145,8 @@ extension Nova {
                     deviceType: fields["device_type"]?.stringValue, uuid: fields["uuid"]?.stringValue,
                     bootIndex: try integer("boot_index").flatMap { $0 < 0 ? nil : $0 }, volumeSize: try integer("volume_size"))
                 guestFormat = fields["guest_format"]?.stringValue
+                tagged = fields["tag"] != nil
+                namesVolumeType = fields["volume_type"] != nil
             }
 
             var json: JSONValue {
@@ -180,7 +202,8 @@ extension Nova {
         static let allowed: Set<String> = [
             "name", "imageRef", "flavorRef", "networks", "metadata", "key_name", "user_data", "config_drive",
             "min_count", "max_count", "security_groups", "availability_zone", "adminPass", "OS-DCF:diskConfig",
-            "block_device_mapping_v2", "return_reservation_id", "accessIPv4", "accessIPv6", "description",
+            "block_device_mapping_v2", "return_reservation_id", "accessIPv4", "accessIPv6", "description", "tags",
+            "trusted_image_certificates", "host", "hypervisor_hostname",
         ]
 
         public init(from decoder: any Decoder) throws {
@@ -197,7 +220,10 @@ extension Nova {
             }
             switch fields["block_device_mapping_v2"] {
             case nil, .null?: blockDevices = []
-            case .array(let entries)?: blockDevices = try entries.map(BlockDevice.init(json:))
+            case .array(let entries)?:
+                blockDevices = try entries.map(BlockDevice.init(json:))
+                taggedDevice = blockDevices.contains(where: \.tagged)
+                deviceVolumeType = blockDevices.contains(where: \.namesVolumeType)
             case let other?:
                 throw NimbusError.badRequest("Invalid input for field/attribute block_device_mapping_v2. Value: \(other). It must be an array.")
             }
@@ -223,22 +249,32 @@ extension Nova {
             case .string(let text)?: configDrive = ["true", "1", "yes", "t", "on"].contains(text.lowercased())
             default: configDrive = false
             }
+            namesNetworks = fields["networks"] != nil
             switch fields["networks"] {
             // The openstack client sends [] without --nic; Nova then picks the
             // network available to the project, as "auto" does.
-            case nil, .null?, .string("auto")?, .array([])?: networks = .auto
-            case .string("none")?: networks = .none
+            case nil, .null?, .array([])?: networks = .auto
+            case .string("auto")?: networks = .auto; networksByWord = true
+            case .string("none")?: networks = .none; networksByWord = true
             case .array(let items)?:
-                networks = .list(try items.map { item in
+                var taggedNIC = false
+                var networkNotUUID = false
+                let nics: [NIC] = try items.map { item in
                     guard case .object(let nic) = item else {
                         throw NimbusError.badRequest("Invalid input for field/attribute networks: each entry must be an object.")
                     }
+                    try Nova.refuseUnknown(nic, allowed: ["uuid", "port", "fixed_ip", "tag"], in: "networks")
+                    if nic["tag"] != nil { taggedNIC = true }
                     if let port = nic["port"]?.stringValue { return NIC(port: port) }
                     guard let network = nic["uuid"]?.stringValue else {
                         throw NimbusError.badRequest("Invalid input for field/attribute networks: each entry needs a 'uuid' or a 'port'.")
                     }
+                    if UUID(uuidString: network) == nil { networkNotUUID = true }
                     return NIC(network: network, fixedIP: nic["fixed_ip"]?.stringValue)
-                })
+                }
+                networks = .list(nics)
+                self.taggedNIC = taggedNIC
+                self.networkNotUUID = networkNotUUID
             case let other?:
                 throw NimbusError.badRequest("Invalid input for field/attribute networks. Value: \(other).")
             }
@@ -264,6 +300,18 @@ extension Nova {
             minCount = try count("min_count") ?? 1
             maxCount = try count("max_count") ?? minCount
             returnReservationId = fields["return_reservation_id"]?.boolValue ?? false
+            switch fields["tags"] {
+            case nil: tags = nil
+            case .array(let items)?:
+                tags = try items.map { item in
+                    guard case .string(let tag) = item else { throw NimbusError.badRequest("Invalid input for field/attribute tags. Value: \(item). Tags are strings.") }
+                    return tag
+                }
+            case let other?: throw NimbusError.badRequest("Invalid input for field/attribute tags. Value: \(other). It must be a list.")
+            }
+            trustedCertificates = fields["trusted_image_certificates"]
+            host = fields["host"]
+            hypervisorHostname = fields["hypervisor_hostname"]
             if let value = fields["description"] {
                 namesDescription = true
                 description = try Nova.serverDescription(value)

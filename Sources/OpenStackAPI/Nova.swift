@@ -3,18 +3,22 @@ import NimbusCore
 
 /// Nova v2.1 wire forms.
 public enum Nova {
-    /// A flavor as Nova renders it at microversion 2.1 (swap is "" when there is none).
-    public static func flavor(_ flavor: Flavor, baseURL: String, detail: Bool = true) -> [String: JSONValue] {
+    /// A flavor as Nova renders it at microversion 2.`minor`: 2.55 adds the
+    /// description (to the summary too), 2.61 the extra specs, and from
+    /// 2.75 no swap is 0 rather than "".
+    public static func flavor(_ flavor: Flavor, baseURL: String, detail: Bool = true, minor: Int = 1) -> [String: JSONValue] {
         var body: [String: JSONValue] = [
             "id": .string(flavor.id.rawValue),
             "name": .string(flavor.name),
             "links": links("flavors/\(flavor.id)", baseURL: baseURL),
         ]
+        if minor >= 55 { body["description"] = flavor.description.map(JSONValue.string) ?? .null }
         guard detail else { return body }
+        if minor >= 61 { body["extra_specs"] = .object(flavor.extraSpecs.mapValues(JSONValue.string)) }
         body["ram"] = .number(Double(flavor.ram))
         body["disk"] = .number(Double(flavor.disk))
         body["vcpus"] = .number(Double(flavor.vcpus))
-        body["swap"] = flavor.swap == 0 ? "" : .number(Double(flavor.swap))
+        body["swap"] = flavor.swap == 0 && minor < 75 ? "" : .number(Double(flavor.swap))
         body["OS-FLV-EXT-DATA:ephemeral"] = .number(Double(flavor.ephemeral))
         body["OS-FLV-DISABLED:disabled"] = .bool(flavor.disabled)
         body["os-flavor-access:is_public"] = .bool(flavor.isPublic)
@@ -104,8 +108,17 @@ extension Nova {
         if let fault = server.fault {
             body["fault"] = ["code": .number(Double(fault.code)), "message": .string(fault.message), "created": .string(Timestamps.iso8601(fault.created))]
         }
+        if minor >= 47 {
+            // The flavor as it was when the server was made, not a link to what it is now.
+            body["flavor"] = [
+                "vcpus": .number(Double(server.vcpus)), "ram": .number(Double(server.ram)), "disk": .number(Double(server.disk)),
+                "ephemeral": .number(Double(server.ephemeral)), "swap": .number(Double(server.swap)),
+                "original_name": .string(server.flavorName), "extra_specs": .object(server.flavorExtraSpecs.mapValues(JSONValue.string)),
+            ]
+        }
         if minor >= 9 { body["locked"] = .bool(server.locked) }
         if minor >= 19 { body["description"] = server.description.map(JSONValue.string) ?? .null }
+        if minor >= 26 { body["tags"] = .array(server.tags.map(JSONValue.string)) }
         return body
     }
 }
