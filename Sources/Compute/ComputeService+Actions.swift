@@ -45,12 +45,15 @@ extension ComputeService {
     }
 
     /// A locked server refuses actions from anyone but an admin.
-    public func setLocked(_ locked: Bool, _ id: String, _ auth: AuthContext) throws {
+    public func setLocked(_ locked: Bool, reason: String? = nil, _ id: String, _ auth: AuthContext) throws {
         let server = try server(id, auth)
         guard Policy.mayModify(owner: server.projectId, auth) else {
             throw NimbusError.forbidden("Policy doesn't allow os_compute_api:os-lock-server:\(locked ? "lock" : "unlock") to be performed.")
         }
-        _ = try store.updateServer(id: server.id) { $0.locked = locked }
+        _ = try store.updateServer(id: server.id) { server in
+            server.locked = locked
+            server.lockedReason = locked ? reason : nil
+        }
     }
 }
 

@@ -21,6 +21,13 @@ extension ComputeService {
         public var changesSince: Date?
         /// 2.26's tag filters.
         public var tags = TagFilter()
+        /// 2.66's upper bound on updated_at, and 2.73's locked filter.
+        public var changesBefore: Date?
+        public var locked: Bool?
+        public var reservationId: String?
+        public var uuid: String?
+        public var keyName: String?
+        public var vmState: String?
         public init() {}
     }
 
@@ -34,6 +41,12 @@ extension ComputeService {
             if let image = query.imageId, server.imageId?.rawValue != image { return false }
             if let flavor = query.flavorId, server.flavorId.rawValue != flavor { return false }
             if let since = query.changesSince, server.updatedAt < since { return false }
+            if let before = query.changesBefore, server.updatedAt > before { return false }
+            if let locked = query.locked, server.locked != locked { return false }
+            if let reservation = query.reservationId, server.reservationId != reservation { return false }
+            if let uuid = query.uuid, server.id.rawValue != uuid { return false }
+            if let keyName = query.keyName, server.keyName != keyName { return false }
+            if let vmState = query.vmState, server.vmState.rawValue != vmState { return false }
             return query.tags.matches(server.tags)
         }
     }

@@ -251,7 +251,7 @@ public struct ComputeService: Sendable {
             }
             guard group.admits(members: members) else {
                 throw NimbusError.badRequest(
-                    "Server group \(group.id) is anti-affinity and already has a server; Nimbus is one host, so a second cannot be placed apart from it.")
+                    "Server group \(group.id) is anti-affinity and already has \(members) server(s), its most on one host; Nimbus is one host, so another cannot be placed apart.")
             }
         }
         do {

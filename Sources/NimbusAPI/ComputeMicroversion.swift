@@ -11,7 +11,7 @@ public struct ComputeMicroversion: Comparable, CustomStringConvertible, Sendable
 
     static let minimum = ComputeMicroversion(major: 2, minor: 1)
     /// The highest version whose response shapes Nimbus fully honours.
-    static let maximum = ComputeMicroversion(major: 2, minor: 20)
+    static let maximum = ComputeMicroversion(major: 2, minor: 79)
 
     public var description: String { "\(major).\(minor)" }
 
@@ -86,5 +86,16 @@ struct MicroversionWindow: RouterMiddleware {
             throw NimbusError.notFound("The resource could not be found.")
         }
         return try await next(request, context)
+    }
+}
+
+extension ComputeMicroversion {
+    /// From 2.`minor` (2.75 for most routes) a query parameter the route does
+    /// not know is a 400; before, Nova ignores it.
+    func checkQuery(_ request: Request, allowed: Set<String>, from minor: Int = 75) throws {
+        guard atLeast(minor) else { return }
+        if let unknown = QueryParameters.decode(request.uri.query).map(\.key).sorted().first(where: { !allowed.contains($0) }) {
+            throw NimbusError.badRequest("Invalid input for query parameters \(unknown). Additional properties are not allowed ('\(unknown)' was unexpected)")
+        }
     }
 }

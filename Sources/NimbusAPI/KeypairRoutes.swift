@@ -13,6 +13,7 @@ struct KeypairRoutes {
     func add(to v21: RouterGroup<AuthenticatedContext>) {
         v21.get("os-keypairs") { request, context in
             let version = context.microversion
+            try version.checkQuery(request, allowed: ["user_id", "limit", "marker"])
             let query = QueryParameters.first(request)
             var keypairs = try compute.keypairs(owner: version.atLeast(10) ? query["user_id"] : nil, context.auth)
             var links: JSONValue?
@@ -67,6 +68,7 @@ struct KeypairRoutes {
             return try JSONMessages.response(["keypair": .object(rendered)] as [String: JSONValue], status: version.atLeast(2) ? .created : .ok)
         }
         v21.get("os-keypairs/{name}") { request, context in
+            try context.microversion.checkQuery(request, allowed: ["user_id"])
             let owner = context.microversion.atLeast(10) ? QueryParameters.first(request)["user_id"] : nil
             let keypair = try compute.keypair(try context.parameters.require("name"), owner: owner, context.auth)
             var rendered = Self.render(keypair)
@@ -79,6 +81,7 @@ struct KeypairRoutes {
             return try JSONMessages.response(["keypair": .object(rendered)] as [String: JSONValue])
         }
         v21.delete("os-keypairs/{name}") { request, context in
+            try context.microversion.checkQuery(request, allowed: ["user_id"])
             let owner = context.microversion.atLeast(10) ? QueryParameters.first(request)["user_id"] : nil
             try compute.deleteKeypair(try context.parameters.require("name"), owner: owner, context.auth)
             return Response(status: context.microversion.atLeast(2) ? .noContent : .accepted)

@@ -14,14 +14,16 @@ enum QuotaRoutes {
     }
 
     static func addNova(_ quotas: ProjectQuotas, to v21: RouterGroup<AuthenticatedContext>) {
-        v21.get("os-quota-sets/{project}") { _, context in
+        v21.get("os-quota-sets/{project}") { request, context in
+            try context.microversion.checkQuery(request, allowed: ["user_id"])
             let project = try context.parameters.require("project")
             let retired = retired(at: context.microversion)
             var body = try quotas.limits(of: project, context.auth).filter { !retired.contains($0.key) }.mapValues { JSONValue($0) }
             body["id"] = .string(project)
             return try JSONMessages.response(["quota_set": .object(body)] as [String: JSONValue])
         }
-        v21.get("os-quota-sets/{project}/detail") { _, context in
+        v21.get("os-quota-sets/{project}/detail") { request, context in
+            try context.microversion.checkQuery(request, allowed: ["user_id"])
             let project = try context.parameters.require("project")
             let retired = retired(at: context.microversion)
             let limits = try quotas.limits(of: project, context.auth).filter { !retired.contains($0.key) }
@@ -41,6 +43,7 @@ enum QuotaRoutes {
             return try JSONMessages.response(["quota_set": .object(body)] as [String: JSONValue])
         }
         v21.put("os-quota-sets/{project}") { request, context in
+            try context.microversion.checkQuery(request, allowed: ["user_id"])
             let body = try await JSONMessages.decode([String: JSONValue].self, from: request)
             guard case .object(var values)? = body["quota_set"] else {
                 throw NimbusError.badRequest("Invalid input for field/attribute quota_set: 'quota_set' is a required property.")
@@ -53,7 +56,8 @@ enum QuotaRoutes {
             let limits = try quotas.set(try integers(values), of: try context.parameters.require("project"), force: force, context.auth)
             return try JSONMessages.response(["quota_set": .object(limits.filter { !retired.contains($0.key) }.mapValues { JSONValue($0) })] as [String: JSONValue])
         }
-        v21.delete("os-quota-sets/{project}") { _, context in
+        v21.delete("os-quota-sets/{project}") { request, context in
+            try context.microversion.checkQuery(request, allowed: ["user_id"])
             try quotas.reset(try context.parameters.require("project"), context.auth)
             return Response(status: .accepted)
         }

@@ -21,6 +21,11 @@ struct ServerActions {
         case .triggerCrashDump: available = version.atLeast(17)
         case .addFloatingIp, .removeFloatingIp: available = !version.atLeast(44)
         case .multinic: available = !version.atLeast(44)
+        case .lock(let reason):
+            available = true
+            if reason != nil, !version.atLeast(73) {
+                throw NimbusError.badRequest("Invalid input for field/attribute lock. Additional properties are not allowed ('locked_reason' was unexpected)")
+            }
         case .rebuild(let rebuild):
             available = true
             func unexpected(_ field: String) -> NimbusError {
@@ -51,7 +56,7 @@ struct ServerActions {
         case .rebootFrom(let boot, let hard): try compute.reboot(id, hard: hard, from: boot == .cdrom ? .cdrom : .disk, auth)
         case .pause: try await compute.pause(id, auth)
         case .unpause: try await compute.unpause(id, auth)
-        case .lock: try compute.setLocked(true, id, auth)
+        case .lock(let reason): try compute.setLocked(true, reason: reason, id, auth)
         case .unlock: try compute.setLocked(false, id, auth)
         case .addSecurityGroup(let name): try compute.addSecurityGroup(id, name: name, auth)
         case .removeSecurityGroup(let name): try compute.removeSecurityGroup(id, name: name, auth)
@@ -136,7 +141,9 @@ struct ServerActions {
         request.userData = rebuild.userData
         let server = try compute.rebuild(id, request, auth)
         let routes = ServerRoutes(compute: compute, baseURL: baseURL)
-        var body = Nova.core(server, baseURL: baseURL, addresses: try routes.ips(server), minor: version.minor)
+        var body = try routes.updatedView(server, version, auth)
+        // Nova's full view shows user data among the admin's attributes; rebuild gives it at the top.
+        body["OS-EXT-SRV-ATTR:user_data"] = nil
         if version.atLeast(54) { body["key_name"] = server.keyName.map(JSONValue.string) ?? .null }
         if version.atLeast(57) { body["user_data"] = server.userData.map(JSONValue.string) ?? .null }
         body["adminPass"] = .string(rebuild.adminPass ?? ComputeService.adminPassword())

@@ -15,7 +15,9 @@ struct ServerRoutes {
         v21.get("servers/detail") { request, context in try list(request, context, detail: true) }
         v21.get("servers/{id}") { _, context in
             let server = try compute.server(try context.parameters.require("id"), context.auth)
-            return try JSONMessages.response(["server": .object(try render(server, context))] as [String: JSONValue])
+            var body = try render(server, context)
+            if context.microversion.atLeast(71) { body["server_groups"] = try serverGroups(server) }
+            return try JSONMessages.response(["server": .object(body)] as [String: JSONValue])
         }
         v21.post("servers") { request, context in
             let body = try await JSONMessages.decode(Nova.CreateServer.self, from: request)
@@ -47,11 +49,17 @@ struct ServerRoutes {
             let server = try compute.update(
                 try context.parameters.require("id"), name: changes.name, accessIpv4: changes.accessIPv4, accessIpv6: changes.accessIPv6,
                 description: changes.description, context.auth)
-            let body = Nova.core(server, baseURL: baseURL, addresses: try ips(server), minor: context.microversion.minor)
+            let body = try updatedView(server, context.microversion, context.auth)
             return try JSONMessages.response(["server": .object(body)] as [String: JSONValue])
         }
         addMetadata(to: v21)
         addTags(to: v21)
+        // 2.78: the guest's NUMA topology. Nimbus gives guests none (one
+        // node, no pinning), which Nova answers as no nodes.
+        v21.group().add(middleware: MicroversionWindow(from: 78)).get("servers/{id}/topology") { _, context in
+            _ = try compute.server(try context.parameters.require("id"), context.auth)
+            return try JSONMessages.response(["nodes": [], "pagesize_kb": .null] as [String: JSONValue])
+        }
         // The addresses alone (Nova's ips view: version and address), all or one network's.
         v21.get("servers/{id}/ips") { _, context in
             let server = try compute.server(try context.parameters.require("id"), context.auth)
@@ -120,15 +128,46 @@ struct ServerRoutes {
             }
             return response
         }
-        v21.get("servers/{id}/os-instance-actions") { _, context in
-            let actions = try compute.instanceActions(try context.parameters.require("id"), deleted: context.microversion.atLeast(21), context.auth)
-            return try JSONMessages.response(["instanceActions": .array(actions.map { .object(Self.render($0)) })] as [String: JSONValue])
+        v21.get("servers/{id}/os-instance-actions") { request, context in
+            let id = try context.parameters.require("id")
+            var actions = try compute.instanceActions(id, deleted: context.microversion.atLeast(21), context.auth)
+            let version = context.microversion
+            guard version.atLeast(58) else {
+                return try JSONMessages.response(["instanceActions": .array(actions.map { .object(Self.render($0)) })] as [String: JSONValue])
+            }
+            // 2.58: paged by request id, filtered by time, and strict about its query.
+            var allowed: Set<String> = ["limit", "marker", "changes-since"]
+            if version.atLeast(66) { allowed.insert("changes-before") }
+            let query = QueryParameters.first(request)
+            if let unknown = query.keys.sorted().first(where: { !allowed.contains($0) }) {
+                throw NimbusError.badRequest("Invalid input for query parameters \(unknown). Additional properties are not allowed ('\(unknown)' was unexpected)")
+            }
+            let window = try Self.changesWindow(query)
+            actions = actions.filter { window.contains($0.startTime) }
+            if let marker = query["marker"] {
+                guard let index = actions.firstIndex(where: { $0.requestId == marker }) else {
+                    throw NimbusError.badRequest("Marker \(marker) could not be found.")
+                }
+                actions.removeFirst(index + 1)
+            }
+            var body: [String: JSONValue] = [:]
+            if let text = query["limit"] {
+                guard let limit = Int(text), limit >= 0 else {
+                    throw NimbusError.badRequest("Invalid input for query parameters limit. Value: \(text). '\(text)' does not match '^[0-9]*$'")
+                }
+                if actions.count > limit, let last = actions.prefix(limit).last {
+                    body["links"] = [["rel": "next", "href": .string("\(baseURL)/compute/v2.1/servers/\(id)/os-instance-actions?limit=\(limit)&marker=\(last.requestId)")]]
+                }
+                actions = Array(actions.prefix(limit))
+            }
+            body["instanceActions"] = .array(actions.map { .object(Self.render($0, updatedAt: true)) })
+            return try JSONMessages.response(body)
         }
         v21.get("servers/{id}/os-instance-actions/{request}") { _, context in
             let action = try compute.instanceAction(
                 try context.parameters.require("id"), requestID: try context.parameters.require("request"), deleted: context.microversion.atLeast(21),
                 context.auth)
-            var body = Self.render(action)
+            var body = Self.render(action, updatedAt: context.microversion.atLeast(58))
             // Nimbus keeps no per-step events; admins, who would see them
             // (everyone from 2.51), get an empty list.
             if Policy.isAdmin(context.auth) || context.microversion.atLeast(51) { body["events"] = [] }
@@ -217,6 +256,21 @@ struct ServerRoutes {
         }
     }
 
+    /// 2.71: the group the server is in, as a list of none or one.
+    func serverGroups(_ server: Server) throws -> JSONValue {
+        .array(try compute.serverGroupID(of: server).map { [.string($0.rawValue)] } ?? [])
+    }
+
+    /// What PUT and rebuild answer: the core view before 2.75, the full
+    /// view (as GET shows it) from 2.75; with the server's group from 2.71.
+    func updatedView(_ server: Server, _ version: ComputeMicroversion, _ auth: AuthContext) throws -> [String: JSONValue] {
+        var body = version.atLeast(75)
+            ? try render(server, auth, minor: version.minor)
+            : Nova.core(server, baseURL: baseURL, addresses: try ips(server), minor: version.minor)
+        if version.atLeast(71) { body["server_groups"] = try serverGroups(server) }
+        return body
+    }
+
     func render(_ server: Server, _ context: AuthenticatedContext) throws -> [String: JSONValue] {
         try render(server, context.auth, minor: context.microversion.minor)
     }
@@ -233,12 +287,35 @@ struct ServerRoutes {
             securityGroups: try compute.securityGroupNames(server), minor: minor)
     }
 
-    static func render(_ action: InstanceAction) -> [String: JSONValue] {
-        [
+    /// An instance action; from 2.58 with `updated_at`, which is its start:
+    /// Nimbus records an action once, when it is asked for.
+    static func render(_ action: InstanceAction, updatedAt: Bool = false) -> [String: JSONValue] {
+        var body: [String: JSONValue] = [
             "action": .string(action.action), "instance_uuid": .string(action.serverId.rawValue), "request_id": .string(action.requestId),
             "user_id": .string(action.userId.rawValue), "project_id": .string(action.projectId.rawValue),
             "start_time": .string(Timestamps.iso8601(action.startTime)), "message": action.message.map(JSONValue.string) ?? .null,
         ]
+        if updatedAt { body["updated_at"] = .string(Timestamps.iso8601(action.startTime)) }
+        return body
+    }
+
+    /// Nova's `changes-since` and (2.66) `changes-before`: a time window,
+    /// whose start may not come after its end.
+    static func changesWindow(_ query: [String: String]) throws -> ClosedRange<Date> {
+        func date(_ key: String) throws -> Date? {
+            try query[key].map { text in
+                guard let date = Timestamps.parseKeystone(text) else {
+                    throw NimbusError.badRequest("Invalid input for query parameters \(key). Value: \(text). It is not a date and time.")
+                }
+                return date
+            }
+        }
+        let since = try date("changes-since") ?? .distantPast
+        let before = try date("changes-before") ?? .distantFuture
+        guard since <= before else {
+            throw NimbusError.badRequest("The value of changes-since must be less than or equal to changes-before.")
+        }
+        return since...before
     }
 
     func ips(_ server: Server) throws -> [String: JSONValue] {
@@ -253,6 +330,8 @@ struct ServerRoutes {
         var marker: String?
         var ipPattern: NSRegularExpression?
         var noneMatch = false
+        var sortKey: String?
+        var ascending = false
         for (key, value) in QueryParameters.decode(request.uri.query) {
             switch key {
             case "limit":
@@ -278,16 +357,43 @@ struct ServerRoutes {
                 query.status = value
             case "image": query.imageId = value
             case "flavor": query.flavorId = value
-            case "changes-since":
-                guard let date = ISO8601DateFormatter().date(from: value) else {
-                    throw NimbusError.badRequest("Invalid input for query parameters changes-since. Value: \(value).")
+            case "changes-since", "changes-before" where key == "changes-since" || context.microversion.atLeast(66):
+                guard let date = Timestamps.parseKeystone(value) else {
+                    throw NimbusError.badRequest("Invalid input for query parameters \(key). Value: \(value).")
                 }
-                query.changesSince = date
-            default: continue
+                if key == "changes-since" { query.changesSince = date } else { query.changesBefore = date }
+            case "locked" where context.microversion.atLeast(73):
+                guard let flag = ["true": true, "1": true, "yes": true, "t": true, "on": true, "false": false, "0": false, "no": false, "f": false, "off": false][value.lowercased()] else {
+                    throw NimbusError.badRequest("Invalid input for query parameters locked. Value: \(value). It must be a boolean.")
+                }
+                query.locked = flag
+            case "reservation_id": query.reservationId = value
+            case "uuid": query.uuid = value
+            case "key_name": query.keyName = value
+            case "vm_state": query.vmState = value
+            case "sort_key":
+                guard Self.sortKeys(context.microversion).contains(value) else {
+                    // Nova ignored the keys it does not sort by until 2.75 made them a 400.
+                    if context.microversion.atLeast(75) { throw NimbusError.badRequest("Invalid input for query parameters sort_key. Value: \(value).") }
+                    continue
+                }
+                sortKey = value
+            case "sort_dir":
+                guard value == "asc" || value == "desc" else { throw NimbusError.badRequest("Invalid input for query parameters sort_dir. Value: \(value).") }
+                ascending = value == "asc"
+            default:
+                // From 2.75 a parameter Nova does not know is a 400; those it knows and Nimbus does not filter by pass.
+                if context.microversion.atLeast(75), !Self.knownFilters.contains(key) {
+                    throw NimbusError.badRequest("Invalid input for query parameters \(key). Additional properties are not allowed ('\(key)' was unexpected)")
+                }
             }
+        }
+        if let since = query.changesSince, let before = query.changesBefore, since > before {
+            throw NimbusError.badRequest("The value of changes-since must be less than or equal to changes-before.")
         }
         if context.microversion.atLeast(26) { query.tags = TagFilter(QueryParameters.first(request)) }
         var servers = noneMatch ? [] : try compute.servers(query, context.auth)
+        if let sortKey { servers = Self.sorted(servers, by: sortKey, ascending: ascending) }
         // Nova's ip filter: a regular expression matched against the fixed IPs.
         if let ipPattern {
             servers = try servers.filter { server in
@@ -316,6 +422,64 @@ struct ServerRoutes {
         var body: [String: JSONValue] = ["servers": .array(bodies)]
         if let links { body["servers_links"] = links }
         return try JSONMessages.response(body)
+    }
+
+    /// The server list's parameters Nova knows at 2.75 (its index query schema).
+    static let knownFilters: Set<String> = [
+        "user_id", "project_id", "tenant_id", "launch_index", "image_ref", "image", "kernel_id", "ramdisk_id", "hostname", "key_name",
+        "power_state", "vm_state", "task_state", "host", "node", "flavor", "reservation_id", "launched_at", "terminated_at",
+        "availability_zone", "name", "display_name", "description", "display_description", "locked_by", "uuid", "root_device_name",
+        "config_drive", "access_ip_v4", "access_ip_v6", "auto_disk_config", "progress", "sort_key", "sort_dir", "all_tenants",
+        "soft_deleted", "deleted", "status", "changes-since", "ip", "ip6", "created_at", "block_device_mapping", "services",
+        "metadata", "pci_devices", "security_groups", "info_cache", "system_metadata", "limit", "marker", "tags", "tags-any",
+        "not-tags", "not-tags-any", "changes-before", "locked",
+    ]
+
+    /// The keys Nova sorts servers by (2.73 adds `locked`).
+    static func sortKeys(_ version: ComputeMicroversion) -> Set<String> {
+        var keys: Set<String> = [
+            "access_ip_v4", "access_ip_v6", "auto_disk_config", "availability_zone", "config_drive", "created_at", "display_description",
+            "display_name", "host", "hostname", "image_ref", "instance_type_id", "kernel_id", "key_name", "launch_index", "launched_at",
+            "locked_by", "node", "power_state", "progress", "project_id", "ramdisk_id", "root_device_name", "task_state",
+            "terminated_at", "updated_at", "user_id", "uuid", "vm_state",
+        ]
+        if version.atLeast(73) { keys.insert("locked") }
+        return keys
+    }
+
+    /// Servers in the order a sort key asks, the id breaking ties; keys
+    /// whose value is the same for every server (one host, one zone) keep the order.
+    static func sorted(_ servers: [Server], by key: String, ascending: Bool) -> [Server] {
+        func value(_ server: Server) -> String? {
+            switch key {
+            case "created_at": Timestamps.keystone(server.createdAt)
+            case "updated_at": Timestamps.keystone(server.updatedAt)
+            case "launched_at": server.launchedAt.map(Timestamps.keystone) ?? ""
+            case "display_name": server.name
+            case "display_description": server.description ?? ""
+            case "hostname": Nova.hostname(server.name)
+            case "uuid": server.id.rawValue
+            case "key_name": server.keyName ?? ""
+            case "project_id": server.projectId.rawValue
+            case "user_id": server.userId.rawValue
+            case "vm_state": server.vmState.rawValue
+            case "task_state": server.taskState?.rawValue ?? ""
+            case "power_state": String(format: "%04d", server.powerState.rawValue)
+            case "launch_index": String(format: "%08d", server.launchIndex)
+            case "image_ref": server.imageId?.rawValue ?? ""
+            case "instance_type_id": server.flavorId.rawValue
+            case "access_ip_v4": server.accessIpv4
+            case "access_ip_v6": server.accessIpv6
+            case "locked": server.locked ? "1" : "0"
+            default: nil
+            }
+        }
+        guard servers.contains(where: { value($0) != nil }) else { return servers }
+        return servers.sorted { lhs, rhs in
+            let left = value(lhs) ?? "", right = value(rhs) ?? ""
+            if left == right { return ascending ? lhs.id.rawValue < rhs.id.rawValue : lhs.id.rawValue > rhs.id.rawValue }
+            return ascending ? left < right : left > right
+        }
     }
 
     /// Every status Nova can show, for 2.38's check of the status filter.

@@ -202,6 +202,8 @@ public struct ServerGroup: Sendable, Codable, Equatable {
     public var userId: UserID
     public var name: String
     public var policy: String
+    /// Nova 2.64's rules: `max_server_per_host` for anti-affinity.
+    public var maxServerPerHost: Int?
     public var createdAt: Date
 
     public init(id: ServerGroupID, projectId: ProjectID, userId: UserID, name: String, policy: String, now: Date) {
@@ -214,8 +216,9 @@ public struct ServerGroup: Sendable, Codable, Equatable {
     }
 
     /// Whether one more server may join a group that has `members` already.
+    /// Nimbus is one host: anti-affinity admits `max_server_per_host` (1 by default).
     public func admits(members: Int) -> Bool {
-        policy != "anti-affinity" || members == 0
+        policy != "anti-affinity" || members < (maxServerPerHost ?? 1)
     }
 }
 

@@ -186,6 +186,10 @@ extension Store {
                 WHERE EXISTS (SELECT 1 FROM flavor WHERE flavor.id = server.flavor_id)
                 """)
         }
+        // Nova 2.64's rules on server groups.
+        migrator.registerMigration("v2-server-groups-rules") { db in
+            try db.alter(table: "serverGroup") { t in t.add(column: "max_server_per_host", .integer) }
+        }
         // Nova 2.21: a deleted server's actions can still be read, so they
         // no longer go with it (the table is rebuilt without the cascade).
         migrator.registerMigration("v2-instance-actions-outlive-servers") { db in

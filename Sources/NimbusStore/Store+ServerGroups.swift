@@ -20,6 +20,13 @@ extension Store {
         try write { try group.insert($0) }
     }
 
+    /// The group a server is in, if any (a server is in at most one).
+    public func serverGroupID(of server: ServerID) throws -> ServerGroupID? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT group_id FROM serverGroupMember WHERE server_id = ?", arguments: [server]).map(ServerGroupID.init(rawValue:))
+        }
+    }
+
     public func serverGroup(id: ServerGroupID) throws -> ServerGroup? {
         try read { try ServerGroup.fetchOne($0, key: id.rawValue) }
     }

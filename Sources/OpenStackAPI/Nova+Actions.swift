@@ -4,7 +4,9 @@ import NimbusCore
 extension Nova {
     /// `POST /servers/{id}/action`: one action, named by the body's only key.
     public enum ServerAction: Codable, Sendable, Equatable {
-        case start, stop, pause, unpause, lock, unlock, unrescue
+        case start, stop, pause, unpause, unlock, unrescue
+        /// 2.73 gives a lock its reason.
+        case lock(reason: String?)
         /// 2.17's trigger_crash_dump: an NMI to the guest.
         case triggerCrashDump
         /// nova-network's addFixedIp/removeFixedIp, which Nimbus does not
@@ -107,7 +109,16 @@ extension Nova {
             case "os-stop": return .stop
             case "pause": return .pause
             case "unpause": return .unpause
-            case "lock": return .lock
+            case "lock":
+                switch argument {
+                case .object(let object) where object["locked_reason"] != nil:
+                    try Nova.refuseUnknown(object, allowed: ["locked_reason"], in: "lock")
+                    guard let reason = object["locked_reason"]?.stringValue, (1...255).contains(reason.count) else {
+                        throw NimbusError.badRequest("Invalid input for field/attribute locked_reason. It must be a string of 1 to 255 characters.")
+                    }
+                    return .lock(reason: reason)
+                default: return .lock(reason: nil)
+                }
             case "unlock": return .unlock
             case "unrescue": return .unrescue
             case "addFixedIp", "removeFixedIp": return .multinic(name)
@@ -269,7 +280,8 @@ extension Nova {
         public func encode(to encoder: any Encoder) throws {
             let argument: JSONValue
             switch self {
-            case .start, .stop, .pause, .unpause, .lock, .unlock, .unrescue, .triggerCrashDump, .multinic: argument = .null
+            case .start, .stop, .pause, .unpause, .unlock, .unrescue, .triggerCrashDump, .multinic: argument = .null
+            case .lock(let reason): argument = reason.map { ["locked_reason": .string($0)] } ?? .null
             case .reboot(let hard): argument = ["type": hard ? "HARD" : "SOFT"]
             case .addSecurityGroup(let group), .removeSecurityGroup(let group): argument = ["name": .string(group)]
             case .addFloatingIp(let address, let fixed):

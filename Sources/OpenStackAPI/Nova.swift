@@ -119,6 +119,9 @@ extension Nova {
         if minor >= 9 { body["locked"] = .bool(server.locked) }
         if minor >= 19 { body["description"] = server.description.map(JSONValue.string) ?? .null }
         if minor >= 26 { body["tags"] = .array(server.tags.map(JSONValue.string)) }
+        // Nimbus verifies no image signatures, so no server has trusted certificates.
+        if minor >= 63 { body["trusted_image_certificates"] = .null }
+        if minor >= 73 { body["locked_reason"] = server.lockedReason.map(JSONValue.string) ?? .null }
         return body
     }
 }
