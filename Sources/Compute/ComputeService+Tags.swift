@@ -33,14 +33,14 @@ extension ComputeService {
         }
     }
 
-    /// Tags change only while the server is settled, as in Nova.
+    /// Tags change only while the server is active, paused or stopped, as in Nova.
     private func updateTags(_ id: String, _ auth: AuthContext, _ change: ([String]) throws -> [String]) throws -> [String] {
         let found = try server(id, auth)
         guard Policy.mayModify(owner: found.projectId, auth) else {
             throw NimbusError.forbidden("Policy doesn't allow os_compute_api:os-server-tags:update to be performed.")
         }
         guard let updated = try store.updateServer(id: found.id, { server in
-            guard [.active, .paused, .stopped].contains(server.vmState), server.taskState == nil else {
+            guard [.active, .paused, .stopped].contains(server.vmState) else {
                 throw NimbusError.conflict("Cannot 'update tag' instance \(server.id) while it is in vm_state \(server.vmState.rawValue)")
             }
             server.tags = try change(server.tags)
