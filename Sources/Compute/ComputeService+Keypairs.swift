@@ -12,8 +12,10 @@ extension ComputeService {
 
     /// Imports `publicKey`, or generates a key pair of `kind` and returns its
     /// private half once.
+    /// `type` is Nova's: `ssh` (the default) or `x509`, a certificate for
+    /// Windows guests' WinRM logins.
     public func createKeypair(
-        name: String, publicKey: String?, kind: String?, owner: String? = nil, _ auth: AuthContext
+        name: String, publicKey: String?, kind: String?, type: String = "ssh", owner: String? = nil, _ auth: AuthContext
     ) throws -> CreatedKeypair {
         let project = try Policy.requireProjectMember(auth)
         let user = try keypairOwner(owner, rule: "create", auth)
@@ -24,7 +26,17 @@ extension ComputeService {
         }
         var privateKey: String?
         let line: String
-        if let publicKey {
+        var fingerprint: String?
+        if type == "x509" {
+            if let publicKey {
+                (line, fingerprint) = try X509Keys.validate(publicKey)
+            } else {
+                let generated = try X509Keys.generate(commonName: name)
+                (line, fingerprint, privateKey) = (generated.certificate, generated.fingerprint, generated.privateKey)
+            }
+        } else if type != "ssh" {
+            throw NimbusError.badRequest("Invalid input for field/attribute type. Value: \(type). It must be 'ssh' or 'x509'.")
+        } else if let publicKey {
             line = try SSHKeys.validate(publicKey).publicKey
         } else {
             guard let chosen = SSHKeys.Kind(rawValue: kind ?? "ed25519") else {
@@ -35,8 +47,8 @@ extension ComputeService {
             privateKey = generated.privateKey
         }
         let keypair = Keypair(
-            name: name, userId: user, publicKey: line, fingerprint: SSHKeys.fingerprint(try SSHKeys.validate(line).blob),
-            createdAt: Date())
+            name: name, userId: user, type: type, publicKey: line,
+            fingerprint: try fingerprint ?? SSHKeys.fingerprint(try SSHKeys.validate(line).blob), createdAt: Date())
         let allowedCount = try quotas.limits(of: project)["key_pairs"] ?? -1
         do {
             try store.insert(keypair) { count in

@@ -37,8 +37,10 @@ struct ConfigDrive {
             "meta": server.metadata, "devices": [[String: Any]](),
         ]
         if let name = server.keyName, let key = server.keyData {
-            data["public_keys"] = [name: key]
-            data["keys"] = [["name": name, "type": "ssh", "data": key]]
+            // A certificate (an x509 key pair) is no SSH key: Nova lists it in `keys` only.
+            let certificate = key.hasPrefix("-----BEGIN CERTIFICATE-----")
+            if !certificate { data["public_keys"] = [name: key] }
+            data["keys"] = [["name": name, "type": certificate ? "x509" : "ssh", "data": key]]
         }
         return data
     }

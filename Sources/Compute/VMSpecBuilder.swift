@@ -142,8 +142,6 @@ struct VMSpecBuilder {
 
     /// A DNS-safe hostname from a server name, as Nova derives one.
     static func hostname(_ name: String) -> String {
-        let cleaned = name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-        let trimmed = String(cleaned).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
-        return trimmed.isEmpty ? "server" : String(trimmed.prefix(63))
+        Server.hostname(name)
     }
 }

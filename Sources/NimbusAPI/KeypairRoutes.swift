@@ -56,11 +56,14 @@ struct KeypairRoutes {
             if version.atLeast(2) { allowed.insert("type") }
             if version.atLeast(10) { allowed.insert("user_id") }
             try JSONMessages.refuseUnknown(keypair, allowed: allowed, in: "keypair")
-            if let type = keypair["type"], type != .string("ssh") {
-                throw NimbusError.badRequest("Invalid input for field/attribute type. Value: \(type). Nimbus keeps SSH keys only: 'type' must be 'ssh'.")
+            let type: String
+            switch keypair["type"] {
+            case nil: type = "ssh"
+            case .string(let text)? where text == "ssh" || text == "x509": type = text
+            case let other?: throw NimbusError.badRequest("Invalid input for field/attribute type. Value: \(other). It must be 'ssh' or 'x509'.")
             }
             let created = try compute.createKeypair(
-                name: name, publicKey: keypair["public_key"]?.stringValue, kind: keypair["key_type"]?.stringValue,
+                name: name, publicKey: keypair["public_key"]?.stringValue, kind: keypair["key_type"]?.stringValue, type: type,
                 owner: keypair["user_id"]?.stringValue, context.auth)
             var rendered = Self.render(created.keypair)
             if version.atLeast(2) { rendered["type"] = .string(created.keypair.type) }

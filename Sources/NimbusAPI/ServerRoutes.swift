@@ -457,7 +457,7 @@ struct ServerRoutes {
             case "launched_at": server.launchedAt.map(Timestamps.keystone) ?? ""
             case "display_name": server.name
             case "display_description": server.description ?? ""
-            case "hostname": Nova.hostname(server.name)
+            case "hostname": server.hostname
             case "uuid": server.id.rawValue
             case "key_name": server.keyName ?? ""
             case "project_id": server.projectId.rawValue

@@ -67,6 +67,18 @@ public struct CDDrive: Sendable, Codable, Equatable, Hashable {
     }
 }
 
+extension Server {
+    /// The host name the guest is given (and Nova's API shows): the name in
+    /// lower case, anything but letters and digits as hyphens, at most 63.
+    public static func hostname(_ name: String) -> String {
+        let cleaned = name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let trimmed = String(cleaned).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return trimmed.isEmpty ? "server" : String(trimmed.prefix(63))
+    }
+
+    public var hostname: String { Self.hostname(name) }
+}
+
 /// A server as stored. The sizes are copied from the flavor at creation,
 /// as Nova does, so deleting or changing a flavor never changes a server.
 public struct Server: Sendable, Codable, Equatable {

@@ -63,23 +63,13 @@ extension Nova {
                 body["OS-EXT-SRV-ATTR:launch_index"] = .number(Double(server.launchIndex))
                 body["OS-EXT-SRV-ATTR:kernel_id"] = ""
                 body["OS-EXT-SRV-ATTR:ramdisk_id"] = ""
-                body["OS-EXT-SRV-ATTR:hostname"] = .string(hostname(server.name))
+                body["OS-EXT-SRV-ATTR:hostname"] = .string(server.hostname)
                 body["OS-EXT-SRV-ATTR:root_device_name"] = "/dev/vda"
                 body["OS-EXT-SRV-ATTR:user_data"] = server.userData.map(JSONValue.string) ?? .null
             }
             if minor >= 16 { body["host_status"] = "UP" }
         }
         return body
-    }
-
-    /// Nova's hostname from a display name: lower case, spaces and
-    /// underscores as hyphens, only [a-z0-9.-], no leading or trailing
-    /// dots and hyphens, at most 63 characters.
-    public static func hostname(_ name: String) -> String {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.-")
-        let spaced = name.lowercased().map { $0 == " " || $0 == "_" ? "-" : $0 }.filter(allowed.contains)
-        let trimmed = String(spaced).trimmingCharacters(in: CharacterSet(charactersIn: ".-"))
-        return String(trimmed.prefix(63))
     }
 
     /// The core view alone, as PUT /servers/{id} and rebuild answer before

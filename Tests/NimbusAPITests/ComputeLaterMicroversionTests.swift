@@ -134,3 +134,40 @@ struct ComputeLaterMicroversionTests {
         }
     }
 }
+
+@Suite("x509 key pairs in process")
+struct X509KeypairTests {
+    @Test("an x509 key pair is generated as a certificate openssl reads, with Nova's SHA-1 fingerprint; a bad certificate is a 400")
+    func x509() async throws {
+        let cloud = try TestCloud()
+        try await cloud.withClient { client in
+            let admin = try await Caller.admin(client)
+            let made = try await ComputeMicroversionTests.send(admin, .post, "/compute/v2.1/os-keypairs", "2.2", json: #"{"keypair": {"name": "winrm", "type": "x509"}}"#)
+            #expect(made.status == .created, "\(made.text)")
+            let keypair = try #require(try made.object()["keypair"] as? [String: Any])
+            let certificate = try #require(keypair["public_key"] as? String)
+            #expect(keypair["type"] as? String == "x509" && (keypair["private_key"] as? String)?.contains("PRIVATE KEY") == true)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("cert-\(UUID().uuidString).pem")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try certificate.write(to: file, atomically: true, encoding: .utf8)
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            openssl.arguments = ["x509", "-in", file.path, "-noout", "-subject", "-fingerprint", "-sha1"]
+            let output = Pipe()
+            openssl.standardOutput = output
+            try openssl.run()
+            openssl.waitUntilExit()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(openssl.terminationStatus == 0 && text.contains("CN = winrm"), "\(text)")
+            let fingerprint = try #require(keypair["fingerprint"] as? String)
+            #expect(text.lowercased().contains(fingerprint), "openssl's SHA-1 fingerprint is Nova's: \(text) vs \(fingerprint)")
+
+            let body = try JSONSerialization.data(withJSONObject: ["keypair": ["name": "again", "type": "x509", "public_key": certificate]])
+            let imported = try await ComputeMicroversionTests.send(admin, .post, "/compute/v2.1/os-keypairs", "2.2", json: String(decoding: body, as: UTF8.self))
+            let importedBody = try #require(try imported.object()["keypair"] as? [String: Any])
+            #expect(imported.status == .created && importedBody["fingerprint"] as? String == fingerprint)
+            let bad = try await ComputeMicroversionTests.send(admin, .post, "/compute/v2.1/os-keypairs", "2.2", json: #"{"keypair": {"name": "bad", "type": "x509", "public_key": "not a certificate"}}"#)
+            #expect(bad.status == .badRequest)
+        }
+    }
+}
