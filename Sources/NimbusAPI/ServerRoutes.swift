@@ -332,6 +332,7 @@ struct ServerRoutes {
         var noneMatch = false
         var sortKey: String?
         var ascending = false
+        var filters: [(Server) -> Bool] = []
         for (key, value) in QueryParameters.decode(request.uri.query) {
             switch key {
             case "limit":
@@ -382,7 +383,12 @@ struct ServerRoutes {
                 guard value == "asc" || value == "desc" else { throw NimbusError.badRequest("Invalid input for query parameters sort_dir. Value: \(value).") }
                 ascending = value == "asc"
             default:
-                // From 2.75 a parameter Nova does not know is a 400; those it knows and Nimbus does not filter by pass.
+                if let filter = try Self.filter(key, value, context.auth) {
+                    filters.append(filter)
+                    continue
+                }
+                // From 2.75 a parameter Nova does not know is a 400; the few it knows that
+                // mean nothing on one host with no deleted records pass.
                 if context.microversion.atLeast(75), !Self.knownFilters.contains(key) {
                     throw NimbusError.badRequest("Invalid input for query parameters \(key). Additional properties are not allowed ('\(key)' was unexpected)")
                 }
@@ -393,6 +399,7 @@ struct ServerRoutes {
         }
         if context.microversion.atLeast(26) { query.tags = TagFilter(QueryParameters.first(request)) }
         var servers = noneMatch ? [] : try compute.servers(query, context.auth)
+        servers = servers.filter { server in filters.allSatisfy { $0(server) } }
         if let sortKey { servers = Self.sorted(servers, by: sortKey, ascending: ascending) }
         // Nova's ip filter: a regular expression matched against the fixed IPs.
         if let ipPattern {
@@ -434,6 +441,47 @@ struct ServerRoutes {
         "metadata", "pci_devices", "security_groups", "info_cache", "system_metadata", "limit", "marker", "tags", "tags-any",
         "not-tags", "not-tags-any", "changes-before", "locked",
     ]
+
+    /// Nova's other list filters: exact matches, regular expressions (as
+    /// for names), and those every server here meets or none does (one
+    /// host and zone; no deleted records are kept). nil for a parameter
+    /// that is not one of them.
+    static func filter(_ key: String, _ value: String, _ auth: AuthContext) throws -> ((Server) -> Bool)? {
+        func regex(_ text: String) throws -> NSRegularExpression {
+            do { return try NSRegularExpression(pattern: text) } catch {
+                throw NimbusError.badRequest("Invalid input for query parameters \(key). Value: \(text). It is not a regular expression.")
+            }
+        }
+        func matches(_ pattern: NSRegularExpression, _ text: String?) -> Bool {
+            guard let text else { return false }
+            return pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        }
+        let truth = ["1", "true", "t", "yes", "y", "on"].contains(value.lowercased())
+        switch key {
+        case "user_id": return { $0.userId.rawValue == value }
+        case "project_id", "tenant_id" where Policy.isAdmin(auth): return { $0.projectId.rawValue == value }
+        case "image_ref": return { $0.imageId?.rawValue == value }
+        case "power_state":
+            guard let state = Int(value) else { throw NimbusError.badRequest("Invalid input for query parameters power_state. Value: \(value).") }
+            return { $0.powerState.rawValue == state }
+        case "task_state": return { $0.taskState?.rawValue == value }
+        case "launch_index": return { "\($0.launchIndex)" == value }
+        case "hostname":
+            let pattern = try regex(value)
+            return { matches(pattern, $0.hostname) }
+        case "description", "display_description":
+            let pattern = try regex(value)
+            return { matches(pattern, $0.description) }
+        case "access_ip_v4": return { $0.accessIpv4 == value }
+        case "access_ip_v6": return { $0.accessIpv6 == value }
+        case "config_drive": return { $0.configDrive == truth }
+        case "host", "node": return { _ in value == ComputeHostRoutes.host }
+        case "availability_zone": return { _ in value == ComputeHostRoutes.zone }
+        case "deleted", "soft_deleted": return { _ in !truth }
+        case "terminated_at": return { _ in false }
+        default: return nil
+        }
+    }
 
     /// The keys Nova sorts servers by (2.73 adds `locked`).
     static func sortKeys(_ version: ComputeMicroversion) -> Set<String> {

@@ -37,6 +37,12 @@ struct ComputeLaterMicroversionTests {
             #expect(try await names("tags=web,blue") == ["tagged"])
             #expect(try await names("tags=web,prod").isEmpty)
             #expect(try await names("not-tags-any=blue").isEmpty)
+            // Nova's other filters: by host name (a regular expression), power state, and no deleted servers kept.
+            #expect(try await names("hostname=^tag") == ["tagged"])
+            #expect(try await names("hostname=^web").isEmpty)
+            #expect(try await names("power_state=1") == ["tagged"])
+            #expect(try await names("deleted=true").isEmpty)
+            #expect(try await names("availability_zone=nova&host=nimbus", "2.75") == ["tagged"])
 
             let shown = try #require(try await Self.send(admin, .get, "/compute/v2.1/servers/\(id)", "2.79").object()["server"] as? [String: Any])
             #expect(Set(shown["tags"] as? [String] ?? []) == ["web", "blue"])
