@@ -424,7 +424,6 @@ extension IdentityService {
         return try store.roles(of: user.id, on: project.id)
     }
 
-    /// Assignments visible to the caller; non-admins see only their own.
     // MARK: System role assignments
 
     func systemAssignment(user: String, role: String, _ auth: AuthContext) throws -> SystemRoleAssignment {
@@ -454,28 +453,6 @@ extension IdentityService {
     public func systemRoles(user: String, _ auth: AuthContext) throws -> [Role] {
         if user != auth.userId.rawValue { try Policy.requireAdmin(auth) }
         return try store.systemRoles(of: try self.user(user, auth).id)
-    }
-
-    /// System role assignments for `role_assignments`; the same rule as project ones.
-    public func systemRoleAssignments(user: String?, role: String?, _ auth: AuthContext) throws -> [SystemRoleAssignment] {
-        if !Policy.isAdmin(auth), user != auth.userId.rawValue {
-            throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:list_role_assignments.")
-        }
-        return try store.systemRoleAssignments(user: user.map(UserID.init(rawValue:)), role: role.map(RoleID.init(rawValue:)))
-    }
-
-    public func roleAssignments(user: String?, project: String?, role: String?, _ auth: AuthContext) throws -> [RoleAssignment] {
-        if !Policy.isAdmin(auth), user != auth.userId.rawValue {
-            throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:list_role_assignments.")
-        }
-        return try store.roleAssignments(
-            user: user.map(UserID.init(rawValue:)), project: project.map(ProjectID.init(rawValue:)),
-            role: role.map(RoleID.init(rawValue:)))
-    }
-
-    /// Looks up names for rendering assignments with `include_names`.
-    public func names(for assignment: RoleAssignment) throws -> (user: User?, project: Project?, role: Role?) {
-        (try store.user(id: assignment.userId), try store.project(id: assignment.projectId), try store.role(id: assignment.roleId))
     }
 
     // MARK: Validation

@@ -64,12 +64,8 @@ extension IdentityService {
     /// endpoint of every enabled service, as Keystone's SQL catalog does.
     public func catalog(for auth: AuthContext) throws -> [CatalogEntry] {
         var endpoints = try store.endpoints().filter(\.enabled)
-        if let project = auth.projectId {
-            let groups = try store.endpointGroups(of: project)
-            let given = Set(try store.endpointIDs(givenTo: project))
-            if !groups.isEmpty || !given.isEmpty {
-                endpoints = endpoints.filter { endpoint in given.contains(endpoint.id) || groups.contains { $0.matches(endpoint) } }
-            }
+        if let project = auth.projectId, let given = try givenEndpoints(project) {
+            endpoints = endpoints.filter(given)
         }
         let byService = Dictionary(grouping: endpoints, by: \.serviceId)
         return try store.catalogServices().filter(\.enabled).compactMap { service in
@@ -430,10 +426,17 @@ extension IdentityService {
     /// The endpoints given to a project, singly or through its groups.
     public func endpoints(givenTo projectId: String, _ auth: AuthContext) throws -> [ServiceEndpoint] {
         try Policy.requireSystemReader(auth)
-        let project = try project(projectId, auth)
-        let groups = try store.endpointGroups(of: project.id)
-        let given = Set(try store.endpointIDs(givenTo: project.id))
-        return try store.endpoints().filter { endpoint in given.contains(endpoint.id) || groups.contains { $0.matches(endpoint) } }
+        guard let given = try givenEndpoints(try project(projectId, auth).id) else { return [] }
+        return try store.endpoints().filter(given)
+    }
+
+    /// Whether an endpoint is given to the project, singly or through a
+    /// group; nil when the project was given none (it then sees them all).
+    func givenEndpoints(_ project: ProjectID) throws -> ((ServiceEndpoint) -> Bool)? {
+        let groups = try store.endpointGroups(of: project)
+        let given = Set(try store.endpointIDs(givenTo: project))
+        guard !groups.isEmpty || !given.isEmpty else { return nil }
+        return { endpoint in given.contains(endpoint.id) || groups.contains { $0.matches(endpoint) } }
     }
 
     public func projects(givenEndpoint endpointId: String, _ auth: AuthContext) throws -> [Project] {

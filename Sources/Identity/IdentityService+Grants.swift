@@ -98,15 +98,7 @@ extension IdentityService {
             var seen = Set<RoleGrant>()
             grants = []
             for grant in expanded {
-                // The role and everything it implies, transitively; a cycle ends the walk.
-                var queue = [grant.roleId]
-                var reached: Set<RoleID> = [grant.roleId]
-                while let next = queue.popLast() {
-                    for inference in inferences where inference.priorRoleId == next && reached.insert(inference.impliedRoleId).inserted {
-                        queue.append(inference.impliedRoleId)
-                    }
-                }
-                for role in reached where roles[role]?.domainId == nil {
+                for role in RoleInference.closure(of: [grant.roleId], under: inferences) where roles[role]?.domainId == nil {
                     let effective = RoleGrant(grant.actor, grant.target, role)
                     if seen.insert(effective).inserted { grants.append(effective) }
                 }

@@ -115,10 +115,4 @@ extension IdentityService {
         let assignments = try store.groupRoleAssignments(group: try self.group(group, auth).id, project: try self.project(project, auth).id)
         return try assignments.compactMap { try store.role(id: $0.roleId) }
     }
-
-    public func groupRoleAssignments(group: String?, project: String?, role: String?, _ auth: AuthContext) throws -> [GroupRoleAssignment] {
-        try Policy.requireAdmin(auth)
-        return try store.groupRoleAssignments(
-            group: group.map(GroupID.init(rawValue:)), project: project.map(ProjectID.init(rawValue:)), role: role.map(RoleID.init(rawValue:)))
-    }
 }

@@ -233,13 +233,8 @@ public struct IdentityService: Sendable {
         let inferences = try store.roleInferences()
         guard !inferences.isEmpty else { return roles.filter { $0.domainId == nil } }
         var held = Dictionary(roles.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var queue = roles.map(\.id)
-        while let next = queue.popLast() {
-            for inference in inferences where inference.priorRoleId == next && held[inference.impliedRoleId] == nil {
-                guard let implied = try store.role(id: inference.impliedRoleId) else { continue }
-                held[implied.id] = implied
-                queue.append(implied.id)
-            }
+        for id in RoleInference.closure(of: roles.map(\.id), under: inferences) where held[id] == nil {
+            held[id] = try store.role(id: id)
         }
         // Domain-specific roles only carry what they imply: they never reach a token.
         return held.values.filter { $0.domainId == nil }.sorted { $0.name < $1.name }

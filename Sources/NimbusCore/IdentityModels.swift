@@ -226,6 +226,18 @@ public struct RoleInference: Sendable, Codable, Equatable, Hashable {
         self.priorRoleId = priorRoleId
         self.impliedRoleId = impliedRoleId
     }
+
+    /// The roles and every role they imply, transitively; a cycle ends the walk.
+    public static func closure(of roles: [RoleID], under inferences: [RoleInference]) -> Set<RoleID> {
+        var reached = Set(roles)
+        var queue = roles
+        while let next = queue.popLast() {
+            for inference in inferences where inference.priorRoleId == next && reached.insert(inference.impliedRoleId).inserted {
+                queue.append(inference.impliedRoleId)
+            }
+        }
+        return reached
+    }
 }
 
 public struct CredentialID: KeystoneIdentifier {

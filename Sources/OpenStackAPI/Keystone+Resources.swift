@@ -158,53 +158,6 @@ extension Keystone {
         }
     }
 
-    public struct AssignmentBody: Codable, Sendable {
-        /// A project, or the system (`{"all": true}`).
-        public struct Scope: Codable, Sendable {
-            public var project: NamedOrID?
-            public var system: [String: Bool]?
-        }
-        public struct NamedOrID: Codable, Sendable {
-            public var id: String
-            public var name: String?
-            public var domain: DomainRef?
-        }
-        public struct Links: Codable, Sendable { public var assignment: String }
-        public var role: NamedOrID
-        /// The user holding the role, or the group.
-        public var user: NamedOrID?
-        public var group: NamedOrID?
-        public var scope: Scope
-        public var links: Links
-
-        public init(_ assignment: RoleAssignment, baseURL: String, names: (user: User?, project: Project?, role: Role?)?) {
-            role = NamedOrID(id: assignment.roleId.rawValue, name: names?.role?.name)
-            user = NamedOrID(
-                id: assignment.userId.rawValue, name: names?.user?.name,
-                domain: names?.user.map { DomainRef(id: $0.domainId.rawValue, name: $0.domainId == .default ? "Default" : $0.domainId.rawValue) })
-            scope = Scope(project: NamedOrID(
-                id: assignment.projectId.rawValue, name: names?.project?.name,
-                domain: names?.project.map { DomainRef(id: $0.domainId.rawValue, name: $0.domainId == .default ? "Default" : $0.domainId.rawValue) }))
-            links = Links(assignment: "\(baseURL)/identity/v3/projects/\(assignment.projectId)/users/\(assignment.userId)/roles/\(assignment.roleId)")
-        }
-
-        public init(group assignment: GroupRoleAssignment, baseURL: String) {
-            role = NamedOrID(id: assignment.roleId.rawValue)
-            group = NamedOrID(id: assignment.groupId.rawValue)
-            scope = Scope(project: NamedOrID(id: assignment.projectId.rawValue))
-            links = Links(assignment: "\(baseURL)/identity/v3/projects/\(assignment.projectId)/groups/\(assignment.groupId)/roles/\(assignment.roleId)")
-        }
-
-        public init(system assignment: SystemRoleAssignment, baseURL: String, names: (user: User?, role: Role?)?) {
-            role = NamedOrID(id: assignment.roleId.rawValue, name: names?.role?.name)
-            user = NamedOrID(
-                id: assignment.userId.rawValue, name: names?.user?.name,
-                domain: names?.user.map { DomainRef(id: $0.domainId.rawValue, name: $0.domainId == .default ? "Default" : $0.domainId.rawValue) })
-            scope = Scope(system: ["all": true])
-            links = Links(assignment: "\(baseURL)/identity/v3/system/users/\(assignment.userId)/roles/\(assignment.roleId)")
-        }
-    }
-
     /// The links block of a collection.
     public struct CollectionLinks: Codable, Sendable {
         public var `self`: String
