@@ -30,7 +30,7 @@ public final class ConsoleGrants: Sendable {
 
     /// A new token for `kind` on `server`.
     public func issue(_ kind: ConsoleKind, for server: ServerID, now: Date = Date()) -> String {
-        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let token = Hex.string((0..<32).map { _ in UInt8.random(in: 0...255) })
         let grant = Grant(server: server, kind: kind, expires: now.addingTimeInterval(lifetime))
         grants.withLock { grants in
             grants = grants.filter { $0.value.expires > now }
@@ -68,6 +68,6 @@ public final class ConsoleGrants: Sendable {
     }
 
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(token.utf8)))
     }
 }

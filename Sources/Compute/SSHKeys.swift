@@ -52,7 +52,7 @@ enum SSHKeys {
 
     /// Nova's fingerprint: MD5 of the key blob, colon-separated hex.
     static func fingerprint(_ blob: Data) -> String {
-        Insecure.MD5.hash(data: blob).map { String(format: "%02x", $0) }.joined(separator: ":")
+        Hex.string(Insecure.MD5.hash(data: blob), separator: ":")
     }
 
     /// The `openssh-key-v1` container, unencrypted, wrapped at 70 columns.

@@ -52,7 +52,7 @@ enum X509Keys {
 
     /// Nova's x509 fingerprint: the SHA-1 of the DER certificate, colon-separated hex.
     static func fingerprint(_ der: Data) -> String {
-        Insecure.SHA1.hash(data: der).map { String(format: "%02x", $0) }.joined(separator: ":")
+        Hex.string(Insecure.SHA1.hash(data: der), separator: ":")
     }
 
     static func pem(_ der: [UInt8], label: String) -> String {

@@ -78,7 +78,7 @@ public final class DashboardSessions: Sendable {
     }
 
     static func key(_ id: String) -> String {
-        SHA256.hash(data: Data(id.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(id.utf8)))
     }
 
     /// 32 random bytes, URL-safe base64.

@@ -87,7 +87,7 @@ extension IdentityService {
     static func credentialID(type: String, blob: String, project: ProjectID?) throws -> CredentialID {
         guard type == "ec2" else { return .generate() }
         let access = try ec2Access(blob, project: project)
-        return CredentialID(rawValue: SHA256.hash(data: Data(access.utf8)).map { String(format: "%02x", $0) }.joined())
+        return CredentialID(rawValue: Hex.string(SHA256.hash(data: Data(access.utf8))))
     }
 
     static func ec2Access(_ blob: String, project: ProjectID?) throws -> String {

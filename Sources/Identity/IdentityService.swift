@@ -14,6 +14,7 @@ public struct IdentityService: Sendable {
     /// when a user does not exist.
     let dummyHash: String
     let credentialCipher: CredentialCipher
+    let validatedTokens = ValidatedTokens()
 
     public init(
         store: Store, passwordHashRounds: Int, tokenLifetime: TimeInterval, credentialCipher: CredentialCipher = .ephemeral()
@@ -183,10 +184,24 @@ public struct IdentityService: Sendable {
         return issued
     }
 
-    /// Checks a token and returns who it speaks for; roles are read afresh so a
-    /// revoked role takes effect at once.
+    /// Checks a token and returns who it speaks for. Validated tokens are
+    /// cached, but any change to who may do what (a revoked token or role, a
+    /// disabled user or project) makes the cache check the database again, so
+    /// it takes effect at once.
     public func validate(_ secret: String) throws -> AuthContext {
-        guard secret.utf8.count <= 256, let record = try store.token(hash: Self.digest(secret)),
+        guard secret.utf8.count <= 256 else {
+            throw NimbusError.unauthorized("The request you have made requires authentication.")
+        }
+        let digest = Self.digest(secret)
+        let generation = store.authorityGeneration
+        if let known = validatedTokens.context(for: digest, generation: generation, now: Date()) { return known }
+        let context = try validate(digest: digest)
+        validatedTokens.remember(context, for: digest, generation: generation)
+        return context
+    }
+
+    private func validate(digest: String) throws -> AuthContext {
+        guard let record = try store.token(hash: digest),
               record.expiresAt > Date(), let user = try store.user(id: record.userId), user.enabled,
               try store.domain(id: user.domainId)?.enabled == true
         else {
@@ -307,7 +322,7 @@ public struct IdentityService: Sendable {
     }
 
     static func digest(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(secret.utf8)))
     }
 }
 

@@ -40,9 +40,10 @@ extension ImageService {
         do {
             var sink = try UploadSink(url: temporary, alsoSHA256: claimed.properties[ImageAttributes.expectedSHA256] != nil)
             for try await chunk in body {
-                try chunk.withUnsafeBytes { try sink.append($0) }
+                chunk.withUnsafeBytes { sink.append($0) }
+                try await sink.pass()
             }
-            let digests = try sink.finish()
+            let digests = try await sink.finish()
             try Self.verify(digests, of: claimed, expectedMD5: expectedMD5)
             // An installer says which OS it holds; a few reads of the file just written.
             let advice = claimed.diskFormat == "iso" ? InstallerAdvice.read(iso: temporary) : nil
@@ -116,7 +117,7 @@ extension ImageService {
         let trimmed = header.trimmingCharacters(in: .whitespaces)
         if trimmed.count == 32, trimmed.allSatisfy(\.isHexDigit) { return trimmed.lowercased() }
         if let data = Data(base64Encoded: trimmed), data.count == 16 {
-            return data.map { String(format: "%02x", $0) }.joined()
+            return Hex.string(data)
         }
         throw NimbusError.badRequest("Content-MD5 must be the base64 or hex MD5 digest of the data.")
     }

@@ -174,7 +174,7 @@ extension NetworkService {
 
     /// OpenStack's prefix fa:16:3e and three random bytes.
     static func randomMAC() -> String {
-        "fa:16:3e:" + (0..<3).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined(separator: ":")
+        "fa:16:3e:" + Hex.string((0..<3).map { _ in UInt8.random(in: 0...255) }, separator: ":")
     }
 
     /// A requested MAC must be free; a generated one is drawn again until it is.

@@ -358,7 +358,7 @@ struct ServerRoutes {
                 query.status = value
             case "image": query.imageId = value
             case "flavor": query.flavorId = value
-            case "changes-since", "changes-before" where key == "changes-since" || context.microversion.atLeast(66):
+            case "changes-since" where true, "changes-before" where context.microversion.atLeast(66):
                 guard let date = Timestamps.parseKeystone(value) else {
                     throw NimbusError.badRequest("Invalid input for query parameters \(key). Value: \(value).")
                 }
@@ -459,7 +459,7 @@ struct ServerRoutes {
         let truth = ["1", "true", "t", "yes", "y", "on"].contains(value.lowercased())
         switch key {
         case "user_id": return { $0.userId.rawValue == value }
-        case "project_id", "tenant_id" where Policy.isAdmin(auth): return { $0.projectId.rawValue == value }
+        case "project_id" where Policy.isAdmin(auth), "tenant_id" where Policy.isAdmin(auth): return { $0.projectId.rawValue == value }
         case "image_ref": return { $0.imageId?.rawValue == value }
         case "power_state":
             guard let state = Int(value) else { throw NimbusError.badRequest("Invalid input for query parameters power_state. Value: \(value).") }

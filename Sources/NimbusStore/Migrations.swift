@@ -22,6 +22,7 @@ extension Store {
         registerIdentityAttributeMigrations(&migrator)
         registerCredentialMigrations(&migrator)
         registerGrantMigrations(&migrator)
+        registerListingMigrations(&migrator)
         return migrator
     }
 
@@ -106,6 +107,16 @@ extension Store {
                 t.column("updated_at", .datetime).notNull()
                 t.primaryKey(["image_id", "member_id"])
             }
+        }
+    }
+}
+
+extension Store {
+    /// Indexes in the order lists are read by default, so a page is a walk of
+    /// the index that stops after the page, not a sort of every row.
+    static func registerListingMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v10-images-listing-order") { db in
+            try db.execute(sql: "CREATE INDEX image_listing_order ON image(created_at DESC, id)")
         }
     }
 }

@@ -8,6 +8,12 @@ import NimbusCore
 /// speaks SQL or imports GRDB.
 public final class Store: Sendable {
     let database: any DatabaseWriter
+    private let authority = AuthorityGeneration()
+
+    /// Moves whenever a commit may have changed what some token stands for
+    /// (a user, project, domain, role, grant or credential changed, or a token
+    /// was revoked). Caches of validated tokens compare it with their own.
+    public var authorityGeneration: UInt64 { authority.current }
 
     /// Opens (creating if needed) the database file and runs the migrations.
     public init(path: String) throws {
@@ -16,14 +22,20 @@ public final class Store: Sendable {
         configuration.busyMode = .timeout(10)
         self.database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
+        database.add(transactionObserver: authority, extent: .databaseLifetime)
     }
 
-    /// An in-memory database with the same migrations, for tests.
-    public init(inMemory: ()) throws {
+    /// An in-memory database with the same migrations, for tests;
+    /// `onStatement` sees the SQL of every statement run, to count queries.
+    public init(inMemory: (), onStatement: (@Sendable (String) -> Void)? = nil) throws {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
+        if let onStatement {
+            configuration.prepareDatabase { db in db.trace(options: .statement) { onStatement("\($0)") } }
+        }
         self.database = try DatabaseQueue(configuration: configuration)
         try Self.migrator.migrate(database)
+        database.add(transactionObserver: authority, extent: .databaseLifetime)
     }
 
     /// Translates constraint violations into domain errors once, here.

@@ -38,13 +38,13 @@ struct ComputeMicroversionTests {
 
             let project = try await admin.createProject("project-b")
             let bob = try await admin.newUser("bob", role: "member", projectID: project, projectName: "project-b")
-            let bobID = try #require(try await bob.userID())
+            let bobID = try await bob.userID()
             let forBob = #"{"keypair": {"name": "deploy", "user_id": "\#(bobID)"}}"#
             #expect(try await Self.send(admin, .post, "/compute/v2.1/os-keypairs", "2.9", json: forBob).status == .badRequest, "no user_id before 2.10")
             #expect(try await Self.send(admin, .post, "/compute/v2.1/os-keypairs", "2.10", json: forBob).status == .created)
             let bobs = try await Self.send(bob, .get, "/compute/v2.1/os-keypairs", "2.10").object()["keypairs"] as? [[String: Any]]
             #expect(bobs?.compactMap { ($0["keypair"] as? [String: Any])?["name"] as? String } == ["deploy"])
-            let adminID = try #require(try await admin.userID())
+            let adminID = try await admin.userID()
             #expect(try await Self.send(bob, .get, "/compute/v2.1/os-keypairs?user_id=\(adminID)", "2.10").status == .forbidden)
             #expect(try await Self.send(admin, .delete, "/compute/v2.1/os-keypairs/deploy?user_id=\(bobID)", "2.10").status == .noContent)
         }
