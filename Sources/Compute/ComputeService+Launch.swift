@@ -108,7 +108,7 @@ extension ComputeService {
             try await runtime.writeISO(label: ConfigDrive.label, files: try ConfigDrive(server: server, nics: nics).files(), to: paths.configDrive)
             configDrive = paths.configDrive
         }
-        let spec = try VMSpecBuilder(accelerator: accelerator).spec(
+        let spec = try VMSpecBuilder(accelerator: await accelerator.accelerator).spec(
             for: server, image: image, media: media, rescue: try await rescueMedia(server, paths: paths),
             configDrive: configDrive, nics: try nicPlans(server), paths: paths, boot: boot)
         // The server's own UEFI variables, made at its first UEFI boot and kept after.

@@ -16,7 +16,7 @@ public struct ComputeService: Sendable {
     let runtime: any VMRuntime
     let dataDirectory: URL
     let runtimeDirectory: URL
-    let accelerator: VMSpec.Accelerator
+    let accelerator: AcceleratorChoice
     let operations = ServerOperations()
     /// One-time tokens of console URLs.
     public let consoles = ConsoleGrants()
@@ -26,7 +26,7 @@ public struct ComputeService: Sendable {
 
     public init(
         store: Store, images: ImageService, flavors: FlavorService, networks: NetworkService,
-        runtime: any VMRuntime, dataDirectory: URL, accelerator: VMSpec.Accelerator
+        runtime: any VMRuntime, dataDirectory: URL, accelerator: AcceleratorChoice
     ) {
         self.store = store
         self.images = images

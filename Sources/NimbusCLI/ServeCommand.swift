@@ -18,6 +18,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-url"), help: "Base URL clients should use, when not http://HOST:PORT (env NIMBUS_PUBLIC_URL).")
     var publicURL: String?
 
+    @Option(help: "auto (KVM when a probe guest runs well under it, else TCG), kvm or tcg (env NIMBUS_ACCELERATOR).")
+    var accelerator: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env NIMBUS_LOG_LEVEL).")
     var logLevel: String?
 
@@ -27,6 +30,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let level = logLevel, Logger.Level(rawValue: level) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if let accelerator = accelerator ?? ProcessInfo.processInfo.environment["NIMBUS_ACCELERATOR"],
+           NimbusConfiguration.Accelerator(rawValue: accelerator) == nil {
+            throw ValidationError("--accelerator must be auto, kvm or tcg")
         }
     }
 
@@ -48,6 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
         if let noVNC = environment["NIMBUS_NOVNC_DIR"], !noVNC.isEmpty { configuration.noVNCDirectory = noVNC }
         if let lifetime = environment["NIMBUS_TOKEN_LIFETIME"].flatMap(TimeInterval.init), lifetime > 0 {
             configuration.tokenLifetime = lifetime
+        }
+        if let accelerator = (accelerator ?? environment["NIMBUS_ACCELERATOR"]).flatMap(NimbusConfiguration.Accelerator.init) {
+            configuration.accelerator = accelerator
         }
         try await NimbusServer(configuration: configuration).run()
     }

@@ -17,6 +17,12 @@ public struct NimbusConfiguration: Sendable {
     /// noVNC's files, served for graphical consoles (Debian's `novnc` package by default).
     public var noVNCDirectory = Self.defaultNoVNCDirectory
     public static let defaultNoVNCDirectory = "/usr/share/novnc"
+    /// How guests are accelerated: probed (KVM when a probe guest runs well under it), or as given.
+    public var accelerator = Accelerator.auto
+
+    public enum Accelerator: String, Sendable, CaseIterable {
+        case auto, kvm, tcg
+    }
 
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8774, publicURL: String? = nil,

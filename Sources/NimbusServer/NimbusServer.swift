@@ -72,7 +72,7 @@ public struct NimbusServer: Sendable {
     /// Builds the cloud and settles every server against what still runs
     /// (`reconcile`) before anything is served.
     public static func makeCloud(
-        _ configuration: NimbusConfiguration, services: Services, runtime: any VMRuntime, accelerator: VMSpec.Accelerator
+        _ configuration: NimbusConfiguration, services: Services, runtime: any VMRuntime, accelerator: AcceleratorChoice
     ) async throws -> Cloud {
         let compute = ComputeService(
             store: services.store, images: services.images, flavors: services.flavors, networks: services.networks,
@@ -89,11 +89,27 @@ public struct NimbusServer: Sendable {
         return Cloud(services: services, compute: compute, supervisor: InstanceSupervisor(compute: compute), router: router)
     }
 
+    /// Probes in the background when asked to choose; a given accelerator is used as given.
+    func acceleratorChoice(_ setting: NimbusConfiguration.Accelerator) -> AcceleratorChoice {
+        let given: VMSpec.Accelerator
+        switch setting {
+        case .auto:
+            return AcceleratorChoice { [logger] in
+                let probe = await AccelerationProbe().run()
+                logger.info("virtual machines use \(probe.accelerator.rawValue.uppercased())", metadata: ["reason": "\(probe.reason)"])
+                return probe.accelerator
+            }
+        case .kvm: given = .kvm
+        case .tcg: given = .tcg
+        }
+        logger.info("virtual machines use \(given.rawValue.uppercased())", metadata: ["reason": "as configured"])
+        return .fixed(given)
+    }
+
     public func run() async throws {
-        let probe = await AccelerationProbe().run(kernel: ProcessInfo.processInfo.environment["NIMBUS_PROBE_KERNEL"])
-        logger.info("virtual machines use \(probe.accelerator.rawValue.uppercased())", metadata: ["reason": "\(probe.reason)"])
+        let accelerator = acceleratorChoice(configuration.accelerator)
         let cloud = try await Self.makeCloud(
-            configuration, services: try Self.makeServices(configuration), runtime: QEMURuntime(), accelerator: probe.accelerator)
+            configuration, services: try Self.makeServices(configuration), runtime: QEMURuntime(), accelerator: accelerator)
         let app = Application(
             router: cloud.router,
             server: .http1WebSocketUpgrade(webSocketRouter: cloud.router),

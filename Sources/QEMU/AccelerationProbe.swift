@@ -1,52 +1,93 @@
 import Foundation
 
 /// Decides between KVM and TCG by running a guest, not by opening /dev/kvm:
-/// on some hosts the device opens and QEMU starts, yet guests hang or die
-/// once their kernel leaves the bootloader.
+/// on some hosts the device opens and QEMU starts, yet guests crash, or
+/// crawl with every instruction trapping (this project's own machines run
+/// the probe's count about a thousand times slower under KVM than TCG does).
 ///
-/// The probe boots a Linux kernel with no root filesystem under KVM. A
-/// working KVM reaches the kernel's "VFS: Unable to mount root fs" panic in
-/// about a second (TCG takes about four on these machines); a broken one
-/// prints nothing and is killed at the timeout.
+/// The probe boots `ProbeGuest` under KVM: it must reach long mode within
+/// `timeout` and then count to a billion within `countBudget`. Hardware
+/// does that count in about a third of a second, TCG in about five; a
+/// broken KVM never finishes it. Anything short of that is TCG, with the
+/// reason for the log.
 public struct AccelerationProbe: Sendable {
     public struct Result: Sendable, Equatable {
         public var accelerator: VMSpec.Accelerator
         /// Why, in words for the log.
         public var reason: String
+        public init(accelerator: VMSpec.Accelerator, reason: String) {
+            self.accelerator = accelerator
+            self.reason = reason
+        }
+    }
+
+    /// What the probe guest did under one accelerator.
+    public enum Observation: Sendable, Equatable {
+        /// QEMU would not start the guest, in QEMU's words.
+        case refused(String)
+        /// The guest did not reach long mode within the timeout (crashed or hung).
+        case neverArrived
+        /// The guest reached long mode and counted, or had not finished counting when given up on.
+        case arrived(after: Duration, counted: Duration?)
     }
 
     public var qemu: String
     public var kvmDevice: String
     public var timeout: Duration
+    public var countBudget: Duration
 
-    public init(qemu: String = "/usr/bin/qemu-system-x86_64", kvmDevice: String = "/dev/kvm", timeout: Duration = .seconds(15)) {
+    public init(
+        qemu: String = "/usr/bin/qemu-system-x86_64", kvmDevice: String = "/dev/kvm",
+        timeout: Duration = .seconds(10), countBudget: Duration = .seconds(2)
+    ) {
         self.qemu = qemu
         self.kvmDevice = kvmDevice
         self.timeout = timeout
+        self.countBudget = countBudget
     }
 
-    /// Probes with `kernel` (a bzImage); without one, KVM cannot be verified and TCG is chosen.
-    public func run(kernel: String?) async -> Result {
+    public func run() async -> Result {
         let descriptor = open(kvmDevice, O_RDWR | O_CLOEXEC)
         guard descriptor >= 0 else {
             return Result(accelerator: .tcg, reason: "\(kvmDevice) cannot be opened (\(String(cString: strerror(errno))))")
         }
         close(descriptor)
-        guard let kernel, FileManager.default.isReadableFile(atPath: kernel) else {
-            return Result(accelerator: .tcg, reason: "no probe kernel to verify KVM with")
+        return decide(await observe(under: .kvm))
+    }
+
+    /// The choice a given observation of the guest under KVM leads to.
+    public func decide(_ observation: Observation) -> Result {
+        switch observation {
+        case .refused(let why):
+            return Result(accelerator: .tcg, reason: "QEMU refused KVM: \(why)")
+        case .neverArrived:
+            return Result(accelerator: .tcg, reason: "the probe guest did not reach long mode under KVM within \(timeout)")
+        case .arrived(_, nil):
+            return Result(
+                accelerator: .tcg,
+                reason: "the probe guest under KVM did not count to \(ProbeGuest.iterations) within \(countBudget): KVM is too slow to use")
+        case .arrived(let boot, let count?):
+            return Result(accelerator: .kvm, reason: "the probe guest booted under KVM in \(boot) and counted to \(ProbeGuest.iterations) in \(count)")
         }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-kvm-probe-\(UUID().uuidString)")
+    }
+
+    /// Boots the probe guest under `accelerator` and watches its serial port.
+    public func observe(under accelerator: VMSpec.Accelerator) async -> Observation {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-acceleration-probe-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
+        let disk = directory.appendingPathComponent("probe.img")
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try ProbeGuest.writeDisk(to: disk)
         } catch {
-            return Result(accelerator: .tcg, reason: "probe directory: \(error)")
+            return .refused("the probe disk could not be written: \(error)")
         }
         let serial = directory.appendingPathComponent("serial.log").path
         let pidFile = directory.appendingPathComponent("qemu.pid").path
-        let arguments = [
-            "-accel", "kvm", "-machine", "q35", "-cpu", "host", "-m", "256", "-nodefaults", "-display", "none",
-            "-no-reboot", "-kernel", kernel, "-append", "console=ttyS0 panic=-1",
+        var arguments = ["-accel", accelerator.rawValue, "-machine", "q35", "-m", "64", "-nodefaults", "-display", "none", "-no-reboot"]
+        if accelerator == .kvm { arguments += ["-cpu", "host"] }
+        arguments += [
+            "-drive", "if=none,id=probe,format=raw,file=\(disk.path)", "-device", "ide-hd,bus=ide.0,drive=probe,bootindex=0",
             "-serial", "file:\(serial)", "-daemonize", "-pidfile", pidFile,
         ]
         let started = ContinuousClock.now
@@ -54,21 +95,28 @@ public struct AccelerationProbe: Sendable {
             let log = directory.appendingPathComponent("qemu.log").path
             let status = try await ProcessRunner.runLogging(qemu, arguments, logPath: log)
             guard status == 0 else {
-                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-                return Result(accelerator: .tcg, reason: "QEMU refused KVM: \(QEMULauncher.lastLines(text))")
+                return .refused(QEMULauncher.lastLines((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
             }
         } catch {
-            return Result(accelerator: .tcg, reason: "QEMU could not start: \(error)")
+            return .refused("\(error)")
         }
         let pid = QEMULauncher.readPid(pidFile)
         defer { if let pid { kill(pid, SIGKILL) } }
-        while ContinuousClock.now - started < timeout {
-            if let log = try? String(contentsOfFile: serial, encoding: .utf8), log.contains("Unable to mount root fs") {
-                return Result(accelerator: .kvm, reason: "a probe guest booted under KVM in \(ContinuousClock.now - started)")
+        var arrival: ContinuousClock.Instant?
+        while true {
+            let now = ContinuousClock.now
+            let output = (try? String(contentsOfFile: serial, encoding: .utf8)) ?? ""
+            if arrival == nil, output.contains(ProbeGuest.arrived) { arrival = now }
+            if let arrival {
+                if output.contains(ProbeGuest.counted) { return .arrived(after: arrival - started, counted: now - arrival) }
+                if now - arrival > countBudget { return .arrived(after: arrival - started, counted: nil) }
+            } else if now - started > timeout {
+                return .neverArrived
             }
-            if let pid, !QEMULauncher.isAlive(pid) { break }
-            try? await Task.sleep(for: .milliseconds(100))
+            if let pid, !QEMULauncher.isAlive(pid), arrival == nil || !output.contains(ProbeGuest.counted) {
+                return arrival.map { .arrived(after: $0 - started, counted: nil) } ?? .neverArrived
+            }
+            try? await Task.sleep(for: .milliseconds(10))
         }
-        return Result(accelerator: .tcg, reason: "a probe guest did not boot under KVM within \(timeout); using TCG")
     }
 }

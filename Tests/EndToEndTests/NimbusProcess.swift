@@ -34,6 +34,8 @@ final class NimbusProcess: @unchecked Sendable {
         process.arguments = ["serve", "--data-dir", dataDirectory.path, "--listen", "127.0.0.1:\(port)"]
         var environment = ProcessInfo.processInfo.environment
         environment["NIMBUS_ADMIN_PASSWORD"] = Self.adminPassword
+        // Guests run under TCG in these tests; probing KVM at every start would only add load.
+        environment["NIMBUS_ACCELERATOR"] = environment["NIMBUS_ACCELERATOR"] ?? "tcg"
         process.environment = environment
         process.standardOutput = log
         process.standardError = log

@@ -6,16 +6,44 @@ import Testing
 struct AccelerationProbeTests {
     @Test("without a KVM device, TCG is chosen and the reason says why")
     func noDevice() async {
-        let result = await AccelerationProbe(kvmDevice: "/nonexistent/kvm").run(kernel: nil)
+        let result = await AccelerationProbe(kvmDevice: "/nonexistent/kvm").run()
         #expect(result.accelerator == .tcg)
         #expect(result.reason.contains("/nonexistent/kvm"))
     }
 
-    @Test("with a device but no probe guest, KVM is not trusted")
-    func noKernel() async throws {
-        // /dev/null opens read-write like a device node would.
-        let result = await AccelerationProbe(kvmDevice: "/dev/null").run(kernel: nil)
-        #expect(result.accelerator == .tcg)
-        #expect(result.reason.contains("no probe kernel"))
+    @Test("KVM only when the guest reached long mode and counted in time; every other outcome is TCG with its reason")
+    func decisions() {
+        let probe = AccelerationProbe(timeout: .seconds(10), countBudget: .seconds(2))
+        let working = probe.decide(.arrived(after: .milliseconds(300), counted: .milliseconds(350)))
+        #expect(working.accelerator == .kvm)
+        #expect(working.reason.contains("counted to 1000000000"))
+        let crawling = probe.decide(.arrived(after: .seconds(3), counted: nil))
+        #expect(crawling.accelerator == .tcg)
+        #expect(crawling.reason.contains("too slow"))
+        let crashed = probe.decide(.neverArrived)
+        #expect(crashed.accelerator == .tcg)
+        #expect(crashed.reason.contains("did not reach long mode"))
+        let refused = probe.decide(.refused("Could not access KVM kernel module: Permission denied"))
+        #expect(refused.accelerator == .tcg)
+        #expect(refused.reason.contains("Permission denied"))
+    }
+
+    @Test("the probe guest is real code: under TCG it reaches long mode and finishes its count")
+    func guestRunsUnderTCG() async throws {
+        let observation = await AccelerationProbe(timeout: .seconds(60), countBudget: .seconds(120)).observe(under: .tcg)
+        guard case .arrived(_, let counted) = observation else {
+            Issue.record("the probe guest did not reach long mode under TCG: \(observation)")
+            return
+        }
+        #expect(counted != nil)
+    }
+
+    @Test("QEMU that cannot start the guest is a refusal, in QEMU's words")
+    func refusal() async {
+        let observation = await AccelerationProbe(qemu: "/bin/false").observe(under: .tcg)
+        guard case .refused = observation else {
+            Issue.record("expected a refusal, got \(observation)")
+            return
+        }
     }
 }
