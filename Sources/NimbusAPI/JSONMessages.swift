@@ -69,6 +69,17 @@ enum JSONMessages {
         }
     }
 
+    /// A JSON document built of `JSONValue`s, as most responses are: written by `JSONWriter`, not `JSONEncoder`.
+    static func response(_ value: [String: JSONValue], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        try response(JSONValue.object(value), status: status, headers: headers)
+    }
+
+    static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(value))))
+    }
+
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
