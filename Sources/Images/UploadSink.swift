@@ -116,13 +116,21 @@ struct UploadHashes: @unchecked Sendable {
     var sha256: SHA256?
 
     func updated(with block: [UInt8]) async -> UploadHashes {
-        async let md5 = Self.update(self.md5, with: block)
-        async let sha256 = self.sha256.map { Self.update($0, with: block) }
-        var next = self
-        next.sha512 = Self.update(sha512, with: block)
-        next.md5 = await md5
-        next.sha256 = await sha256
+        async let md5 = Self.offThePool { var hashes = self; hashes.md5 = Self.update(hashes.md5, with: block); return hashes }
+        async let sha256 = Self.offThePool { var hashes = self; hashes.sha256 = hashes.sha256.map { Self.update($0, with: block) }; return hashes }
+        var next = await Self.offThePool { var hashes = self; hashes.sha512 = Self.update(hashes.sha512, with: block); return hashes }
+        next.md5 = await md5.md5
+        next.sha256 = await sha256.sha256
         return next
+    }
+
+    /// Runs on a Dispatch thread, outside Swift's cooperative pool: that pool
+    /// has a thread per core, and two digests filling it would leave none to
+    /// receive and write the next block.
+    static func offThePool(_ work: @escaping @Sendable () -> UploadHashes) async -> UploadHashes {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
     }
 
     static func update<H: HashFunction>(_ hash: H, with block: [UInt8]) -> H {

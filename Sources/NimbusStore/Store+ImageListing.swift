@@ -68,7 +68,8 @@ extension Store {
             let orderBy = order.map { "image.\($0.column) \($0.ascending ? "ASC" : "DESC")" }.joined(separator: ", ")
             let sql = "SELECT image.* \(join) WHERE \(conditions.sql) ORDER BY \(orderBy) LIMIT ?"
             let arguments = [listing.project.rawValue] as [(any DatabaseValueConvertible)?] + conditions.arguments + [listing.limit + 1]
-            var images = try Image.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            // Cached: the same filters make the same SQL, and preparing it again cost more than running it.
+            var images = try Image.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
             let more = images.count > listing.limit
             if more { images.removeLast() }
             return (images, more)

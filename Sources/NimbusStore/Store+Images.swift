@@ -8,7 +8,7 @@ extension Store {
     }
 
     public func image(id: ImageID) throws -> Image? {
-        try read { try Image.fetchOne($0, key: id.rawValue) }
+        try read { try Image.fetchOne($0.cachedStatement(sql: "SELECT * FROM image WHERE id = ?"), arguments: [id.rawValue]) }
     }
 
     /// Every image, newest first; callers filter by visibility.
