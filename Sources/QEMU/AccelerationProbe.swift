@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Decides between KVM and TCG by running a guest, not by opening /dev/kvm:
 /// on some hosts the device opens and QEMU starts, yet guests crash, or
@@ -83,40 +84,70 @@ public struct AccelerationProbe: Sendable {
             return .refused("the probe disk could not be written: \(error)")
         }
         let serial = directory.appendingPathComponent("serial.log").path
-        let pidFile = directory.appendingPathComponent("qemu.pid").path
+        let log = directory.appendingPathComponent("qemu.log").path
         var arguments = ["-accel", accelerator.rawValue, "-machine", "q35", "-m", "64", "-nodefaults", "-display", "none", "-no-reboot"]
         if accelerator == .kvm { arguments += ["-cpu", "host"] }
         arguments += [
             "-drive", "if=none,id=probe,format=raw,file=\(disk.path)", "-device", "ide-hd,bus=ide.0,drive=probe,bootindex=0",
-            "-serial", "file:\(serial)", "-daemonize", "-pidfile", pidFile,
+            "-serial", "file:\(serial)",
         ]
+        // A child of ours under coreutils' timeout, not a daemon: if Nimbus
+        // stops mid-probe, the guest still dies when its time is up.
+        let limit = (timeout + countBudget).components.seconds + 5
         let started = ContinuousClock.now
+        let child: ChildExit
         do {
-            let log = directory.appendingPathComponent("qemu.log").path
-            let status = try await ProcessRunner.runLogging(qemu, arguments, logPath: log)
-            guard status == 0 else {
-                return .refused(QEMULauncher.lastLines((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
+            let pid = try ProcessRunner.spawn("/usr/bin/timeout", ["--signal=KILL", "\(limit)", qemu] + arguments) { actions in
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+                posix_spawn_file_actions_adddup2(&actions, 1, 2)
             }
+            child = ChildExit(watching: pid)
         } catch {
             return .refused("\(error)")
         }
-        let pid = QEMULauncher.readPid(pidFile)
-        defer { if let pid { kill(pid, SIGKILL) } }
+        defer { child.release() }
         var arrival: ContinuousClock.Instant?
         while true {
             let now = ContinuousClock.now
+            let exited = child.hasExited
             let output = (try? String(contentsOfFile: serial, encoding: .utf8)) ?? ""
             if arrival == nil, output.contains(ProbeGuest.arrived) { arrival = now }
             if let arrival {
                 if output.contains(ProbeGuest.counted) { return .arrived(after: arrival - started, counted: now - arrival) }
-                if now - arrival > countBudget { return .arrived(after: arrival - started, counted: nil) }
+                if now - arrival > countBudget || exited { return .arrived(after: arrival - started, counted: nil) }
+            } else if exited {
+                // QEMU stopped before the guest got anywhere: what it said is why, if it said anything.
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                return text.isEmpty ? .neverArrived : .refused(QEMULauncher.lastLines(text))
             } else if now - started > timeout {
                 return .neverArrived
             }
-            if let pid, !QEMULauncher.isAlive(pid), arrival == nil || !output.contains(ProbeGuest.counted) {
-                return arrival.map { .arrived(after: $0 - started, counted: nil) } ?? .neverArrived
-            }
             try? await Task.sleep(for: .milliseconds(10))
         }
+    }
+}
+
+/// Whether a child has exited. The watch waits without reaping (WNOWAIT),
+/// so the pid stays ours, and safe to signal, until `release` reaps it.
+private final class ChildExit: Sendable {
+    private let exited = Mutex(false)
+    let pid: pid_t
+
+    init(watching pid: pid_t) {
+        self.pid = pid
+        DispatchQueue.global().async {
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0, errno == EINTR {}
+            self.exited.withLock { $0 = true }
+        }
+    }
+
+    var hasExited: Bool { exited.withLock { $0 } }
+
+    /// Stops the child (coreutils' timeout passes the signal on to QEMU) and reaps it.
+    func release() {
+        kill(pid, SIGTERM)
+        DispatchQueue.global().async { [pid] in _ = ProcessRunner.reap(pid) }
     }
 }

@@ -38,12 +38,13 @@ struct AccelerationProbeTests {
         #expect(counted != nil)
     }
 
-    @Test("QEMU that cannot start the guest is a refusal, in QEMU's words")
+    @Test("a QEMU that cannot start the guest is a refusal, with what was said")
     func refusal() async {
-        let observation = await AccelerationProbe(qemu: "/bin/false").observe(under: .tcg)
-        guard case .refused = observation else {
+        let observation = await AccelerationProbe(qemu: "/nonexistent/qemu-system-x86_64").observe(under: .tcg)
+        guard case .refused(let why) = observation else {
             Issue.record("expected a refusal, got \(observation)")
             return
         }
+        #expect(why.contains("/nonexistent/qemu-system-x86_64"))
     }
 }
