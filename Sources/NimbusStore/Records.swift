@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import NimbusCore
 
 // GRDB conformances for the domain values; the values themselves stay free of GRDB.
@@ -16,8 +17,38 @@ extension ImageMember.Status: DatabaseValueConvertible {}
 /// Snake-case columns for every record.
 protocol SnakeCaseRecord: FetchableRecord, PersistableRecord {}
 extension SnakeCaseRecord {
-    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .custom(SnakeCaseColumns.key(forColumn:)) }
     public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+}
+
+/// Column names to property names, as GRDB's `convertFromSnakeCase` makes
+/// them (`os_hash_value` → `osHashValue`), worked out once per column:
+/// converting every column of every row again was a sixth of a list's time.
+enum SnakeCaseColumns {
+    private struct Key: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private static let known = Mutex<[String: Key]>([:])
+
+    @Sendable static func key(forColumn column: String) -> any CodingKey {
+        if let key = known.withLock({ $0[column] }) { return key }
+        let key = Key(stringValue: camelCase(column))
+        known.withLock { $0[column] = key }
+        return key
+    }
+
+    /// Underscores around the name stay; a name with none inside stays as it is.
+    static func camelCase(_ column: String) -> String {
+        guard let first = column.firstIndex(where: { $0 != "_" }), let last = column.lastIndex(where: { $0 != "_" }) else { return column }
+        let words = column[first...last].split(separator: "_")
+        guard words.count > 1 else { return column }
+        let joined = words[0].lowercased() + words.dropFirst().map(\.capitalized).joined()
+        return String(column[..<first]) + joined + String(column[column.index(after: last)...])
+    }
 }
 
 extension Domain: SnakeCaseRecord { public static let databaseTableName = "domain" }
