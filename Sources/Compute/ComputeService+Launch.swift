@@ -45,14 +45,30 @@ extension ComputeService {
             guard let imageID = server.imageId, let image = try store.image(id: imageID), let file = try imageFile(imageID) else {
                 throw NimbusError.conflict("The image of server \(id) no longer exists.")
             }
-            for path in [paths.disk, paths.rescueDisk] where FileManager.default.fileExists(atPath: path) {
-                try FileManager.default.removeItem(atPath: path)
+            if FileManager.default.fileExists(atPath: paths.rescueDisk) { try FileManager.default.removeItem(atPath: paths.rescueDisk) }
+            // The old disk is set aside until the new one exists: a rebuild
+            // that fails to make one keeps the old, and the new disk is a new
+            // file (deleting first let the filesystem hand back the same inode).
+            let previous = paths.disk + ".previous"
+            let hadDisk = FileManager.default.fileExists(atPath: paths.disk)
+            if hadDisk {
+                if FileManager.default.fileExists(atPath: previous) { try FileManager.default.removeItem(atPath: previous) }
+                try FileManager.default.moveItem(atPath: paths.disk, toPath: previous)
             }
-            if image.diskFormat == "iso" {
-                try await runtime.createDisk(at: paths.disk, .blank(sizeBytes: Int64(server.disk) << 30))
-            } else {
-                try await runtime.createDisk(at: paths.disk, Self.overlay(of: image, file: file, sizeBytes: server.disk > 0 ? Int64(server.disk) << 30 : nil))
+            do {
+                if image.diskFormat == "iso" {
+                    try await runtime.createDisk(at: paths.disk, .blank(sizeBytes: Int64(server.disk) << 30))
+                } else {
+                    try await runtime.createDisk(at: paths.disk, Self.overlay(of: image, file: file, sizeBytes: server.disk > 0 ? Int64(server.disk) << 30 : nil))
+                }
+            } catch {
+                if hadDisk {
+                    try? FileManager.default.removeItem(atPath: paths.disk)
+                    try? FileManager.default.moveItem(atPath: previous, toPath: paths.disk)
+                }
+                throw error
             }
+            if hadDisk { try FileManager.default.removeItem(atPath: previous) }
             logger.info("server rebuilt", metadata: ["server.id": "\(id)", "image.id": "\(imageID)"])
             guard launch else { return .rebuilt }
             try await start(server, image: image)
