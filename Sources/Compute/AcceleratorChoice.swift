@@ -12,7 +12,6 @@ public struct AcceleratorChoice: Sendable {
 
     public static func fixed(_ accelerator: VMSpec.Accelerator) -> Self { Self { accelerator } }
     public static var tcg: Self { fixed(.tcg) }
-    public static var kvm: Self { fixed(.kvm) }
 
     public var accelerator: VMSpec.Accelerator {
         get async { await decision.value }

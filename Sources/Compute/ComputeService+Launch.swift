@@ -64,7 +64,13 @@ extension ComputeService {
             } catch {
                 if hadDisk {
                     try? FileManager.default.removeItem(atPath: paths.disk)
-                    try? FileManager.default.moveItem(atPath: previous, toPath: paths.disk)
+                    do {
+                        try FileManager.default.moveItem(atPath: previous, toPath: paths.disk)
+                    } catch let restoring {
+                        logger.error("the old root disk could not be put back", metadata: [
+                            "server.id": "\(id)", "kept.at": "\(previous)", "error": "\(restoring)",
+                        ])
+                    }
                 }
                 throw error
             }

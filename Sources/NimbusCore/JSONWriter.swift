@@ -36,10 +36,10 @@ public enum JSONWriter {
         }
     }
 
-    /// Whole numbers below 10^15 as integers (as `JSONValue` encodes them), others as Swift prints a Double.
+    /// Whole numbers as integers (`JSONValue.intValue`'s rule, as its Codable encoding), others as Swift prints a Double.
     static func write(number value: Double, to output: inout [UInt8]) {
-        if value.rounded() == value, abs(value) < 1e15 {
-            output.append(contentsOf: String(Int64(value)).utf8)
+        if let whole = JSONValue.number(value).intValue {
+            output.append(contentsOf: String(whole).utf8)
         } else if value.isFinite {
             var text = value.description
             if text.hasSuffix(".0") { text.removeLast(2) }

@@ -22,7 +22,9 @@ final class NimbusProcess: @unchecked Sendable {
     private let ownsDataDirectory: Bool
 
     /// Starts on a new data directory, or on `reusing` one left by an earlier process.
-    init(reusing existing: URL? = nil) async throws {
+    /// Guests run under TCG unless `accelerator` says otherwise: probing KVM at
+    /// every start would only add load to these tests.
+    init(reusing existing: URL? = nil, accelerator: String = "tcg") async throws {
         dataDirectory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-e2e-\(UUID().uuidString)")
         ownsDataDirectory = existing == nil
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
@@ -34,8 +36,7 @@ final class NimbusProcess: @unchecked Sendable {
         process.arguments = ["serve", "--data-dir", dataDirectory.path, "--listen", "127.0.0.1:\(port)"]
         var environment = ProcessInfo.processInfo.environment
         environment["NIMBUS_ADMIN_PASSWORD"] = Self.adminPassword
-        // Guests run under TCG in these tests; probing KVM at every start would only add load.
-        environment["NIMBUS_ACCELERATOR"] = environment["NIMBUS_ACCELERATOR"] ?? "tcg"
+        environment["NIMBUS_ACCELERATOR"] = accelerator
         process.environment = environment
         process.standardOutput = log
         process.standardError = log

@@ -4,6 +4,27 @@ import Testing
 /// `nimbus serve` itself: first start, restart on the same data, clean shutdown.
 @Suite("nimbus serve lifecycle")
 struct ServeLifecycleTests {
+    @Test("on its defaults, serve answers at once and settles KVM or TCG by its probe guest in the background, saying why")
+    func acceleratorProbe() async throws {
+        // The init returns once the API answers: the probe does not hold start-up.
+        let nimbus = try await NimbusProcess(accelerator: "auto")
+        var decision: Substring?
+        for _ in 0..<300 where decision == nil {
+            decision = nimbus.log().split(separator: "\n").first { $0.contains("virtual machines use") }
+            if decision == nil { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let line = try #require(decision, "no accelerator decision within 30 s:\n\(nimbus.log())")
+        #expect(line.contains("virtual machines use KVM") || line.contains("virtual machines use TCG"))
+        #expect(line.contains("probe guest") || line.contains("/dev/kvm"), "the log says why: \(line)")
+        // Signalled as the probe ends; give it a moment to go.
+        var leftover = "?"
+        for _ in 0..<50 where !leftover.isEmpty {
+            leftover = try shell("pgrep -f '[n]imbus-acceleration-probe'").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !leftover.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(leftover.isEmpty, "no probe QEMU is left running")
+    }
+
     @Test("first start writes clouds.yaml; a restart keeps users, images and the admin password; SIGTERM exits cleanly")
     func restartKeepsState() async throws {
         let first = try await NimbusProcess()
