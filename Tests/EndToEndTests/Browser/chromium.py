@@ -4,6 +4,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 # How many sampled pixels of the page's canvas are lit (-1: no canvas yet).
 LIT_PIXELS = """
@@ -33,3 +34,6 @@ def log_in(driver, base, user, password):
     driver.find_element(By.ID, "username").send_keys(user)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "form[action='/dashboard/login'] button").click()
+    # The session cookie arrives with the answer to the form: a page asked
+    # for before that would be answered with the login page again.
+    WebDriverWait(driver, 30).until(lambda d: not d.current_url.rstrip("/").endswith("/dashboard/login"))
