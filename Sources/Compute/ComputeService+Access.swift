@@ -11,7 +11,7 @@ extension ComputeService {
 
     /// The names of the server's groups, as Nova shows them.
     public func securityGroupNames(_ server: Server) throws -> [String] {
-        try networks.securityGroups(deviceID: server.id.rawValue, project: server.projectId).map(\.name)
+        try networking(of: [server]).securityGroupNames[server.id] ?? []
     }
 
     /// Nova's addSecurityGroup: the group joins every port of the server.

@@ -287,22 +287,42 @@ public struct ComputeService: Sendable {
         public var floating: Bool
     }
 
-    /// Addresses by network name, for rendering a server: each port's fixed
-    /// IPs, each followed by its floating IP, as Nova lists them.
-    public func addresses(_ server: Server) throws -> [String: [ServerAddress]] {
-        var result: [String: [ServerAddress]] = [:]
-        let ports = try networks.ports(deviceID: server.id.rawValue, project: server.projectId)
-        let floatingIPs = try networks.floatingIPs(ports: ports)
-        for port in ports {
-            let name = try networks.network(id: port.networkId)?.name ?? port.networkId.rawValue
-            for fixed in port.fixedIPs {
-                result[name, default: []].append(ServerAddress(address: fixed.ipAddress, mac: port.macAddress, floating: false))
-                for floating in floatingIPs where floating.portId == port.id && floating.fixedIpAddress == fixed.ipAddress {
-                    result[name, default: []].append(ServerAddress(address: floating.floatingIpAddress, mac: port.macAddress, floating: true))
+    /// What servers show of their networking: addresses by network name
+    /// (each port's fixed IPs, each followed by its floating IP, as Nova
+    /// lists them) and the names of their ports' security groups.
+    public struct ServerNetworking: Sendable {
+        public var addresses: [ServerID: [String: [ServerAddress]]] = [:]
+        public var securityGroupNames: [ServerID: [String]] = [:]
+    }
+
+    /// The networking of a page of servers, read in a fixed number of
+    /// queries however long the page is.
+    public func networking(of servers: [Server]) throws -> ServerNetworking {
+        let devices = try networks.devices(servers.map { ($0.id.rawValue, $0.projectId) })
+        var result = ServerNetworking()
+        for server in servers {
+            let ports = devices.ports[server.id.rawValue] ?? []
+            var addresses: [String: [ServerAddress]] = [:]
+            for port in ports {
+                let name = devices.networkNames[port.networkId] ?? port.networkId.rawValue
+                for fixed in port.fixedIPs {
+                    addresses[name, default: []].append(ServerAddress(address: fixed.ipAddress, mac: port.macAddress, floating: false))
+                    for floating in devices.floatingIPs[port.id] ?? [] where floating.fixedIpAddress == fixed.ipAddress {
+                        addresses[name, default: []].append(ServerAddress(address: floating.floatingIpAddress, mac: port.macAddress, floating: true))
+                    }
                 }
             }
+            var seen = Set<SecurityGroupID>()
+            let groups = ports.flatMap(\.securityGroupIds).filter { seen.insert($0).inserted }
+            result.addresses[server.id] = addresses
+            result.securityGroupNames[server.id] = groups.compactMap { devices.securityGroups[$0]?.name }
         }
         return result
+    }
+
+    /// One server's addresses by network name.
+    public func addresses(_ server: Server) throws -> [String: [ServerAddress]] {
+        try networking(of: [server]).addresses[server.id] ?? [:]
     }
 
     static func faultMessage(_ error: any Error) -> String {

@@ -12,7 +12,7 @@ extension Dashboard {
     func addInstances<Context: RequestContext>(to group: RouterGroup<Context>) {
         group.get("instances") { request, _ in
             await page(request) { visitor in
-                let servers = try compute.servers(.init(), visitor.auth).sorted { $0.createdAt > $1.createdAt }
+                let servers = try compute.servers(.init(), visitor.auth).servers
                 return render("instances", [
                     "title": "Instances", "instances": try instanceRows(servers, visitor), "empty": servers.isEmpty,
                 ], visitor)
@@ -22,7 +22,7 @@ extension Dashboard {
         group.get("instances/status") { request, _ in
             guard let visitor = visitor(request) else { return json(["error": "Log in again."], status: .unauthorized) }
             do {
-                let servers = try compute.servers(.init(), visitor.auth)
+                let servers = try compute.servers(.init(), visitor.auth).servers
                 return json(["instances": servers.map { ["id": $0.id.rawValue, "status": $0.status, "task": $0.taskState?.rawValue ?? ""] }])
             } catch {
                 return json(["error": NimbusError.wrap(error).message], status: NimbusError.wrap(error).code.httpStatus)

@@ -118,7 +118,7 @@ extension Dashboard {
         let floating = try networks.floatingIPs(.init(), visitor.auth)
         let groups = try networks.securityGroups(.init(), visitor.auth).sorted { $0.name < $1.name }
         let rules = try networks.rules(ofGroups: groups.map(\.id))
-        let servers = try compute.servers(.init(), visitor.auth)
+        let servers = try compute.servers(.init(), visitor.auth).servers
         var serverOfPort: [String: String] = [:]
         for server in servers {
             for port in try networks.ports(deviceID: server.id.rawValue, project: server.projectId) { serverOfPort[port.id.rawValue] = server.name }

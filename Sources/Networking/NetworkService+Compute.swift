@@ -130,6 +130,36 @@ extension NetworkService {
         return try store.ports(deviceID: deviceID, project: project)
     }
 
+    /// What a page of devices shows of their networking, read together.
+    public struct Devices: Sendable {
+        /// Each device's ports (of the device's own project), oldest first.
+        public var ports: [String: [NetworkPort]] = [:]
+        public var floatingIPs: [PortID: [FloatingIP]] = [:]
+        public var networkNames: [NetworkID: String] = [:]
+        public var securityGroups: [SecurityGroupID: SecurityGroup] = [:]
+    }
+
+    /// The ports of these devices with their floating IPs, networks' names
+    /// and security groups, in a fixed number of queries.
+    public func devices(_ devices: [(id: String, project: ProjectID)]) throws -> Devices {
+        let projects = Dictionary(devices.filter { !$0.id.isEmpty }.map { ($0.id, $0.project) }, uniquingKeysWith: { first, _ in first })
+        let ports = try store.ports(deviceIDs: Array(projects.keys)).filter { projects[$0.deviceId] == $0.projectId }
+        var result = Devices()
+        result.ports = Dictionary(grouping: ports, by: \.deviceId)
+        for floating in try floatingIPs(ports: ports) {
+            if let port = floating.portId { result.floatingIPs[port, default: []].append(floating) }
+        }
+        result.networkNames = try store.networkNames(ids: Set(ports.map(\.networkId)))
+        result.securityGroups = try store.securityGroups(ids: Set(ports.flatMap(\.securityGroupIds)))
+        return result
+    }
+
+    /// Every fixed address of a port bound to a device, with the device:
+    /// of one project, or of all when nil.
+    public func deviceAddresses(project: ProjectID?) throws -> [(deviceID: String, address: String)] {
+        try store.deviceAddresses(project: project)
+    }
+
     /// A network by id, without policy: for labelling a server's addresses by network name.
     public func network(id: NetworkID) throws -> Network? {
         try store.network(id: id)

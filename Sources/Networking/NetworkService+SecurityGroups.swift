@@ -243,10 +243,4 @@ extension NetworkService {
         }
     }
 
-    /// The groups of a device's ports, in first-use order: a server's security groups.
-    public func securityGroups(deviceID: String, project: ProjectID) throws -> [SecurityGroup] {
-        var seen = Set<SecurityGroupID>()
-        let ids = try ports(deviceID: deviceID, project: project).flatMap(\.securityGroupIds).filter { seen.insert($0).inserted }
-        return try ids.compactMap { try store.securityGroup(id: $0) }
-    }
 }

@@ -129,9 +129,7 @@ struct ComputeHostRoutes {
     }
 
     func runningHere(_ context: AuthenticatedContext) throws -> [Server] {
-        var query = ComputeService.ListQuery()
-        query.allTenants = true
-        return try compute.servers(query, context.auth)
+        try compute.everyServer(context.auth)
     }
 
     /// The host's own figures: its cores and memory, and the servers running on it.

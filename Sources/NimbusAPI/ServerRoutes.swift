@@ -276,7 +276,12 @@ struct ServerRoutes {
     }
 
     func render(_ server: Server, _ auth: AuthContext, minor: Int) throws -> [String: JSONValue] {
-        let addresses = try compute.addresses(server).mapValues { entries -> JSONValue in
+        render(server, try compute.networking(of: [server]), auth, minor: minor)
+    }
+
+    /// A server as Nova shows it, its networking read beforehand (for a page at once).
+    func render(_ server: Server, _ networking: ComputeService.ServerNetworking, _ auth: AuthContext, minor: Int) -> [String: JSONValue] {
+        let addresses = (networking.addresses[server.id] ?? [:]).mapValues { entries -> JSONValue in
             .array(entries.map { entry in
                 ["version": 4, "addr": .string(entry.address), "OS-EXT-IPS:type": entry.floating ? "floating" : "fixed",
                  "OS-EXT-IPS-MAC:mac_addr": .string(entry.mac)]
@@ -284,7 +289,7 @@ struct ServerRoutes {
         }
         return Nova.server(
             server, baseURL: baseURL, admin: Policy.isAdmin(auth), addresses: addresses,
-            securityGroups: try compute.securityGroupNames(server), minor: minor)
+            securityGroups: networking.securityGroupNames[server.id] ?? [], minor: minor)
     }
 
     /// An instance action; from 2.58 with `updated_at`, which is its start:
@@ -326,28 +331,20 @@ struct ServerRoutes {
 
     func list(_ request: Request, _ context: AuthenticatedContext, detail: Bool) throws -> Response {
         var query = ComputeService.ListQuery()
-        var limit: Int?
-        var marker: String?
-        var ipPattern: NSRegularExpression?
-        var noneMatch = false
-        var sortKey: String?
-        var ascending = false
-        var filters: [(Server) -> Bool] = []
+        var limited = false
         for (key, value) in QueryParameters.decode(request.uri.query) {
             switch key {
             case "limit":
                 guard let number = Int(value), number >= 0 else {
                     throw NimbusError.badRequest("Invalid input for query parameters limit. Value: \(value). '\(value)' does not match '^[0-9]*$'")
                 }
-                limit = number
-            case "marker": marker = value
-            case "ip":
-                do { ipPattern = try NSRegularExpression(pattern: value) } catch {
-                    throw NimbusError.badRequest("Invalid input for query parameters ip. Value: \(value). It is not a regular expression.")
-                }
+                query.limit = number
+                limited = true
+            case "marker": query.marker = value
+            case "ip": query.ip = value
             case "ip6" where context.microversion.atLeast(5) || Policy.isAdmin(context.auth):
                 // Nimbus gives servers IPv4 addresses only: no server has an IPv6 one to match.
-                noneMatch = true
+                query.matchesNothing = true
             case "all_tenants": query.allTenants = value.isEmpty || ["1", "true", "yes", "t", "on"].contains(value.lowercased())
             case "name": query.name = value
             case "status":
@@ -378,15 +375,12 @@ struct ServerRoutes {
                     if context.microversion.atLeast(75) { throw NimbusError.badRequest("Invalid input for query parameters sort_key. Value: \(value).") }
                     continue
                 }
-                sortKey = value
+                query.sortKey = value
             case "sort_dir":
                 guard value == "asc" || value == "desc" else { throw NimbusError.badRequest("Invalid input for query parameters sort_dir. Value: \(value).") }
-                ascending = value == "asc"
+                query.ascending = value == "asc"
             default:
-                if let filter = try Self.filter(key, value, context.auth) {
-                    filters.append(filter)
-                    continue
-                }
+                if try Self.filter(key, value, into: &query) { continue }
                 // From 2.75 a parameter Nova does not know is a 400; the few it knows that
                 // mean nothing on one host with no deleted records pass.
                 if context.microversion.atLeast(75), !Self.knownFilters.contains(key) {
@@ -398,36 +392,21 @@ struct ServerRoutes {
             throw NimbusError.badRequest("The value of changes-since must be less than or equal to changes-before.")
         }
         if context.microversion.atLeast(26) { query.tags = TagFilter(QueryParameters.first(request)) }
-        var servers = noneMatch ? [] : try compute.servers(query, context.auth)
-        servers = servers.filter { server in filters.allSatisfy { $0(server) } }
-        if let sortKey { servers = Self.sorted(servers, by: sortKey, ascending: ascending) }
-        // Nova's ip filter: a regular expression matched against the fixed IPs.
-        if let ipPattern {
-            servers = try servers.filter { server in
-                try compute.addresses(server).values.joined().contains { entry in
-                    !entry.floating && ipPattern.firstMatch(in: entry.address, range: NSRange(entry.address.startIndex..., in: entry.address)) != nil
-                }
-            }
+        let page = try compute.servers(query, context.auth)
+        var body: [String: JSONValue]
+        if detail {
+            let networking = try compute.networking(of: page.servers)
+            body = ["servers": .array(page.servers.map { .object(render($0, networking, context.auth, minor: context.microversion.minor)) })]
+        } else {
+            body = ["servers": .array(page.servers.map { server in
+                ["id": .string(server.id.rawValue), "name": .string(server.name), "links": Nova.links("servers/\(server.id)", baseURL: baseURL)]
+            })]
         }
-        if let marker {
-            guard let index = servers.firstIndex(where: { $0.id.rawValue == marker }) else {
-                throw NimbusError.badRequest("marker [\(marker)] not found")
-            }
-            servers.removeFirst(index + 1)
+        // Nova links the next page when the page is full, asked for or capped at max_limit.
+        if page.more, let last = page.servers.last, limited || page.servers.count == ComputeService.ListQuery.maxLimit {
+            let limit = limited ? "limit=\(query.limit)&" : ""
+            body["servers_links"] = [["rel": "next", "href": .string("\(baseURL)/compute/v2.1/servers\(detail ? "/detail" : "")?\(limit)marker=\(last.id)")]]
         }
-        var links: JSONValue?
-        if let limit {
-            if servers.count > limit, let last = servers.prefix(limit).last {
-                links = [["rel": "next", "href": .string("\(baseURL)/compute/v2.1/servers\(detail ? "/detail" : "")?limit=\(limit)&marker=\(last.id)")]]
-            }
-            servers = Array(servers.prefix(limit))
-        }
-        let bodies: [JSONValue] = try servers.map { server in
-            detail ? .object(try render(server, context))
-                : ["id": .string(server.id.rawValue), "name": .string(server.name), "links": Nova.links("servers/\(server.id)", baseURL: baseURL)]
-        }
-        var body: [String: JSONValue] = ["servers": .array(bodies)]
-        if let links { body["servers_links"] = links }
         return try JSONMessages.response(body)
     }
 
@@ -444,43 +423,34 @@ struct ServerRoutes {
 
     /// Nova's other list filters: exact matches, regular expressions (as
     /// for names), and those every server here meets or none does (one
-    /// host and zone; no deleted records are kept). nil for a parameter
+    /// host and zone; no deleted records are kept). false for a parameter
     /// that is not one of them.
-    static func filter(_ key: String, _ value: String, _ auth: AuthContext) throws -> ((Server) -> Bool)? {
-        func regex(_ text: String) throws -> NSRegularExpression {
-            do { return try NSRegularExpression(pattern: text) } catch {
-                throw NimbusError.badRequest("Invalid input for query parameters \(key). Value: \(text). It is not a regular expression.")
-            }
-        }
-        func matches(_ pattern: NSRegularExpression, _ text: String?) -> Bool {
-            guard let text else { return false }
-            return pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-        }
+    static func filter(_ key: String, _ value: String, into query: inout ComputeService.ListQuery) throws -> Bool {
         let truth = ["1", "true", "t", "yes", "y", "on"].contains(value.lowercased())
         switch key {
-        case "user_id": return { $0.userId.rawValue == value }
-        case "project_id" where Policy.isAdmin(auth), "tenant_id" where Policy.isAdmin(auth): return { $0.projectId.rawValue == value }
-        case "image_ref": return { $0.imageId?.rawValue == value }
+        case "user_id": query.userId = value
+        case "project_id", "tenant_id": query.projectId = value
+        case "image_ref": query.imageId = value
         case "power_state":
             guard let state = Int(value) else { throw NimbusError.badRequest("Invalid input for query parameters power_state. Value: \(value).") }
-            return { $0.powerState.rawValue == state }
-        case "task_state": return { $0.taskState?.rawValue == value }
-        case "launch_index": return { "\($0.launchIndex)" == value }
-        case "hostname":
-            let pattern = try regex(value)
-            return { matches(pattern, $0.hostname) }
-        case "description", "display_description":
-            let pattern = try regex(value)
-            return { matches(pattern, $0.description) }
-        case "access_ip_v4": return { $0.accessIpv4 == value }
-        case "access_ip_v6": return { $0.accessIpv6 == value }
-        case "config_drive": return { $0.configDrive == truth }
-        case "host", "node": return { _ in value == ComputeHostRoutes.host }
-        case "availability_zone": return { _ in value == ComputeHostRoutes.zone }
-        case "deleted", "soft_deleted": return { _ in !truth }
-        case "terminated_at": return { _ in false }
-        default: return nil
+            query.powerState = state
+        case "task_state": query.taskState = value
+        case "launch_index":
+            // Compared as text by Nova: a value that is not a number matches no server.
+            guard let index = Int(value) else { query.matchesNothing = true; return true }
+            query.launchIndex = index
+        case "hostname": query.hostname = value
+        case "description", "display_description": query.description = value
+        case "access_ip_v4": query.accessIpv4 = value
+        case "access_ip_v6": query.accessIpv6 = value
+        case "config_drive": query.configDrive = truth
+        case "host", "node": if value != ComputeHostRoutes.host { query.matchesNothing = true }
+        case "availability_zone": if value != ComputeHostRoutes.zone { query.matchesNothing = true }
+        case "deleted", "soft_deleted": if truth { query.matchesNothing = true }
+        case "terminated_at": query.matchesNothing = true
+        default: return false
         }
+        return true
     }
 
     /// The keys Nova sorts servers by (2.73 adds `locked`).
@@ -493,41 +463,6 @@ struct ServerRoutes {
         ]
         if version.atLeast(73) { keys.insert("locked") }
         return keys
-    }
-
-    /// Servers in the order a sort key asks, the id breaking ties; keys
-    /// whose value is the same for every server (one host, one zone) keep the order.
-    static func sorted(_ servers: [Server], by key: String, ascending: Bool) -> [Server] {
-        func value(_ server: Server) -> String? {
-            switch key {
-            case "created_at": Timestamps.keystone(server.createdAt)
-            case "updated_at": Timestamps.keystone(server.updatedAt)
-            case "launched_at": server.launchedAt.map(Timestamps.keystone) ?? ""
-            case "display_name": server.name
-            case "display_description": server.description ?? ""
-            case "hostname": server.hostname
-            case "uuid": server.id.rawValue
-            case "key_name": server.keyName ?? ""
-            case "project_id": server.projectId.rawValue
-            case "user_id": server.userId.rawValue
-            case "vm_state": server.vmState.rawValue
-            case "task_state": server.taskState?.rawValue ?? ""
-            case "power_state": String(format: "%04d", server.powerState.rawValue)
-            case "launch_index": String(format: "%08d", server.launchIndex)
-            case "image_ref": server.imageId?.rawValue ?? ""
-            case "instance_type_id": server.flavorId.rawValue
-            case "access_ip_v4": server.accessIpv4
-            case "access_ip_v6": server.accessIpv6
-            case "locked": server.locked ? "1" : "0"
-            default: nil
-            }
-        }
-        guard servers.contains(where: { value($0) != nil }) else { return servers }
-        return servers.sorted { lhs, rhs in
-            let left = value(lhs) ?? "", right = value(rhs) ?? ""
-            if left == right { return ascending ? lhs.id.rawValue < rhs.id.rawValue : lhs.id.rawValue > rhs.id.rawValue }
-            return ascending ? left < right : left > right
-        }
     }
 
     /// Every status Nova can show, for 2.38's check of the status filter.

@@ -9,6 +9,9 @@ public struct TagFilter: Sendable {
 
     public init() {}
 
+    /// Whether no tag filter was asked for.
+    public var isEmpty: Bool { all == nil && any == nil && notAll == nil && notAny == nil }
+
     public init(_ query: [String: String]) {
         func list(_ key: String) -> [String]? { query[key].map { $0.split(separator: ",").map(String.init) } }
         all = list("tags")

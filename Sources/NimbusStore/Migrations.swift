@@ -118,5 +118,9 @@ extension Store {
         migrator.registerMigration("v10-images-listing-order") { db in
             try db.execute(sql: "CREATE INDEX image_listing_order ON image(created_at DESC, id)")
         }
+        migrator.registerMigration("v11-servers-listing-order") { db in
+            try db.execute(sql: "CREATE INDEX server_listing_order ON server(project_id, created_at DESC, id)")
+            try db.execute(sql: "CREATE INDEX server_listing_order_all ON server(created_at DESC, id)")
+        }
     }
 }

@@ -40,6 +40,15 @@ extension Store {
     }
 
     /// Every group, oldest first; the service filters by visibility.
+    /// These security groups, by id (those that exist).
+    public func securityGroups(ids: Set<SecurityGroupID>) throws -> [SecurityGroupID: SecurityGroup] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            let groups = try SecurityGroup.filter(ids.map(\.rawValue).contains(Column("id"))).fetchAll(db)
+            return Dictionary(groups.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     public func securityGroups() throws -> [SecurityGroup] {
         try read { try SecurityGroup.order(Column.rowID).fetchAll($0) }
     }

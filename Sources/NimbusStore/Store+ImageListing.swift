@@ -63,7 +63,7 @@ extension Store {
                 guard let row = try Row.fetchOne(
                     db, sql: sql, arguments: StatementArguments([listing.project.rawValue, marker.rawValue] as [(any DatabaseValueConvertible)?] + visible.arguments))
                 else { return nil }
-                conditions.add(contentsOf: Self.after(row, in: order))
+                conditions.add(contentsOf: SQLBuilder.after(row, in: order, table: "image"))
             }
             let orderBy = order.map { "image.\($0.column) \($0.ascending ? "ASC" : "DESC")" }.joined(separator: ", ")
             let sql = "SELECT image.* \(join) WHERE \(conditions.sql) ORDER BY \(orderBy) LIMIT ?"
@@ -105,49 +105,5 @@ extension Store {
             sql.add("EXISTS (SELECT 1 FROM json_each(image.tags) WHERE value = ?)", [tag])
         }
         return sql
-    }
-
-    /// Keyset paging: the rows that sort after `marker` in `order`, NULLs
-    /// first when ascending and last when descending, as SQLite sorts them.
-    private static func after(_ marker: Row, in order: [(column: String, ascending: Bool)]) -> SQLBuilder {
-        var alternatives: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        for (index, key) in order.enumerated() {
-            var terms: [String] = []
-            for earlier in order[..<index] {
-                terms.append("image.\(earlier.column) IS ?")
-                arguments.append(marker[earlier.column] as DatabaseValue)
-            }
-            let value: DatabaseValue = marker[key.column]
-            let column = "image.\(key.column)"
-            switch (key.ascending, value.isNull) {
-            case (true, true): terms.append("\(column) IS NOT NULL")
-            case (true, false): terms.append("\(column) > ?"); arguments.append(value)
-            case (false, true): terms.append("0")
-            case (false, false): terms.append("(\(column) < ? OR \(column) IS NULL)"); arguments.append(value)
-            }
-            alternatives.append("(" + terms.joined(separator: " AND ") + ")")
-        }
-        var sql = SQLBuilder()
-        sql.add("(" + alternatives.joined(separator: " OR ") + ")", arguments)
-        return sql
-    }
-}
-
-/// A conjunction of SQL conditions with their arguments, in order.
-struct SQLBuilder {
-    private(set) var conditions: [String] = []
-    private(set) var arguments: [(any DatabaseValueConvertible)?] = []
-
-    var sql: String { conditions.isEmpty ? "1" : conditions.joined(separator: " AND ") }
-
-    mutating func add(_ condition: String, _ values: [(any DatabaseValueConvertible)?] = []) {
-        conditions.append(condition)
-        arguments.append(contentsOf: values)
-    }
-
-    mutating func add(contentsOf other: SQLBuilder) {
-        conditions += other.conditions
-        arguments += other.arguments
     }
 }

@@ -165,6 +165,41 @@ extension Store {
         }
     }
 
+    /// The ports of these devices, in creation order, in a fixed number of
+    /// queries however many devices are asked about: a page of servers' NICs.
+    public func ports(deviceIDs: [String]) throws -> [NetworkPort] {
+        guard !deviceIDs.isEmpty else { return [] }
+        return try read { db in try Self.ports(db, NetworkPort.filter(deviceIDs.contains(Column("device_id")))) }
+    }
+
+    /// Every fixed address held by a port bound to a device (of one project,
+    /// or all), with that device: what Nova's ip filter searches.
+    public func deviceAddresses(project: ProjectID?) throws -> [(deviceID: String, address: String)] {
+        try read { db in
+            var sql = """
+                SELECT port.device_id, ipAllocation.ip_address FROM ipAllocation JOIN port ON port.id = ipAllocation.port_id \
+                WHERE port.device_id != ''
+                """
+            var arguments: StatementArguments = []
+            if let project {
+                sql += " AND port.project_id = ?"
+                arguments += [project.rawValue]
+            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { ($0[0], $0[1]) }
+        }
+    }
+
+    /// The names of these networks, by id.
+    public func networkNames(ids: Set<NetworkID>) throws -> [NetworkID: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, name FROM network WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))",
+                arguments: StatementArguments(ids.map(\.rawValue)))
+            return Dictionary(rows.map { (NetworkID(rawValue: $0[0]), $0[1]) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     /// Read-modify-write of one port and its addresses in one transaction;
     /// `change` may replace `fixedIPs`, choosing with the same guarantees as `insertPort`.
     public func updatePort(id: PortID, _ change: (inout NetworkPort, AddressBook) throws -> Void) throws -> NetworkPort? {
