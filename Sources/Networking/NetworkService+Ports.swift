@@ -48,31 +48,60 @@ extension NetworkService {
         return port
     }
 
-    /// Ports the caller can see. Besides attribute filters, `fixed_ips`
-    /// filters take `ip_address=A`, `subnet_id=S` or `ip_address_substr=P`,
-    /// as Neutron's do; `ip_address` and `subnet_id` also work on their own.
+    /// Ports the caller can see, filtered and paged in one query. Besides
+    /// attribute filters, `fixed_ips` filters take `ip_address=A`,
+    /// `subnet_id=S` or `ip_address_substr=P`, as Neutron's do; `ip_address`
+    /// and `subnet_id` also work on their own. Filters on attributes a port
+    /// does not have are ignored, as Neutron without filter validation does.
     public func ports(_ query: ListQuery, _ auth: AuthContext) throws -> [NetworkPort] {
         _ = try Policy.requireProjectReader(auth)
-        let networks = Dictionary(try store.networks().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var query = query
-        var addressFilters: [(key: String, value: String)] = []
-        query.filters.removeAll { filter in
-            switch filter.key {
+        var listing = PortListing(project: Policy.isAdmin(auth) ? nil : auth.projectId)
+        var equal: [(column: String, values: [String])] = []
+        func add(_ value: String, to list: inout [String]?) { list = (list ?? []) + [value] }
+        for (key, value) in query.filters {
+            switch key {
             case "fixed_ips":
-                let parts = filter.value.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-                addressFilters.append((parts[0], parts.count > 1 ? parts[1] : ""))
-                return true
-            case "ip_address", "subnet_id":
-                addressFilters.append(filter)
-                return true
+                let parts = value.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                let wanted = parts.count > 1 ? parts[1] : ""
+                switch parts[0] {
+                case "ip_address": add(wanted, to: &listing.addresses)
+                case "subnet_id": add(wanted, to: &listing.subnets)
+                case "ip_address_substr": add(wanted, to: &listing.addressSubstrings)
+                default: continue
+                }
+            case "ip_address": add(value, to: &listing.addresses)
+            case "subnet_id": add(value, to: &listing.subnets)
+            case "security_groups": add(value, to: &listing.securityGroups)
             default:
-                return false
+                guard let column = Self.portColumns[key] else { continue }
+                let wanted = ListQuery.booleanKeys.contains(key) ? (try ListQuery.bool(value, key) ? "1" : "0") : value
+                if let index = equal.firstIndex(where: { $0.column == column }) {
+                    equal[index].values.append(wanted)
+                } else {
+                    equal.append((column, [wanted]))
+                }
             }
         }
-        let visible = try store.ports().filter { port in
-            NetworkPolicy.mayRead(port, on: networks[port.networkId], auth) && Self.matches(port.fixedIPs, addressFilters)
+        listing.equal = equal
+        listing.limit = query.limit
+        if let marker = query.marker {
+            listing.marker = PortID.parse(marker)
+            guard listing.marker != nil else { throw Self.markerNotFound(marker) }
         }
-        return try query.apply(to: visible, id: \.id.rawValue, Self.portField)
+        guard let ports = try store.ports(listing) else { throw Self.markerNotFound(query.marker ?? "") }
+        return ports
+    }
+
+    /// Neutron's port attributes that filter a list, and their columns.
+    static let portColumns: [String: String] = [
+        "id": "id", "name": "name", "description": "description", "network_id": "network_id", "project_id": "project_id",
+        "tenant_id": "project_id", "mac_address": "mac_address", "device_id": "device_id", "device_owner": "device_owner",
+        "status": "status", "admin_state_up": "admin_state_up", "binding:host_id": "binding_host_id",
+        "binding:vnic_type": "binding_vnic_type", "revision_number": "revision_number",
+    ]
+
+    static func markerNotFound(_ marker: String) -> NimbusError {
+        Fault.make(.badRequest, "HTTPBadRequest", "The marker \(marker) could not be found.")
     }
 
     public func updatePort(_ id: String, _ changes: PortChanges, _ auth: AuthContext) throws -> NetworkPort {
@@ -185,40 +214,5 @@ extension NetworkService {
             return
         }
         while try book.macInUse(port.macAddress) { port.macAddress = randomMAC() }
-    }
-
-    static func matches(_ fixedIPs: [FixedIP], _ filters: [(key: String, value: String)]) -> Bool {
-        guard !filters.isEmpty else { return true }
-        let grouped = Dictionary(grouping: filters, by: \.key).mapValues { Set($0.map(\.value)) }
-        return fixedIPs.contains { fixed in
-            grouped.allSatisfy { key, values in
-                switch key {
-                case "ip_address": values.contains(fixed.ipAddress)
-                case "subnet_id": values.contains(fixed.subnetId.rawValue)
-                case "ip_address_substr": values.contains { fixed.ipAddress.contains($0) }
-                default: true
-                }
-            }
-        }
-    }
-
-    static func portField(_ port: NetworkPort, _ key: String) -> [String]? {
-        switch key {
-        case "id": [port.id.rawValue]
-        case "name": [port.name]
-        case "description": [port.description]
-        case "network_id": [port.networkId.rawValue]
-        case "project_id", "tenant_id": [port.projectId.rawValue]
-        case "mac_address": [port.macAddress]
-        case "device_id": [port.deviceId]
-        case "device_owner": [port.deviceOwner]
-        case "status": [port.status.rawValue]
-        case "admin_state_up": ["\(port.adminStateUp)"]
-        case "binding:host_id": [port.bindingHostId]
-        case "binding:vnic_type": [port.bindingVnicType]
-        case "revision_number": ["\(port.revisionNumber)"]
-        case "security_groups": port.securityGroupIds.map(\.rawValue)
-        default: nil
-        }
     }
 }

@@ -21,6 +21,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "auto (KVM when a probe guest runs well under it, else TCG), kvm or tcg (env NIMBUS_ACCELERATOR).")
     var accelerator: String?
 
+    @Option(
+        name: .customLong("compute-driver"),
+        help: "qemu, or fake: servers without virtual machines, for load tests (env NIMBUS_COMPUTE_DRIVER; default qemu).")
+    var computeDriver: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env NIMBUS_LOG_LEVEL).")
     var logLevel: String?
 
@@ -34,6 +39,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let accelerator = accelerator ?? ProcessInfo.processInfo.environment["NIMBUS_ACCELERATOR"],
            NimbusConfiguration.Accelerator(rawValue: accelerator) == nil {
             throw ValidationError("--accelerator must be auto, kvm or tcg")
+        }
+        if let driver = computeDriver ?? ProcessInfo.processInfo.environment["NIMBUS_COMPUTE_DRIVER"],
+           NimbusConfiguration.ComputeDriver(rawValue: driver) == nil {
+            throw ValidationError("--compute-driver must be qemu or fake")
         }
     }
 
@@ -58,6 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let accelerator = (accelerator ?? environment["NIMBUS_ACCELERATOR"]).flatMap(NimbusConfiguration.Accelerator.init) {
             configuration.accelerator = accelerator
+        }
+        if let driver = (computeDriver ?? environment["NIMBUS_COMPUTE_DRIVER"]).flatMap(NimbusConfiguration.ComputeDriver.init) {
+            configuration.computeDriver = driver
         }
         try await NimbusServer(configuration: configuration).run()
     }

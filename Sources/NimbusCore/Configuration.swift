@@ -24,6 +24,17 @@ public struct NimbusConfiguration: Sendable {
         case auto, kvm, tcg
     }
 
+    /// What runs servers: QEMU, or (as Nova's `compute_driver = fake`) nothing
+    /// at all, for measuring the control plane with thousands of servers.
+    public var computeDriver = ComputeDriver.qemu
+
+    public enum ComputeDriver: String, Sendable, CaseIterable {
+        /// Servers are records that go ACTIVE through the real create path;
+        /// no VM runs and consoles show nothing.
+        case fake
+        case qemu
+    }
+
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8774, publicURL: String? = nil,
         adminPassword: String? = nil, tokenLifetime: TimeInterval = 3600, passwordHashRounds: Int = 210_000

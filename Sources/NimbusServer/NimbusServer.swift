@@ -108,8 +108,15 @@ public struct NimbusServer: Sendable {
 
     public func run() async throws {
         let accelerator = acceleratorChoice(configuration.accelerator)
+        let runtime: any VMRuntime
+        switch configuration.computeDriver {
+        case .qemu: runtime = QEMURuntime()
+        case .fake:
+            logger.warning("compute driver fake: servers are records only, no virtual machine runs")
+            runtime = InMemoryRuntime()
+        }
         let cloud = try await Self.makeCloud(
-            configuration, services: try Self.makeServices(configuration), runtime: QEMURuntime(), accelerator: accelerator)
+            configuration, services: try Self.makeServices(configuration), runtime: runtime, accelerator: accelerator)
         let app = Application(
             router: cloud.router,
             server: .http1WebSocketUpgrade(webSocketRouter: cloud.router),

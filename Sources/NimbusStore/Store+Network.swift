@@ -289,7 +289,11 @@ extension Store {
 
     /// Ports with their fixed IPs and security groups, in creation order (and each port's addresses in the order they were given).
     static func ports(_ db: Database, _ request: QueryInterfaceRequest<NetworkPort>) throws -> [NetworkPort] {
-        let ports = try request.order(Column.rowID).fetchAll(db)
+        try withAddressesAndGroups(try request.order(Column.rowID).fetchAll(db), db)
+    }
+
+    /// Ports as read from their table, given their fixed IPs and security groups.
+    static func withAddressesAndGroups(_ ports: [NetworkPort], _ db: Database) throws -> [NetworkPort] {
         guard !ports.isEmpty else { return [] }
         let ids = ports.map(\.id)
         let rows = try IPAllocationRecord.filter(ids.contains(Column("port_id"))).order(Column.rowID).fetchAll(db)
