@@ -169,7 +169,11 @@ extension Store {
     /// queries however many devices are asked about: a page of servers' NICs.
     public func ports(deviceIDs: [String]) throws -> [NetworkPort] {
         guard !deviceIDs.isEmpty else { return [] }
-        return try read { db in try Self.ports(db, NetworkPort.filter(deviceIDs.contains(Column("device_id")))) }
+        let ids = try JSONColumn.encode(deviceIDs)
+        return try read { db in
+            let statement = try db.cachedStatement(sql: "SELECT * FROM port WHERE device_id IN (SELECT value FROM json_each(?)) ORDER BY rowid")
+            return try Self.withAddressesAndGroups(try NetworkPort.fetchAll(statement, arguments: [ids]), db)
+        }
     }
 
     /// Every fixed address held by a port bound to a device (of one project,
@@ -295,15 +299,27 @@ extension Store {
     /// Ports as read from their table, given their fixed IPs and security groups.
     static func withAddressesAndGroups(_ ports: [NetworkPort], _ db: Database) throws -> [NetworkPort] {
         guard !ports.isEmpty else { return [] }
-        let ids = ports.map(\.id)
-        let rows = try IPAllocationRecord.filter(ids.contains(Column("port_id"))).order(Column.rowID).fetchAll(db)
-        let byPort = Dictionary(grouping: rows, by: \.portId)
-        let bindings = try PortSecurityGroupRecord.filter(ids.contains(Column("port_id"))).order(Column("position")).fetchAll(db)
-        let groupsByPort = Dictionary(grouping: bindings, by: \.portId)
+        // The ids as one JSON array argument: the same SQL text for every page, so the statements are prepared once.
+        let ids = try JSONColumn.encode(ports.map(\.id.rawValue))
+        var addresses: [PortID: [FixedIP]] = [:]
+        let allocations = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT port_id, subnet_id, ip_address FROM ipAllocation WHERE port_id IN (SELECT value FROM json_each(?)) ORDER BY rowid
+            """), arguments: [ids])
+        while let row = try allocations.next() {
+            addresses[row[0], default: []].append(FixedIP(subnetId: row[1], ipAddress: row[2]))
+        }
+        var groups: [PortID: [SecurityGroupID]] = [:]
+        let bindings = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT port_id, security_group_id FROM portSecurityGroup WHERE port_id IN (SELECT value FROM json_each(?)) \
+            ORDER BY position
+            """), arguments: [ids])
+        while let row = try bindings.next() {
+            groups[row[0], default: []].append(row[1])
+        }
         return ports.map { port in
             var port = port
-            port.fixedIPs = (byPort[port.id] ?? []).map { FixedIP(subnetId: $0.subnetId, ipAddress: $0.ipAddress) }
-            port.securityGroupIds = (groupsByPort[port.id] ?? []).map(\.securityGroupId)
+            port.fixedIPs = addresses[port.id] ?? []
+            port.securityGroupIds = groups[port.id] ?? []
             return port
         }
     }

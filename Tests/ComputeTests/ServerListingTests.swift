@@ -135,3 +135,42 @@ struct ServerListingTests {
         #expect(!groups.isEmpty && groups.allSatisfy { page.securityGroups[$0]?.name == "default" })
     }
 }
+
+extension ServerListingTests {
+    @Test("a server read back has every field it was written with")
+    func roundTrip() throws {
+        let time = Date(timeIntervalSince1970: 1_800_000_000.25)
+        let written = try server(7, project: projectA, at: time) { server in
+            server.imageId = ImageID(rawValue: "6b5c1f3e-0000-4000-8000-000000000001")
+            server.flavorExtraSpecs = ["hw:tpm_version": "2.0"]
+            server.imageOverrides = ["hw_disk_bus": "virtio"]
+            server.ephemeral = 2
+            server.swap = 512
+            server.vmState = .error
+            server.taskState = .rebooting
+            server.powerState = .paused
+            server.fault = ServerFault(code: 500, message: "it broke", created: time)
+            server.metadata = ["role": "web", "tier": "1"]
+            server.keyName = "key"
+            server.keyData = "ssh-ed25519 AAAA"
+            server.userData = "I2Nsb3VkLWNvbmZpZw=="
+            server.configDrive = true
+            server.drives = [CDDrive(id: "cd0", imageId: server.imageId), CDDrive(id: "cd1", imageId: nil)]
+            server.rescueImageId = server.imageId
+            server.preservedPortIds = [PortID(rawValue: "6b5c1f3e-0000-4000-8000-000000000002")]
+            server.locked = true
+            server.lockedReason = "audit"
+            server.accessIpv4 = "192.0.2.1"
+            server.accessIpv6 = "2001:db8::1"
+            server.updatedAt = time.addingTimeInterval(60)
+            server.launchedAt = time.addingTimeInterval(30)
+            server.description = "described"
+            server.tags = ["a", "b"]
+            server.reservationId = "r-abcdef12"
+            server.launchIndex = 3
+        }
+        #expect(try store.server(id: written.id) == written)
+        let plain = try server(8, project: projectA, at: time)
+        #expect(try store.server(id: plain.id) == plain)
+    }
+}
