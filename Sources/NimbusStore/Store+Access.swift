@@ -43,8 +43,11 @@ extension Store {
     /// These security groups, by id (those that exist).
     public func securityGroups(ids: Set<SecurityGroupID>) throws -> [SecurityGroupID: SecurityGroup] {
         guard !ids.isEmpty else { return [:] }
+        let list = try JSONColumn.encode(ids.map(\.rawValue))
         return try read { db in
-            let groups = try SecurityGroup.filter(ids.map(\.rawValue).contains(Column("id"))).fetchAll(db)
+            let groups = try SecurityGroup.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM securityGroup WHERE id IN (SELECT value FROM json_each(?))
+                """), arguments: [list])
             return Dictionary(groups.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         }
     }
@@ -137,10 +140,12 @@ extension Store {
 
     /// Every floating IP, oldest first, or those associated with these ports.
     public func floatingIPs(ports: [PortID]? = nil) throws -> [FloatingIP] {
-        try read { db in
-            var request = FloatingIP.order(Column.rowID)
-            if let ports { request = request.filter(ports.contains(Column("port_id"))) }
-            return try request.fetchAll(db)
+        guard let ports else { return try read { try FloatingIP.order(Column.rowID).fetchAll($0) } }
+        let ids = try JSONColumn.encode(ports.map(\.rawValue))
+        return try read { db in
+            try FloatingIP.fetchAll(db.cachedStatement(sql: """
+                SELECT * FROM floatingIP WHERE port_id IN (SELECT value FROM json_each(?)) ORDER BY rowid
+                """), arguments: [ids])
         }
     }
 

@@ -196,10 +196,10 @@ extension Store {
     /// The names of these networks, by id.
     public func networkNames(ids: Set<NetworkID>) throws -> [NetworkID: String] {
         guard !ids.isEmpty else { return [:] }
+        let list = try JSONColumn.encode(ids.map(\.rawValue))
         return try read { db in
             let rows = try Row.fetchAll(
-                db, sql: "SELECT id, name FROM network WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))",
-                arguments: StatementArguments(ids.map(\.rawValue)))
+                db.cachedStatement(sql: "SELECT id, name FROM network WHERE id IN (SELECT value FROM json_each(?))"), arguments: [list])
             return Dictionary(rows.map { (NetworkID(rawValue: $0[0]), $0[1]) }, uniquingKeysWith: { first, _ in first })
         }
     }
