@@ -1,4 +1,5 @@
 import NimbusCore
+import NimbusStore
 
 extension NetworkService {
     /// Neutron's list query: any attribute as a filter (repeating one means
@@ -34,6 +35,26 @@ extension NetworkService {
             }
             if let limit { matching = Array(matching.prefix(limit)) }
             return matching
+        }
+
+        /// The query as one page of the store's list, seen by `project`
+        /// (nil: an admin, who sees everything). nil when the marker is not on it.
+        func page<T>(_ project: ProjectID?, _ list: (NeutronListing) throws -> [T]?) throws -> [T] {
+            var listing = NeutronListing(project: project)
+            for (key, value) in filters {
+                let wanted = Self.booleanKeys.contains(key) ? "\(try Self.bool(value, key))" : value
+                if let index = listing.filters.firstIndex(where: { $0.key == key }) {
+                    listing.filters[index].values.append(wanted)
+                } else {
+                    listing.filters.append((key, [wanted]))
+                }
+            }
+            listing.marker = marker
+            listing.limit = limit
+            guard let page = try list(listing) else {
+                throw Fault.make(.badRequest, "HTTPBadRequest", "The marker \(marker ?? "") could not be found.")
+            }
+            return page
         }
 
         static func bool(_ text: String, _ key: String) throws -> Bool {

@@ -48,9 +48,8 @@ extension NetworkService {
     }
 
     public func floatingIPs(_ query: ListQuery, _ auth: AuthContext) throws -> [FloatingIP] {
-        _ = try Policy.requireProjectReader(auth)
-        let visible = try store.floatingIPs().filter { Self.mayRead(owner: $0.projectId, auth) }
-        return try query.apply(to: visible, id: \.id.rawValue, Self.floatingIPField)
+        let project = try Policy.requireProjectReader(auth)
+        return try query.page(Policy.isAdmin(auth) ? nil : project, store.floatingIPs)
     }
 
     /// Associates (with a port of the floating IP's project, on one of its
@@ -151,22 +150,6 @@ extension NetworkService {
     func announce(ports: [PortID?]) throws {
         let devices = try ports.compactMap { $0 }.compactMap { try store.port(id: $0)?.deviceId }
         accessChanges.changed(deviceIDs: devices)
-    }
-
-    static func floatingIPField(_ floatingIP: FloatingIP, _ key: String) -> [String]? {
-        switch key {
-        case "id": [floatingIP.id.rawValue]
-        case "floating_ip_address": [floatingIP.floatingIpAddress]
-        case "floating_network_id": [floatingIP.floatingNetworkId.rawValue]
-        case "port_id": [floatingIP.portId?.rawValue ?? ""]
-        case "fixed_ip_address": [floatingIP.fixedIpAddress ?? ""]
-        case "project_id", "tenant_id": [floatingIP.projectId.rawValue]
-        case "status": [floatingIP.portId == nil ? "DOWN" : "ACTIVE"]
-        case "description": [floatingIP.description]
-        case "router_id": [floatingIP.routerId?.rawValue ?? ""]
-        case "revision_number": ["\(floatingIP.revisionNumber)"]
-        default: nil
-        }
     }
 
     // MARK: Port forwardings

@@ -56,8 +56,7 @@ extension NetworkService {
     public func securityGroups(_ query: ListQuery, _ auth: AuthContext) throws -> [SecurityGroup] {
         let project = try Policy.requireProjectReader(auth)
         _ = try defaultSecurityGroup(of: project)
-        let visible = try store.securityGroups().filter { Self.mayRead(owner: $0.projectId, auth) }
-        return try query.apply(to: visible, id: \.id.rawValue, Self.securityGroupField)
+        return try query.page(Policy.isAdmin(auth) ? nil : project, store.securityGroups)
     }
 
     public func updateSecurityGroup(_ id: String, _ changes: SecurityGroupChanges, _ auth: AuthContext) throws -> SecurityGroup {
@@ -115,18 +114,6 @@ extension NetworkService {
         _ = try Policy.requireProjectReader(auth)
         guard let parsed = ID.parse(id), let found = try fetch(parsed), Self.mayRead(owner: owner(found), auth) else { throw notFound(id) }
         return found
-    }
-
-    static func securityGroupField(_ group: SecurityGroup, _ key: String) -> [String]? {
-        switch key {
-        case "id": [group.id.rawValue]
-        case "name": [group.name]
-        case "description": [group.description]
-        case "project_id", "tenant_id": [group.projectId.rawValue]
-        case "stateful": ["\(group.stateful)"]
-        case "revision_number": ["\(group.revisionNumber)"]
-        default: nil
-        }
     }
 
     // MARK: Rules

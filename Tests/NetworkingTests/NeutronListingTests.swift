@@ -6,10 +6,10 @@ import Synchronization
 import Testing
 @testable import Networking
 
-/// Neutron's port list is asked of the database a page at a time, with who
-/// sees which port decided in the query.
-@Suite("Port list cost, visibility and paging")
-struct PortListingTests {
+/// Neutron's lists are asked of the database a page at a time, with who
+/// sees which row decided in the query.
+@Suite("Neutron list cost, visibility and paging")
+struct NeutronListingTests {
     final class Counter: Sendable {
         let count = Mutex(0)
     }
@@ -119,5 +119,60 @@ struct PortListingTests {
             query.marker = last.id.rawValue
         }
         #expect(walked == whole.map(\.id))
+    }
+}
+
+extension NeutronListingTests {
+    @Test("networks and security groups: a page is one query and one for subnets, what a project sees is decided in it, and filters keep Neutron's forms")
+    func networksAndGroups() throws {
+        var own: [Network] = []
+        for index in 0..<30 {
+            var draft = NetworkService.NetworkDraft()
+            draft.name = "alice-\(index)"
+            own.append(try networks.createNetwork(draft, alice))
+        }
+        var bobs = NetworkService.NetworkDraft()
+        bobs.name = "bob-net"
+        let hidden = try networks.createNetwork(bobs, bob)
+        let subnet = try networks.createSubnet(.init(networkId: own[7].id.rawValue, cidr: "10.90.0.0/24"), alice)
+
+        let seen = try networks.networks(.init(), alice)
+        #expect(!seen.contains { $0.id == hidden.id })
+        #expect(seen.allSatisfy { $0.projectId == alice.projectId || $0.shared || $0.external })
+        #expect(seen.count == 32, "her 30, the shared private network and the external public one")
+
+        var query = NetworkService.ListQuery()
+        query.limit = 10
+        var page: [Network] = []
+        #expect(selects { page = (try? networks.networks(query, alice)) ?? [] } == 2)
+        #expect(page.map(\.id) == Array(seen.prefix(10).map(\.id)))
+        query.marker = page.last?.id.rawValue
+        #expect(selects { page = (try? networks.networks(query, alice)) ?? [] } == 3)
+        #expect(page.map(\.id) == Array(seen[10..<20].map(\.id)))
+
+        query = NetworkService.ListQuery()
+        query.filters = [("shared", "True")]
+        #expect(try networks.networks(query, alice).map(\.name) == ["private"])
+        query.filters = [("subnets", subnet.id.rawValue)]
+        let holding = try networks.networks(query, alice)
+        #expect(holding.map(\.id) == [own[7].id])
+        #expect(holding.first?.subnetIds == [subnet.id])
+        query.filters = [("name", "alice-3"), ("name", "alice-4"), ("unknown_attribute", "x")]
+        #expect(try networks.networks(query, alice).map(\.name) == ["alice-3", "alice-4"])
+        query.filters = [("name", "bob-net")]
+        #expect(try networks.networks(query, alice).isEmpty)
+        #expect(try networks.networks(query, admin).map(\.id) == [hidden.id])
+
+        let hers = try networks.securityGroups(.init(), alice)
+        let his = try networks.securityGroups(.init(), bob)
+        #expect(hers.map(\.name) == ["default"] && his.map(\.name) == ["default"])
+        query = NetworkService.ListQuery()
+        query.marker = his[0].id.rawValue
+        let refused = #expect(throws: NimbusError.self) { try networks.securityGroups(query, alice) }
+        #expect(refused?.code == .badRequest)
+        query.marker = nil
+        query.filters = [("stateful", "true")]
+        #expect(try networks.securityGroups(query, alice).map(\.id) == hers.map(\.id))
+        #expect(try networks.floatingIPs(.init(), alice).isEmpty)
     }
 }
