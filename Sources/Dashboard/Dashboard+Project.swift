@@ -120,8 +120,9 @@ extension Dashboard {
         let rules = try networks.rules(ofGroups: groups.map(\.id))
         let servers = try compute.servers(.init(), visitor.auth).servers
         var serverOfPort: [String: String] = [:]
+        let devices = try networks.devices(servers.map { ($0.id.rawValue, $0.projectId) })
         for server in servers {
-            for port in try networks.ports(deviceID: server.id.rawValue, project: server.projectId) { serverOfPort[port.id.rawValue] = server.name }
+            for port in devices.ports[server.id.rawValue] ?? [] { serverOfPort[port.id.rawValue] = server.name }
         }
         return [
             "title": "Networks and access",
