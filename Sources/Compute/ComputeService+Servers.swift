@@ -57,8 +57,10 @@ extension ComputeService {
     }
 
     /// Nova's sort keys that order servers by one of their columns. The
-    /// others (host, node, zone, …) are the same for every server here and
-    /// leave the default order. `hostname` sorts by the name it is made from.
+    /// others leave the default order: host, node and zone are the same for
+    /// every server here, and Nimbus keeps no kernel, ramdisk, progress,
+    /// disk config or locked_by to sort by (config_drive neither, as a
+    /// sort key). `hostname` sorts by the name it is made from.
     static let sortColumns: [String: String] = [
         "created_at": "created_at", "updated_at": "updated_at", "launched_at": "launched_at", "display_name": "name",
         "hostname": "name", "display_description": "description", "uuid": "id", "key_name": "key_name",
@@ -140,8 +142,8 @@ extension ComputeService {
 
     /// The servers (of a project, or all) with a fixed address the pattern matches.
     func servers(withFixedAddressMatching pattern: Pattern, project: ProjectID?) throws -> [ServerID] {
-        let addresses = try networks.deviceAddresses(project: project)
-        return Set(addresses.filter { pattern.matches($0.address) }.compactMap { ServerID.parse($0.deviceID) }).sorted { $0.rawValue < $1.rawValue }
+        let addresses = try networks.serverAddresses(project: project)
+        return Set(addresses.filter { pattern.matches($0.address) }.compactMap { ServerID.parse($0.serverID) }).sorted { $0.rawValue < $1.rawValue }
     }
 
     /// Deletes a server: its VM, disks, sockets and ports go, then the

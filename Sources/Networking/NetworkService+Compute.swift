@@ -154,15 +154,10 @@ extension NetworkService {
         return result
     }
 
-    /// Every fixed address of a port bound to a device, with the device:
-    /// of one project, or of all when nil.
-    public func deviceAddresses(project: ProjectID?) throws -> [(deviceID: String, address: String)] {
-        try store.deviceAddresses(project: project)
-    }
-
-    /// A network by id, without policy: for labelling a server's addresses by network name.
-    public func network(id: NetworkID) throws -> Network? {
-        try store.network(id: id)
+    /// Every fixed address of a server's ports, with the server's id: of one
+    /// project's servers, or of all when nil.
+    public func serverAddresses(project: ProjectID?) throws -> [(serverID: String, address: String)] {
+        try store.serverAddresses(project: project)
     }
 
     /// A subnet by id, without policy: its CIDR, gateway and DNS configure a NIC.

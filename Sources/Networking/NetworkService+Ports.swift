@@ -57,6 +57,7 @@ extension NetworkService {
         _ = try Policy.requireProjectReader(auth)
         var listing = PortListing(project: Policy.isAdmin(auth) ? nil : auth.projectId)
         var equal: [(column: String, values: [String])] = []
+        var keys: [String] = []
         func add(_ value: String, to list: inout [String]?) { list = (list ?? []) + [value] }
         for (key, value) in query.filters {
             switch key {
@@ -75,9 +76,11 @@ extension NetworkService {
             default:
                 guard let column = Self.portColumns[key] else { continue }
                 let wanted = ListQuery.booleanKeys.contains(key) ? (try ListQuery.bool(value, key) ? "1" : "0") : value
-                if let index = equal.firstIndex(where: { $0.column == column }) {
+                // Grouped by Neutron's name: project_id and tenant_id are two filters that must both hold.
+                if let index = keys.firstIndex(of: key) {
                     equal[index].values.append(wanted)
                 } else {
+                    keys.append(key)
                     equal.append((column, [wanted]))
                 }
             }

@@ -402,10 +402,12 @@ struct ServerRoutes {
                 ["id": .string(server.id.rawValue), "name": .string(server.name), "links": Nova.links("servers/\(server.id)", baseURL: baseURL)]
             })]
         }
-        // Nova links the next page when the page is full, asked for or capped at max_limit.
+        // Nova links the next page when the page is full, asked for or capped at
+        // max_limit, with the request's own parameters and the marker replaced.
         if page.more, let last = page.servers.last, limited || page.servers.count == ComputeService.ListQuery.maxLimit {
-            let limit = limited ? "limit=\(query.limit)&" : ""
-            body["servers_links"] = [["rel": "next", "href": .string("\(baseURL)/compute/v2.1/servers\(detail ? "/detail" : "")?\(limit)marker=\(last.id)")]]
+            let kept = (request.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("marker=") }.map(String.init)
+            let next = (kept + ["marker=\(last.id)"]).joined(separator: "&")
+            body["servers_links"] = [["rel": "next", "href": .string("\(baseURL)/compute/v2.1/servers\(detail ? "/detail" : "")?\(next)")]]
         }
         return try JSONMessages.response(body)
     }
@@ -436,7 +438,7 @@ struct ServerRoutes {
             query.powerState = state
         case "task_state": query.taskState = value
         case "launch_index":
-            // Compared as text by Nova: a value that is not a number matches no server.
+            // A number; a value that is not one matches no server.
             guard let index = Int(value) else { query.matchesNothing = true; return true }
             query.launchIndex = index
         case "hostname": query.hostname = value

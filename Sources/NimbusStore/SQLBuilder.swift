@@ -1,4 +1,5 @@
 import GRDB
+import Synchronization
 
 /// A conjunction of SQL conditions with their arguments, in order: how the
 /// list queries are put together. Column names come from the caller's own
@@ -17,6 +18,30 @@ struct SQLBuilder {
     mutating func add(contentsOf other: SQLBuilder) {
         conditions += other.conditions
         arguments += other.arguments
+    }
+
+    /// `expression IN (values)`, the values as one JSON array argument: the
+    /// SQL text is the same however many values a request sends.
+    mutating func add(_ expression: String, in values: [String]) throws {
+        add("\(expression) IN (SELECT value FROM json_each(?))", [try JSONColumn.encode(values)])
+    }
+
+    /// The SQL texts list queries have prepared and kept: the first 64. A
+    /// list's text depends on which filters a request names, and GRDB keeps
+    /// every cached statement for good, so requests must not be able to
+    /// make it keep one per variation.
+    private static let kept = Mutex<Set<String>>([])
+
+    /// A prepared statement for a list query's text: cached while fewer than
+    /// 64 texts are, made afresh otherwise.
+    static func statement(_ db: Database, _ sql: String) throws -> Statement {
+        let keep = kept.withLock { texts in
+            if texts.contains(sql) { return true }
+            guard texts.count < 64 else { return false }
+            texts.insert(sql)
+            return true
+        }
+        return keep ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
     }
 
     /// Keyset paging: the rows of `table` that sort after `marker` in

@@ -39,7 +39,6 @@ extension Store {
         try read { try SecurityGroup.fetchOne($0, key: id.rawValue) }
     }
 
-    /// Every group, oldest first; the service filters by visibility.
     /// These security groups, by id (those that exist).
     public func securityGroups(ids: Set<SecurityGroupID>) throws -> [SecurityGroupID: SecurityGroup] {
         guard !ids.isEmpty else { return [:] }
@@ -52,6 +51,7 @@ extension Store {
         }
     }
 
+    /// Every group, oldest first.
     public func securityGroups() throws -> [SecurityGroup] {
         try read { try SecurityGroup.order(Column.rowID).fetchAll($0) }
     }
@@ -138,9 +138,8 @@ extension Store {
         try read { try FloatingIP.fetchOne($0, key: id.rawValue) }
     }
 
-    /// Every floating IP, oldest first, or those associated with these ports.
-    public func floatingIPs(ports: [PortID]? = nil) throws -> [FloatingIP] {
-        guard let ports else { return try read { try FloatingIP.order(Column.rowID).fetchAll($0) } }
+    /// The floating IPs associated with these ports, oldest first.
+    public func floatingIPs(ports: [PortID]) throws -> [FloatingIP] {
         let ids = try JSONColumn.encode(ports.map(\.rawValue))
         return try read { db in
             try FloatingIP.fetchAll(db.cachedStatement(sql: """

@@ -114,13 +114,9 @@ extension Store {
         try read { try Server.fetchOne($0, key: id.rawValue) }
     }
 
-    /// Servers, newest first; of one project, or of all when nil.
-    public func servers(project: ProjectID? = nil) throws -> [Server] {
-        try read { db in
-            var request = Server.order(Column("created_at").desc, Column("id"))
-            if let project { request = request.filter(Column("project_id") == project) }
-            return try request.fetchAll(db)
-        }
+    /// Every server, newest first.
+    public func servers() throws -> [Server] {
+        try read { try Server.order(Column("created_at").desc, Column("id")).fetchAll($0) }
     }
 
     /// Read-modify-write of one server in one transaction; nil when it is

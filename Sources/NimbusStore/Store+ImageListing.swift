@@ -56,7 +56,7 @@ extension Store {
             let join = "FROM image LEFT JOIN imageMember AS member ON member.image_id = image.id AND member.member_id = ?"
 
             var conditions = visible
-            conditions.add(contentsOf: Self.filters(listing))
+            conditions.add(contentsOf: try Self.filters(listing))
             let order = listing.sort + [("id", true)]
             if let marker = listing.marker {
                 let sql = "SELECT image.* \(join) WHERE image.id = ? AND \(visible.sql)"
@@ -68,15 +68,15 @@ extension Store {
             let orderBy = order.map { "image.\($0.column) \($0.ascending ? "ASC" : "DESC")" }.joined(separator: ", ")
             let sql = "SELECT image.* \(join) WHERE \(conditions.sql) ORDER BY \(orderBy) LIMIT ?"
             let arguments = [listing.project.rawValue] as [(any DatabaseValueConvertible)?] + conditions.arguments + [listing.limit + 1]
-            // Cached: the same filters make the same SQL, and preparing it again cost more than running it.
-            var images = try Image.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+            // Kept prepared: the same filters make the same SQL, and preparing it again cost more than running it.
+            var images = try Image.fetchAll(SQLBuilder.statement(db, sql), arguments: StatementArguments(arguments))
             let more = images.count > listing.limit
             if more { images.removeLast() }
             return (images, more)
         }
     }
 
-    private static func filters(_ listing: ImageListing) -> SQLBuilder {
+    private static func filters(_ listing: ImageListing) throws -> SQLBuilder {
         var sql = SQLBuilder()
         switch listing.visibility {
         case nil: sql.add("(image.visibility != 'community' OR image.owner = ?)", [listing.project.rawValue])
@@ -93,9 +93,7 @@ extension Store {
         sql.add("image.os_hidden = ?", [listing.hidden])
         for (column, value) in listing.equal { sql.add("image.\(column) = ?", [value]) }
         if let protected = listing.protected { sql.add("image.protected = ?", [protected]) }
-        if let ids = listing.ids {
-            sql.add("image.id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", ids)
-        }
+        if let ids = listing.ids { try sql.add("image.id", in: ids) }
         if let bound = listing.sizeMin { sql.add("COALESCE(image.size, -1) >= ?", [bound]) }
         if let bound = listing.sizeMax { sql.add("COALESCE(image.size, \(Int64.max)) <= ?", [bound]) }
         for (key, value) in listing.properties {

@@ -176,13 +176,14 @@ extension Store {
         }
     }
 
-    /// Every fixed address held by a port bound to a device (of one project,
-    /// or all), with that device: what Nova's ip filter searches.
-    public func deviceAddresses(project: ProjectID?) throws -> [(deviceID: String, address: String)] {
+    /// Every fixed address held by a server's port (a port of the server's
+    /// own project bound to it), with the server's id; of one project's
+    /// servers, or of all: what Nova's ip filter searches.
+    public func serverAddresses(project: ProjectID?) throws -> [(serverID: String, address: String)] {
         try read { db in
             var sql = """
                 SELECT port.device_id, ipAllocation.ip_address FROM ipAllocation JOIN port ON port.id = ipAllocation.port_id \
-                WHERE port.device_id != ''
+                JOIN server ON server.id = port.device_id AND server.project_id = port.project_id WHERE 1
                 """
             var arguments: StatementArguments = []
             if let project {

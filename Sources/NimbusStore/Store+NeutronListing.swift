@@ -54,9 +54,9 @@ extension Store {
         }
         for (key, values) in listing.filters {
             if let expression = table.attributes[key] {
-                conditions.add("\(expression) IN (\(placeholders(values.count)))", values)
+                try conditions.add(expression, in: values)
             } else if let membership = table.lists[key] {
-                conditions.add(membership(placeholders(values.count)), values)
+                conditions.add(membership, [try JSONColumn.encode(values)])
             }
         }
         if let marker = listing.marker {
@@ -72,7 +72,7 @@ extension Store {
             sql += " LIMIT ?"
             arguments.append(limit)
         }
-        return try Record.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+        return try Record.fetchAll(SQLBuilder.statement(db, sql), arguments: StatementArguments(arguments))
     }
 
     private static func subnetIds(of networks: [NetworkID], _ db: Database) throws -> [NetworkID: [SubnetID]] {
@@ -96,8 +96,8 @@ struct NeutronTable: Sendable {
     let visible: String
     let attributes: [String: String]
     /// Attributes that are lists (a network's subnets): the condition that
-    /// one member is among the given placeholders.
-    var lists: [String: @Sendable (String) -> String] = [:]
+    /// one member is among the values, given as one JSON array argument.
+    var lists: [String: String] = [:]
 
     private static func flag(_ column: String) -> String { "CASE WHEN \(column) THEN 'true' ELSE 'false' END" }
     private static func number(_ column: String) -> String { "CAST(\(column) AS TEXT)" }
@@ -109,7 +109,7 @@ struct NeutronTable: Sendable {
             "tenant_id": "project_id", "admin_state_up": flag("admin_state_up"), "shared": flag("shared"),
             "router:external": flag("router_external"), "mtu": number("mtu"), "revision_number": number("revision_number"),
         ],
-        lists: ["subnets": { "EXISTS (SELECT 1 FROM subnet WHERE subnet.network_id = network.id AND subnet.id IN (\($0)))" }])
+        lists: ["subnets": "EXISTS (SELECT 1 FROM subnet WHERE subnet.network_id = network.id AND subnet.id IN (SELECT value FROM json_each(?)))"])
 
     static let securityGroup = NeutronTable(
         name: "securityGroup", visible: "project_id = ?",

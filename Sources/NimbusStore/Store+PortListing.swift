@@ -44,22 +44,22 @@ extension Store {
                     "(port.project_id = ? OR port.network_id IN (SELECT id FROM network WHERE project_id = ?))",
                     [project.rawValue, project.rawValue])
             }
-            for (column, values) in listing.equal {
-                conditions.add("port.\(column) IN (\(Self.placeholders(values.count)))", values)
-            }
+            for (column, values) in listing.equal { try conditions.add("port.\(column)", in: values) }
             if let groups = listing.securityGroups {
-                conditions.add("""
-                    EXISTS (SELECT 1 FROM portSecurityGroup AS binding WHERE binding.port_id = port.id \
-                    AND binding.security_group_id IN (\(Self.placeholders(groups.count))))
-                    """, groups)
+                var bound = SQLBuilder()
+                bound.add("binding.port_id = port.id")
+                try bound.add("binding.security_group_id", in: groups)
+                conditions.add("EXISTS (SELECT 1 FROM portSecurityGroup AS binding WHERE \(bound.sql))", bound.arguments)
             }
             if listing.addresses != nil || listing.subnets != nil || listing.addressSubstrings != nil {
                 var address = SQLBuilder()
                 address.add("allocation.port_id = port.id")
-                if let values = listing.addresses { address.add("allocation.ip_address IN (\(Self.placeholders(values.count)))", values) }
-                if let values = listing.subnets { address.add("allocation.subnet_id IN (\(Self.placeholders(values.count)))", values) }
+                if let values = listing.addresses { try address.add("allocation.ip_address", in: values) }
+                if let values = listing.subnets { try address.add("allocation.subnet_id", in: values) }
                 if let values = listing.addressSubstrings {
-                    address.add("(" + values.map { _ in "instr(allocation.ip_address, ?) > 0" }.joined(separator: " OR ") + ")", values)
+                    address.add(
+                        "EXISTS (SELECT 1 FROM json_each(?) AS part WHERE instr(allocation.ip_address, part.value) > 0)",
+                        [try JSONColumn.encode(values)])
                 }
                 conditions.add("EXISTS (SELECT 1 FROM ipAllocation AS allocation WHERE \(address.sql))", address.arguments)
             }
@@ -76,12 +76,8 @@ extension Store {
                 sql += " LIMIT ?"
                 arguments.append(limit)
             }
-            let page = try NetworkPort.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+            let page = try NetworkPort.fetchAll(SQLBuilder.statement(db, sql), arguments: StatementArguments(arguments))
             return try Self.withAddressesAndGroups(page, db)
         }
-    }
-
-    static func placeholders(_ count: Int) -> String {
-        Array(repeating: "?", count: count).joined(separator: ", ")
     }
 }

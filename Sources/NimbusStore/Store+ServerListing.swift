@@ -19,7 +19,7 @@ public struct ServerListing: Sendable {
     public var equal: [(column: String, value: Value)] = []
     public var updatedSince: Date?
     public var updatedBefore: Date?
-    /// Only these servers (the uuid filter, or those an ip filter found).
+    /// Only these servers (those an ip filter found).
     public var ids: [ServerID]?
     /// What rows must also satisfy, tested in Swift.
     public var matches: (@Sendable (Server) -> Bool)?
@@ -61,9 +61,7 @@ extension Store {
             }
             if let since = listing.updatedSince { conditions.add("server.updated_at >= ?", [since]) }
             if let before = listing.updatedBefore { conditions.add("server.updated_at <= ?", [before]) }
-            if let ids = listing.ids {
-                conditions.add("server.id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))", ids.map(\.rawValue))
-            }
+            if let ids = listing.ids { try conditions.add("server.id", in: ids.map(\.rawValue)) }
             let order: [(column: String, ascending: Bool)] =
                 listing.sort.map { [$0, ("id", $0.ascending)] } ?? [("created_at", false), ("id", true)]
             if let marker = listing.marker {
@@ -82,7 +80,7 @@ extension Store {
                 sql += " LIMIT ?"
                 arguments.append(listing.limit + 1)
             }
-            let cursor = try Server.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments))
+            let cursor = try Server.fetchCursor(SQLBuilder.statement(db, sql), arguments: StatementArguments(arguments))
             var servers: [Server] = []
             while servers.count <= listing.limit, let server = try cursor.next() {
                 if listing.matches?(server) ?? true { servers.append(server) }

@@ -86,6 +86,15 @@ struct ComputeServerInfoTests {
             let rest = try await listed("?limit=2&marker=\(first.ids[1])")
             #expect(rest.ids == [all.ids[2]] && !rest.next)
             #expect(try await listed("?limit=0").ids.isEmpty)
+            // The next link keeps the request's filters and order, so following it gives the rest of that list.
+            let sorted = try await admin.send(.get, "/compute/v2.1/servers?name=%5B%5Eb%5D&sort_key=display_name&sort_dir=asc&limit=1")
+            let sortedObject = try sorted.object()
+            #expect((sortedObject["servers"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["a"])
+            let next = try #require(((sortedObject["servers_links"] as? [[String: Any]])?.first?["href"] as? String))
+            #expect(next.contains("name=%5B%5Eb%5D") && next.contains("sort_key=display_name") && next.contains("limit=1"))
+            let path = try #require(next.range(of: "/compute/v2.1/")).lowerBound
+            let followed = try await admin.send(.get, String(next[path...]))
+            #expect((try followed.object()["servers"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["c"])
             for bad in ["?limit=-1", "?limit=x", "?marker=nonsense"] {
                 #expect(try await admin.send(.get, "/compute/v2.1/servers\(bad)").status == .badRequest, "\(bad)")
             }
