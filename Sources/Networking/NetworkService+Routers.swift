@@ -40,9 +40,8 @@ extension NetworkService {
     }
 
     public func routers(_ query: ListQuery, _ auth: AuthContext) throws -> [NetworkRouter] {
-        _ = try Policy.requireProjectReader(auth)
-        let visible = try store.routers().filter { Self.mayRead(owner: $0.projectId, auth) }
-        return try query.apply(to: visible, id: \.id.rawValue, Self.routerField)
+        let project = try Policy.requireProjectReader(auth)
+        return try query.page(Policy.isAdmin(auth) ? nil : project, store.routers)
     }
 
     /// The gateway and interface ports of routers the caller already holds, in one read: for rendering them.
@@ -302,18 +301,5 @@ extension NetworkService {
 
     static func badRouterRequest(_ message: String) -> NimbusError {
         Fault.make(.badRequest, "BadRequest", "Bad router request: \(message).")
-    }
-
-    static func routerField(_ router: NetworkRouter, _ key: String) -> [String]? {
-        switch key {
-        case "id": [router.id.rawValue]
-        case "name": [router.name]
-        case "description": [router.description]
-        case "project_id", "tenant_id": [router.projectId.rawValue]
-        case "admin_state_up": ["\(router.adminStateUp)"]
-        case "status": ["ACTIVE"]
-        case "revision_number": ["\(router.revisionNumber)"]
-        default: nil
-        }
     }
 }

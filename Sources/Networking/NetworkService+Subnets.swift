@@ -44,10 +44,8 @@ extension NetworkService {
     }
 
     public func subnets(_ query: ListQuery, _ auth: AuthContext) throws -> [Subnet] {
-        _ = try Policy.requireProjectReader(auth)
-        let networks = Dictionary(try store.networks().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let visible = try store.subnets().filter { NetworkPolicy.mayRead($0, on: networks[$0.networkId], auth) }
-        return try query.apply(to: visible, id: \.id.rawValue, Self.subnetField)
+        let project = try Policy.requireProjectReader(auth)
+        return try query.page(Policy.isAdmin(auth) ? nil : project, store.subnets)
     }
 
     public func updateSubnet(_ id: String, _ changes: SubnetChanges, _ auth: AuthContext) throws -> Subnet {
@@ -106,21 +104,5 @@ extension NetworkService {
             throw Fault.policy("update_subnet", "subnet \(subnet.id) belongs to another project")
         }
         return subnet
-    }
-
-    static func subnetField(_ subnet: Subnet, _ key: String) -> [String]? {
-        switch key {
-        case "id": [subnet.id.rawValue]
-        case "name": [subnet.name]
-        case "description": [subnet.description]
-        case "network_id": [subnet.networkId.rawValue]
-        case "project_id", "tenant_id": [subnet.projectId.rawValue]
-        case "cidr": [subnet.cidr]
-        case "ip_version": ["\(subnet.ipVersion)"]
-        case "gateway_ip": [subnet.gatewayIP ?? ""]
-        case "enable_dhcp": ["\(subnet.enableDHCP)"]
-        case "revision_number": ["\(subnet.revisionNumber)"]
-        default: nil
-        }
     }
 }

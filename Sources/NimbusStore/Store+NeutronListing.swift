@@ -1,7 +1,7 @@
 import GRDB
 import NimbusCore
 
-/// One page of a Neutron list (networks, security groups, floating IPs),
+/// One page of a Neutron list (networks, subnets, routers, security groups, floating IPs),
 /// asked of the database as one query: who sees what, the filters and the
 /// page happen in SQL. Filters are Neutron's attribute names with the values
 /// one of which must match, compared as Neutron's text forms ("true",
@@ -33,6 +33,17 @@ extension Store {
                 }
             }
         }
+    }
+
+    /// Subnets the listing's project sees (its own, and those on networks it
+    /// owns or that are shared or external), oldest first.
+    public func subnets(_ listing: NeutronListing) throws -> [Subnet]? {
+        try read { db in try Self.page(Subnet.self, NeutronTable.subnet, listing, db) }
+    }
+
+    /// Routers of the listing's project, oldest first.
+    public func routers(_ listing: NeutronListing) throws -> [NetworkRouter]? {
+        try read { db in try Self.page(NetworkRouter.self, NeutronTable.router, listing, db) }
     }
 
     /// Security groups of the listing's project, oldest first.
@@ -110,6 +121,22 @@ struct NeutronTable: Sendable {
             "router:external": flag("router_external"), "mtu": number("mtu"), "revision_number": number("revision_number"),
         ],
         lists: ["subnets": "EXISTS (SELECT 1 FROM subnet WHERE subnet.network_id = network.id AND subnet.id IN (SELECT value FROM json_each(?)))"])
+
+    static let subnet = NeutronTable(
+        name: "subnet",
+        visible: "(project_id = ? OR network_id IN (SELECT id FROM network WHERE project_id = ? OR shared OR router_external))",
+        attributes: [
+            "id": "id", "name": "name", "description": "description", "network_id": "network_id", "project_id": "project_id",
+            "tenant_id": "project_id", "cidr": "cidr", "ip_version": number("ip_version"), "gateway_ip": "COALESCE(gateway_ip, '')",
+            "enable_dhcp": flag("enable_dhcp"), "revision_number": number("revision_number"),
+        ])
+
+    static let router = NeutronTable(
+        name: "router", visible: "project_id = ?",
+        attributes: [
+            "id": "id", "name": "name", "description": "description", "project_id": "project_id", "tenant_id": "project_id",
+            "admin_state_up": flag("admin_state_up"), "status": "'ACTIVE'", "revision_number": number("revision_number"),
+        ])
 
     static let securityGroup = NeutronTable(
         name: "securityGroup", visible: "project_id = ?",

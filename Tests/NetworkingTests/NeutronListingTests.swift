@@ -123,7 +123,7 @@ struct NeutronListingTests {
 }
 
 extension NeutronListingTests {
-    @Test("networks and security groups: a page is one query and one for subnets, what a project sees is decided in it, and filters keep Neutron's forms")
+    @Test("networks, subnets, routers and security groups: a page is one query and one for subnets, what a project sees is decided in it, and filters keep Neutron's forms")
     func networksAndGroups() throws {
         var own: [Network] = []
         for index in 0..<30 {
@@ -174,5 +174,18 @@ extension NeutronListingTests {
         query.filters = [("stateful", "true")]
         #expect(try networks.securityGroups(query, alice).map(\.id) == hers.map(\.id))
         #expect(try networks.floatingIPs(.init(), alice).isEmpty)
+
+        // Subnets follow their network; routers are their project's.
+        let sharedSubnets = try networks.subnets(.init(), bob)
+        #expect(!sharedSubnets.contains { $0.id == subnet.id }, "her subnet on her own network is hers")
+        #expect(sharedSubnets.contains { $0.cidr == "10.0.0.0/24" }, "the shared network's subnet is everyone's")
+        query = NetworkService.ListQuery()
+        query.filters = [("enable_dhcp", "1"), ("network_id", own[7].id.rawValue)]
+        #expect(try networks.subnets(query, alice).map(\.id) == [subnet.id])
+        query.filters = [("ip_version", "4"), ("gateway_ip", "10.90.0.1")]
+        #expect(try networks.subnets(query, alice).map(\.id) == [subnet.id])
+        #expect(try networks.routers(.init(), alice).isEmpty)
+        query.filters = [("status", "ACTIVE"), ("admin_state_up", "true")]
+        #expect(try networks.routers(query, admin).map(\.name) == ["router1"])
     }
 }
