@@ -60,7 +60,9 @@ public struct AccelerationProbe: Sendable {
     public func decide(_ observation: Observation) -> Result {
         switch observation {
         case .refused(let why):
-            return Result(accelerator: .tcg, reason: "QEMU refused KVM: \(why)")
+            // One log line: QEMU's last words may span several.
+            let said = why.split(whereSeparator: \.isNewline).joined(separator: " | ")
+            return Result(accelerator: .tcg, reason: "QEMU stopped the probe guest under KVM: \(said)")
         case .neverArrived:
             return Result(accelerator: .tcg, reason: "the probe guest did not reach long mode under KVM within \(timeout)")
         case .arrived(_, nil):

@@ -26,6 +26,9 @@ struct AccelerationProbeTests {
         let refused = probe.decide(.refused("Could not access KVM kernel module: Permission denied"))
         #expect(refused.accelerator == .tcg)
         #expect(refused.reason.contains("Permission denied"))
+        let crashedQEMU = probe.decide(.refused("kvm_buf_set_msrs: Assertion failed.\nAborted"))
+        #expect(crashedQEMU.reason.contains("probe guest") && crashedQEMU.reason.contains("Assertion failed. | Aborted"))
+        #expect(!crashedQEMU.reason.contains("\n"), "the reason is logged as one line")
     }
 
     @Test("the probe guest is real code: under TCG it reaches long mode and finishes its count")
