@@ -26,10 +26,22 @@ struct ServeCommand: AsyncParsableCommand {
         help: "qemu, or fake: servers without virtual machines, for load tests (env NIMBUS_COMPUTE_DRIVER; default qemu).")
     var computeDriver: String?
 
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate chain (env NIMBUS_TLS_CERT); needs --tls-key.")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert (env NIMBUS_TLS_KEY).")
+    var tlsKey: String?
+
+    @Flag(
+        name: .customLong("tls-self-signed"),
+        help: "Serve HTTPS with a certificate made once and kept in the data directory; clouds.yaml names it as cacert (env NIMBUS_TLS_SELF_SIGNED=1).")
+    var tlsSelfSigned = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (env NIMBUS_LOG_LEVEL).")
     var logLevel: String?
 
     func validate() throws {
+        _ = try tls(ProcessInfo.processInfo.environment)
         if let listen = listen ?? ProcessInfo.processInfo.environment["NIMBUS_LISTEN"], Self.parseListen(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT, for example 127.0.0.1:8774")
         }
@@ -71,7 +83,27 @@ struct ServeCommand: AsyncParsableCommand {
         if let driver = (computeDriver ?? environment["NIMBUS_COMPUTE_DRIVER"]).flatMap(NimbusConfiguration.ComputeDriver.init) {
             configuration.computeDriver = driver
         }
+        configuration.tls = try tls(environment)
         try await NimbusServer(configuration: configuration).run()
+    }
+
+    /// The TLS setting from the flags, else from NIMBUS_TLS_*.
+    func tls(_ environment: [String: String]) throws -> NimbusConfiguration.TLS? {
+        let certificate = tlsCertificate ?? environment["NIMBUS_TLS_CERT"].flatMap { $0.isEmpty ? nil : $0 }
+        let key = tlsKey ?? environment["NIMBUS_TLS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let selfSigned = tlsSelfSigned || ["1", "true", "yes"].contains(environment["NIMBUS_TLS_SELF_SIGNED"]?.lowercased() ?? "")
+        switch (certificate, key) {
+        case (nil, nil):
+            return selfSigned ? .selfSigned : nil
+        case (let certificate?, let key?):
+            if selfSigned { throw ValidationError("--tls-self-signed makes its own certificate: give it or --tls-cert and --tls-key, not both") }
+            for path in [certificate, key] where !FileManager.default.isReadableFile(atPath: path) {
+                throw ValidationError("\(path) cannot be read")
+            }
+            return .files(certificate: certificate, key: key)
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
     }
 
     static func dataDirectory(_ given: String?) -> URL {

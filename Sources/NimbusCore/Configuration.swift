@@ -35,6 +35,15 @@ public struct NimbusConfiguration: Sendable {
         case qemu
     }
 
+    /// HTTPS with the given certificate and key, or with one Nimbus makes
+    /// and keeps in the data directory; plain HTTP when nil.
+    public var tls: TLS?
+
+    public enum TLS: Sendable, Equatable {
+        case files(certificate: String, key: String)
+        case selfSigned
+    }
+
     public init(
         dataDirectory: URL, host: String = "127.0.0.1", port: Int = 8774, publicURL: String? = nil,
         adminPassword: String? = nil, tokenLifetime: TimeInterval = 3600, passwordHashRounds: Int = 210_000
@@ -51,7 +60,13 @@ public struct NimbusConfiguration: Sendable {
     /// The URL every catalog endpoint is built on, without a trailing slash.
     public var baseURL: String {
         if let publicURL { return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL }
-        return "http://\(host):\(port)"
+        let scheme = tls == nil ? "http" : "https"
+        return "\(scheme)://\(host):\(port)"
+    }
+
+    /// Whether only this machine can reach the listening address.
+    public var listensOnLoopback: Bool {
+        ["localhost", "::1", "[::1]"].contains(host) || host.hasPrefix("127.")
     }
 
     public var databaseURL: URL { dataDirectory.appendingPathComponent("nimbus.sqlite") }
@@ -59,4 +74,7 @@ public struct NimbusConfiguration: Sendable {
     public var cloudsYAML: URL { dataDirectory.appendingPathComponent("clouds.yaml") }
     /// The key that seals Keystone credentials in the database.
     public var credentialKey: URL { dataDirectory.appendingPathComponent("credential.key") }
+    /// Where `--tls-self-signed` keeps its certificate and key.
+    public var selfSignedCertificate: URL { dataDirectory.appendingPathComponent("tls/nimbus.crt") }
+    public var selfSignedKey: URL { dataDirectory.appendingPathComponent("tls/nimbus.key") }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Identity
 import Compute
@@ -33,7 +35,8 @@ public struct NimbusServer: Sendable {
         public let bootstrap: IdentityService.BootstrapResult
     }
 
-    public static func makeServices(_ configuration: NimbusConfiguration) throws -> Services {
+    /// `caCertificate`: the self-issued certificate clouds.yaml tells clients to trust.
+    public static func makeServices(_ configuration: NimbusConfiguration, caCertificate: URL? = nil) throws -> Services {
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
         chmod(configuration.dataDirectory.path, 0o700)
         let store = try Store(path: configuration.databaseURL.path)
@@ -54,7 +57,8 @@ public struct NimbusServer: Sendable {
         let networks = NetworkService(store: store)
         try networks.bootstrap(adminProject: bootstrap.adminProject.id)
         try CloudsYAML.write(
-            to: configuration.cloudsYAML, authURL: configuration.baseURL + "/identity", password: bootstrap.adminPassword)
+            to: configuration.cloudsYAML, authURL: configuration.baseURL + "/identity", password: bootstrap.adminPassword,
+            caCertificate: caCertificate?.path)
         return Services(
             store: store, identity: identity, images: images, flavors: flavors, networks: networks, bootstrap: bootstrap)
     }
@@ -115,11 +119,21 @@ public struct NimbusServer: Sendable {
             logger.warning("compute driver fake: servers are records only, no virtual machine runs")
             runtime = InMemoryRuntime()
         }
+        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        let certificate = try configuration.tls.map { try ServerCertificate.resolve($0, configuration, logger: logger) }
+        if certificate == nil, !configuration.listensOnLoopback {
+            logger.warning(
+                "listening beyond this machine without TLS: passwords and tokens cross the network in clear; start with --tls-cert and --tls-key, or --tls-self-signed",
+                metadata: ["listen": "\(configuration.host):\(configuration.port)"])
+        }
         let cloud = try await Self.makeCloud(
-            configuration, services: try Self.makeServices(configuration), runtime: runtime, accelerator: accelerator)
+            configuration, services: try Self.makeServices(configuration, caCertificate: certificate.flatMap { $0.selfIssued ? $0.certificate : nil }),
+            runtime: runtime, accelerator: accelerator)
+        var server: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: cloud.router)
+        if let certificate { server = try .tls(server, tlsConfiguration: try certificate.serverConfiguration()) }
         let app = Application(
             router: cloud.router,
-            server: .http1WebSocketUpgrade(webSocketRouter: cloud.router),
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nimbus"),
             onServerRunning: { _ in
                 logger.info("nimbus is serving", metadata: [

@@ -14,7 +14,10 @@ final class NimbusProcess: @unchecked Sendable {
     let process = Process()
     let logURL: URL
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    /// Started with `--tls-self-signed`: HTTPS with the certificate it keeps.
+    let selfSigned: Bool
+    var baseURL: String { "\(selfSigned ? "https" : "http")://127.0.0.1:\(port)" }
+    var certificate: URL { dataDirectory.appendingPathComponent("tls/nimbus.crt") }
     var cloudsYAML: URL { dataDirectory.appendingPathComponent("clouds.yaml") }
     var blobsDirectory: URL { dataDirectory.appendingPathComponent("blobs") }
 
@@ -24,7 +27,8 @@ final class NimbusProcess: @unchecked Sendable {
     /// Starts on a new data directory, or on `reusing` one left by an earlier process.
     /// Guests run under TCG unless `accelerator` says otherwise: probing KVM at
     /// every start would only add load to these tests.
-    init(reusing existing: URL? = nil, accelerator: String = "tcg") async throws {
+    init(reusing existing: URL? = nil, accelerator: String = "tcg", selfSigned: Bool = false) async throws {
+        self.selfSigned = selfSigned
         dataDirectory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-e2e-\(UUID().uuidString)")
         ownsDataDirectory = existing == nil
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
@@ -33,7 +37,7 @@ final class NimbusProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         process.executableURL = Repository.nimbusBinary
-        process.arguments = ["serve", "--data-dir", dataDirectory.path, "--listen", "127.0.0.1:\(port)"]
+        process.arguments = ["serve", "--data-dir", dataDirectory.path, "--listen", "127.0.0.1:\(port)"] + (selfSigned ? ["--tls-self-signed"] : [])
         var environment = ProcessInfo.processInfo.environment
         environment["NIMBUS_ADMIN_PASSWORD"] = Self.adminPassword
         environment["NIMBUS_ACCELERATOR"] = accelerator
@@ -48,7 +52,12 @@ final class NimbusProcess: @unchecked Sendable {
     private func waitUntilServing() async throws {
         for _ in 0..<300 {
             if !process.isRunning { break }
-            if let url = URL(string: "\(baseURL)/identity"),
+            if selfSigned {
+                // URLSession here cannot be given a CA; Python checks the certificate as a client would.
+                let python = Repository.openstackClient.deletingLastPathComponent().appendingPathComponent("python3")
+                let probe = try? run(python, ["-c", Self.httpsStatus, certificate.path, "\(baseURL)/identity"])
+                if probe?.stdout == "300" { return }
+            } else if let url = URL(string: "\(baseURL)/identity"),
                let (_, response) = try? await URLSession.shared.data(from: url),
                (response as? HTTPURLResponse)?.statusCode == 300 {
                 return
@@ -57,6 +66,16 @@ final class NimbusProcess: @unchecked Sendable {
         }
         throw E2EError("nimbus serve did not start:\n\(log())")
     }
+
+    /// Prints the HTTP status of GET argv[2], trusting only the CA in argv[1].
+    static let httpsStatus = """
+        import ssl, sys, urllib.error, urllib.request
+        try:
+            status = urllib.request.urlopen(sys.argv[2], context=ssl.create_default_context(cafile=sys.argv[1]), timeout=5).status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        print(status, end="")
+        """
 
     func log() -> String {
         (try? String(contentsOf: logURL, encoding: .utf8)) ?? "(no log)"

@@ -10,6 +10,9 @@ struct CloudCredentials: Sendable, Equatable {
     var projectName: String
     var userDomain = "Default"
     var projectDomain = "Default"
+    /// The CA to trust for an https cloud with a certificate of its own
+    /// (OS_CACERT, or the cloud's `cacert` in clouds.yaml).
+    var caCertificate: String?
 
     enum Failure: Error, CustomStringConvertible {
         case notFound(searched: [String])
@@ -32,7 +35,8 @@ struct CloudCredentials: Sendable, Equatable {
             return CloudCredentials(
                 authURL: authURL, username: user, password: password, projectName: project,
                 userDomain: environment["OS_USER_DOMAIN_NAME"] ?? "Default",
-                projectDomain: environment["OS_PROJECT_DOMAIN_NAME"] ?? "Default")
+                projectDomain: environment["OS_PROJECT_DOMAIN_NAME"] ?? "Default",
+                caCertificate: environment["OS_CACERT"].flatMap { $0.isEmpty ? nil : $0 })
         }
         let cloud = environment["OS_CLOUD"].flatMap { $0.isEmpty ? nil : $0 } ?? "nimbus"
         let home = FileManager.default.homeDirectoryForCurrentUser.path
@@ -50,7 +54,8 @@ struct CloudCredentials: Sendable, Equatable {
             return CloudCredentials(
                 authURL: authURL, username: user, password: password, projectName: project,
                 userDomain: values[prefix + "user_domain_name"] ?? "Default",
-                projectDomain: values[prefix + "project_domain_name"] ?? "Default")
+                projectDomain: values[prefix + "project_domain_name"] ?? "Default",
+                caCertificate: environment["OS_CACERT"].flatMap { $0.isEmpty ? nil : $0 } ?? values["clouds.\(cloud).cacert"])
         }
         throw Failure.notFound(searched: candidates)
     }

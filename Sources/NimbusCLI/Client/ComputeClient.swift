@@ -1,16 +1,73 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOSSL
 import OpenStackAPI
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import Synchronization
 
 /// A small Compute API client for the `nimbus` commands that act on servers:
 /// it signs in with Keystone, finds Compute in the catalog and sends JSON.
 struct ComputeClient: Sendable {
+    let transport: Transport
     let token: String
     let computeURL: String
     /// The public endpoints of the catalog, by service type (image, network, ...).
     var endpoints: [String: String] = [:]
+
+    /// HTTP(S) to the cloud, trusting the cloud's own CA when it names one.
+    struct Transport: Sendable {
+        let client: HTTPClient
+        /// For websockets (the serial console), which need it apart.
+        let tls: TLSConfiguration?
+
+        init(caCertificate: String?) {
+            guard let caCertificate else {
+                client = .shared
+                tls = nil
+                return
+            }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(caCertificate)
+            self.tls = tls
+            client = Self.clients.withLock { clients in
+                if let kept = clients[caCertificate] { return kept }
+                let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+                clients[caCertificate] = made
+                return made
+            }
+        }
+
+        /// One client per CA for the life of the command: the process's end
+        /// closes its connections (a client must never be released unclosed).
+        private static let clients = Mutex<[String: HTTPClient]>([:])
+
+        struct Answer {
+            let status: Int
+            let headers: HTTPHeaders
+            let body: Data
+            var json: [String: Any]? { body.isEmpty ? nil : (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+        }
+
+        func send(_ method: HTTPMethod, _ url: String, body: Data?, token: String?) async throws -> Answer {
+            var request = HTTPClientRequest(url: url)
+            request.method = method
+            request.headers.add(name: "Accept", value: "application/json")
+            if let token { request.headers.add(name: "X-Auth-Token", value: token) }
+            if let body {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: body))
+            }
+            let response: HTTPClientResponse
+            do {
+                response = try await client.execute(request, timeout: .seconds(300))
+            } catch {
+                throw Failure(description: "No HTTP answer from \(url): \(error)")
+            }
+            let bytes = try await response.body.collect(upTo: 256 << 20)
+            return Answer(status: Int(response.status.code), headers: response.headers, body: Data(bytes.readableBytesView))
+        }
+    }
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -27,9 +84,11 @@ struct ComputeClient: Sendable {
         ]
         let base = credentials.authURL.hasSuffix("/") ? String(credentials.authURL.dropLast()) : credentials.authURL
         let url = base.hasSuffix("/v3") ? base + "/auth/tokens" : base + "/v3/auth/tokens"
-        let (response, json) = try await send("POST", url, body: try JSONSerialization.data(withJSONObject: body), token: nil)
-        guard response.statusCode == 201, let token = response.value(forHTTPHeaderField: "X-Subject-Token") else {
-            throw Failure(description: "Sign-in at \(url) failed: \(message(json) ?? "HTTP \(response.statusCode)")")
+        let transport = Transport(caCertificate: credentials.caCertificate)
+        let answer = try await transport.send(.POST, url, body: try JSONSerialization.data(withJSONObject: body), token: nil)
+        let json = answer.json
+        guard answer.status == 201, let token = answer.headers.first(name: "X-Subject-Token") else {
+            throw Failure(description: "Sign-in at \(url) failed: \(message(json) ?? "HTTP \(answer.status)")")
         }
         let catalog = ((json?["token"] as? [String: Any])?["catalog"] as? [[String: Any]]) ?? []
         var endpoints: [String: String] = [:]
@@ -41,14 +100,14 @@ struct ComputeClient: Sendable {
         guard let compute = endpoints["compute"] else {
             throw Failure(description: "The service catalog has no public compute endpoint.")
         }
-        return ComputeClient(token: token, computeURL: compute, endpoints: endpoints)
+        return ComputeClient(transport: transport, token: token, computeURL: compute, endpoints: endpoints)
     }
 
     /// GET a JSON document from a service of the catalog (`image`, `network`, `compute`).
     func get(_ service: String, _ path: String) async throws -> [String: Any] {
         guard let base = endpoints[service] else { throw Failure(description: "The service catalog has no public \(service) endpoint.") }
-        let (response, json) = try await Self.send("GET", base + path, body: nil, token: token)
-        guard response.statusCode == 200, let json else { throw Failure(description: message(json) ?? "HTTP \(response.statusCode) from \(path)") }
+        let answer = try await transport.send(.GET, base + path, body: nil, token: token)
+        guard answer.status == 200, let json = answer.json else { throw Failure(description: message(answer.json) ?? "HTTP \(answer.status) from \(path)") }
         return json
     }
 
@@ -89,21 +148,21 @@ struct ComputeClient: Sendable {
 
     /// POST /servers; the new server's id.
     func createServer(_ request: Nova.CreateServer) async throws -> String {
-        let (response, json) = try await Self.send("POST", "\(computeURL)/servers", body: try JSONEncoder().encode(request), token: token)
-        guard response.statusCode == 202, let id = (json?["server"] as? [String: Any])?["id"] as? String else {
-            throw Failure(description: message(json) ?? "HTTP \(response.statusCode)")
+        let answer = try await transport.send(.POST, "\(computeURL)/servers", body: try JSONEncoder().encode(request), token: token)
+        guard answer.status == 202, let id = (answer.json?["server"] as? [String: Any])?["id"] as? String else {
+            throw Failure(description: message(answer.json) ?? "HTTP \(answer.status)")
         }
         return id
     }
 
     /// A server by id or by exact name.
     func serverID(_ reference: String) async throws -> String {
-        let (shown, _) = try await Self.send("GET", "\(computeURL)/servers/\(reference)", body: nil, token: token)
-        if shown.statusCode == 200 { return reference }
+        let shown = try await transport.send(.GET, "\(computeURL)/servers/\(Self.percentEncoded(reference))", body: nil, token: token)
+        if shown.status == 200 { return reference }
         let escaped = NSRegularExpression.escapedPattern(for: reference)
         let query = "^\(escaped)$".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? reference
-        let (_, json) = try await Self.send("GET", "\(computeURL)/servers?name=\(query)", body: nil, token: token)
-        let servers = (json?["servers"] as? [[String: Any]]) ?? []
+        let found = try await transport.send(.GET, "\(computeURL)/servers?name=\(query)", body: nil, token: token)
+        let servers = (found.json?["servers"] as? [[String: Any]]) ?? []
         guard servers.count == 1, let id = servers[0]["id"] as? String else {
             throw Failure(description: servers.isEmpty ? "No server with a name or ID of '\(reference)' exists." : "More than one server is named '\(reference)'; use its ID.")
         }
@@ -112,34 +171,28 @@ struct ComputeClient: Sendable {
 
     /// POST /servers/{id}/action, returning the JSON answer.
     func action(_ server: String, _ action: Nova.ServerAction) async throws -> [String: Any] {
-        let (response, json) = try await Self.send(
-            "POST", "\(computeURL)/servers/\(server)/action", body: try JSONEncoder().encode(action), token: token)
-        guard (200..<300).contains(response.statusCode) else {
-            throw Failure(description: message(json) ?? "HTTP \(response.statusCode)")
+        let answer = try await transport.send(
+            .POST, "\(computeURL)/servers/\(server)/action", body: try JSONEncoder().encode(action), token: token)
+        guard (200..<300).contains(answer.status) else {
+            throw Failure(description: message(answer.json) ?? "HTTP \(answer.status)")
         }
-        return json ?? [:]
+        return answer.json ?? [:]
     }
 
     /// POST a JSON body to a path under the server, expecting no answer body.
     func post(_ server: String, _ path: String, _ body: some Encodable) async throws {
-        let (response, json) = try await Self.send(
-            "POST", "\(computeURL)/servers/\(server)/\(path)", body: try JSONEncoder().encode(body), token: token)
-        guard (200..<300).contains(response.statusCode) else {
-            throw Failure(description: message(json) ?? "HTTP \(response.statusCode)")
+        let answer = try await transport.send(
+            .POST, "\(computeURL)/servers/\(server)/\(path)", body: try JSONEncoder().encode(body), token: token)
+        guard (200..<300).contains(answer.status) else {
+            throw Failure(description: message(answer.json) ?? "HTTP \(answer.status)")
         }
     }
 
     /// The bytes of a GET under the server (a screenshot).
     func download(_ server: String, _ path: String) async throws -> Data {
-        guard let url = URL(string: "\(computeURL)/servers/\(server)/\(path)") else { throw Failure(description: "Bad server reference") }
-        var request = URLRequest(url: url)
-        request.setValue(token, forHTTPHeaderField: "X-Auth-Token")
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
-            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-            throw Failure(description: message(json) ?? "HTTP \((response as? HTTPURLResponse)?.statusCode ?? 0)")
-        }
-        return data
+        let answer = try await transport.send(.GET, "\(computeURL)/servers/\(server)/\(path)", body: nil, token: token)
+        guard answer.status == 200 else { throw Failure(description: message(answer.json) ?? "HTTP \(answer.status)") }
+        return answer.body
     }
 
     func message(_ json: [String: Any]?) -> String? { Self.message(json) }
@@ -151,20 +204,5 @@ struct ComputeClient: Sendable {
             if let inner = value as? [String: Any], let message = inner["message"] as? String { return message }
         }
         return json["message"] as? String
-    }
-
-    static func send(_ method: String, _ url: String, body: Data?, token: String?) async throws -> (HTTPURLResponse, [String: Any]?) {
-        guard let target = URL(string: url) else { throw Failure(description: "Not a URL: \(url)") }
-        var request = URLRequest(url: target)
-        request.httpMethod = method
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        if let token { request.setValue(token, forHTTPHeaderField: "X-Auth-Token") }
-        if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = body
-        }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard let http = response as? HTTPURLResponse else { throw Failure(description: "No HTTP answer from \(url)") }
-        return (http, data.isEmpty ? nil : (try? JSONSerialization.jsonObject(with: data)) as? [String: Any])
     }
 }
