@@ -174,6 +174,9 @@ extension ComputeService {
     /// ERROR if it was being built). Work that was under way is over; a
     /// delete under way is finished. Nothing else is deleted.
     public func reconcile() async throws {
+        // Adopting a VM talks to the sockets found there: refuse a directory
+        // someone else made or can write to.
+        try PrivateDirectory.ensure(runtimeDirectory)
         for server in try store.servers() {
             let alive = await runtime.adopt(server.id, paths: paths(server.id))
             await deliver(.adopted(alive: alive), to: server.id).value

@@ -32,7 +32,10 @@ public struct InstancePaths: Sendable {
 
     func create() throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // The runtime directory's name can be guessed: it must be ours alone
+        // before anything of a server goes in it.
+        try PrivateDirectory.ensure(socketDirectory.deletingLastPathComponent())
+        try PrivateDirectory.ensure(socketDirectory)
     }
 
     func remove() {
@@ -41,7 +44,8 @@ public struct InstancePaths: Sendable {
     }
 
     /// A runtime directory derived from the data directory, so a restarted
-    /// Nimbus finds the sockets of the VMs it left running.
+    /// Nimbus finds the sockets of the VMs it left running. Short enough for
+    /// socket paths; checked to be ours alone (`PrivateDirectory`) before use.
     public static func runtimeDirectory(for dataDirectory: URL) -> URL {
         let hash = StableHash.fnv1a(dataDirectory.standardizedFileURL.path)
         return URL(fileURLWithPath: "/tmp").appendingPathComponent("nimbus-\(getuid())-\(String(hash, radix: 16))")

@@ -84,7 +84,7 @@ enum ProcessRunner {
         files(&actions)
         // The child must hold none of our descriptors: not the API's listening
         // socket, not the database, not a parent's process-monitoring pipe.
-        closeDescriptors(from: 3, in: &actions)
+        try closeDescriptors(from: 3, in: &actions, for: executable)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -138,11 +138,19 @@ private func resetSignals(in attributes: inout posix_spawnattr_t) {
 }
 
 /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34 and later) is
-/// hidden behind _GNU_SOURCE in the Swift overlay; it is looked up at run time.
-private func closeDescriptors(from lowest: Int32, in actions: inout posix_spawn_file_actions_t) {
+/// hidden behind _GNU_SOURCE in the Swift overlay; it is looked up at run
+/// time. Without it nothing is started: a child holding the database or the
+/// API's socket is worse than no child.
+private func closeDescriptors(from lowest: Int32, in actions: inout posix_spawn_file_actions_t, for executable: String) throws {
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
-    _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+        throw QEMUError.launchFailed(
+            executable: executable, reason: "this C library cannot close our descriptors in a child (posix_spawn_file_actions_addclosefrom_np needs glibc 2.34)")
+    }
+    let failed = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, lowest)
+    guard failed == 0 else {
+        throw QEMUError.launchFailed(executable: executable, reason: "descriptors could not be marked to close: \(String(cString: strerror(failed)))")
+    }
 }
 
 /// The two outputs of a process, filled from two reader threads.

@@ -1,0 +1,71 @@
+import Foundation
+import NimbusCore
+import Testing
+
+/// What a QEMU started by Nimbus can reach of Nimbus, and where their
+/// control sockets live.
+@Suite("The host side: QEMU's descriptors and the runtime directory")
+struct HostSideTests {
+    @Test("a QEMU started by nimbus holds none of nimbus's descriptors, only its disks, logs, devices and sockets; the runtime directory is owner-only")
+    func qemuHoldsNothingOfOurs() async throws {
+        let nimbus = try await NimbusProcess()
+        let openstack = OpenStackClient(admin: nimbus)
+        try await openstack.bootInstaller()
+        let id = try openstack.succeed("server", "show", "vm", "-f", "value", "-c", "id").trimmingCharacters(in: .whitespacesAndNewlines)
+        let instance = nimbus.dataDirectory.appendingPathComponent("instances/\(id)").path
+        let pid = try String(contentsOfFile: instance + "/qemu.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let qemu = try #require(Int32(pid))
+
+        let ours = Set(descriptors(of: nimbus.process.processIdentifier).values)
+        #expect(ours.contains { $0.hasSuffix("nimbus.sqlite") }, "nimbus's own descriptors are read: \(ours)")
+        let its = descriptors(of: qemu)
+        #expect(its.count >= 3, "QEMU's descriptors are read: \(its)")
+        for (fd, target) in its.sorted(by: { $0.key < $1.key }) {
+            if target.hasPrefix("socket:") || target.hasPrefix("pipe:") {
+                #expect(!ours.contains(target), "QEMU's fd \(fd) is nimbus's own \(target)")
+            } else if !target.hasPrefix("anon_inode:") {
+                let allowed = [instance + "/", nimbus.blobsDirectory.path + "/", "/usr/share/", "/dev/"].contains { target.hasPrefix($0) }
+                #expect(allowed, "QEMU's fd \(fd) is \(target): not a disk, log, firmware or device of its own")
+            }
+        }
+
+        let runtime = Self.runtimeDirectory(for: nimbus.dataDirectory)
+        var info = stat()
+        #expect(lstat(runtime, &info) == 0 && info.st_mode & 0o777 == 0o700 && info.st_uid == getuid(), "\(runtime)")
+        _ = try openstack.succeed("server", "delete", "--wait", "vm")
+    }
+
+    @Test("a runtime directory another user could write to is refused at start, with the reason")
+    func openRuntimeDirectoryIsRefused() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let runtime = Self.runtimeDirectory(for: data)
+        defer {
+            try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(atPath: runtime)
+        }
+        #expect(mkdir(runtime, 0o777) == 0 && chmod(runtime, 0o777) == 0)
+        do {
+            let started = try await NimbusProcess(reusing: data)
+            Issue.record("nimbus started on a runtime directory open to everyone:\n\(started.log().suffix(1000))")
+        } catch {
+            #expect("\(error)".contains("open to other users"), "\("\(error)".suffix(1500))")
+        }
+    }
+
+    /// The runtime directory of a data directory, as Compute's InstancePaths names it.
+    static func runtimeDirectory(for dataDirectory: URL) -> String {
+        "/tmp/nimbus-\(getuid())-\(String(StableHash.fnv1a(dataDirectory.standardizedFileURL.path), radix: 16))"
+    }
+
+    /// Descriptor number → what it points at, from /proc.
+    func descriptors(of pid: Int32) -> [Int: String] {
+        let directory = "/proc/\(pid)/fd"
+        var result: [Int: String] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            guard let fd = Int(name), let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(directory)/\(name)") else { continue }
+            result[fd] = target
+        }
+        return result
+    }
+}
