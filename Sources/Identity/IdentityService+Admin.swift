@@ -296,6 +296,8 @@ extension IdentityService {
         try store.update(user)
         // A new password or a disabled account ends every session, as in Keystone.
         if changes.password != nil || changes.enabled == false { try store.deleteTokens(of: user.id) }
+        // Enabling a user or setting its password is how an admin unlocks it, as in Keystone.
+        if changes.password != nil || changes.enabled == true { try store.clearLoginFailures(of: user.id) }
         return user
     }
 
@@ -306,9 +308,8 @@ extension IdentityService {
         guard id == auth.userId.rawValue || Policy.isAdmin(auth) else {
             throw NimbusError.forbidden("You are not authorized to perform the requested action: identity:change_password.")
         }
-        guard var user = try store.user(id: UserID(rawValue: id)), let hash = user.passwordHash, hasher.verify(original, against: hash) else {
-            throw NimbusError.unauthorized("The request you have made requires authentication.")
-        }
+        // The original password is checked as a login checks it, so this is no way around a lockout.
+        var user = try checkPassword(of: .id(UserID(rawValue: id)), original)
         user.passwordHash = try hasher.hash(try Self.validPassword(password))
         try store.update(user)
         try store.deleteTokens(of: user.id)

@@ -15,11 +15,28 @@ public struct IdentityService: Sendable {
     let dummyHash: String
     let credentialCipher: CredentialCipher
     let validatedTokens = ValidatedTokens()
+    let lockout: Lockout?
+
+    /// Keystone's `lockout_failure_attempts` and `lockout_duration`: after
+    /// `attempts` wrong passwords in a row a user's password is refused,
+    /// right or wrong, for `duration` (nil: until an admin enables the user
+    /// again or sets a password). Off when the service has none, as in Keystone.
+    public struct Lockout: Sendable {
+        public var attempts: Int
+        public var duration: TimeInterval?
+
+        public init(attempts: Int, duration: TimeInterval?) {
+            self.attempts = attempts
+            self.duration = duration
+        }
+    }
 
     public init(
-        store: Store, passwordHashRounds: Int, tokenLifetime: TimeInterval, credentialCipher: CredentialCipher = .ephemeral()
+        store: Store, passwordHashRounds: Int, tokenLifetime: TimeInterval, credentialCipher: CredentialCipher = .ephemeral(),
+        lockout: Lockout? = nil
     ) {
         self.store = store
+        self.lockout = lockout
         self.credentialCipher = credentialCipher
         self.hasher = PasswordHasher(rounds: passwordHashRounds)
         self.tokenLifetime = tokenLifetime
@@ -79,18 +96,41 @@ public struct IdentityService: Sendable {
     static let authenticationFailed = NimbusError.unauthorized("The request you have made requires authentication.")
 
     public func authenticate(user reference: UserReference, password: String, scope: Scope) throws -> IssuedToken {
+        try issue(for: try checkPassword(of: reference, password), scope: scope)
+    }
+
+    /// The user whose password this is, or the one refusal for every failure
+    /// (Keystone's), with the lockout's account of failures kept.
+    func checkPassword(of reference: UserReference, _ password: String) throws -> User {
         guard let user = try findUser(reference), let hash = user.passwordHash else {
             // Spend the same work as a real check, so timing does not tell which users exist.
             _ = hasher.verify(password, against: dummyHash)
             logger.info("authentication failed", metadata: ["user": "\(reference)"])
             throw Self.authenticationFailed
         }
+        let failures = lockout == nil ? nil : try store.loginFailures(of: user.id)
+        if let lockout, let failures, failures.count >= lockout.attempts {
+            if let duration = lockout.duration, failures.last.addingTimeInterval(duration) <= Date() {
+                try store.clearLoginFailures(of: user.id)
+            } else {
+                logger.notice("authentication refused: the account is locked", metadata: ["user.id": "\(user.id)"])
+                throw NimbusError.unauthorized("The account is locked for user: \(user.id).")
+            }
+        }
         guard hasher.verify(password, against: hash) else {
             logger.info("authentication failed", metadata: ["user": "\(reference)"])
+            if lockout != nil { try store.recordLoginFailure(of: user.id, at: Date()) }
             throw Self.authenticationFailed
         }
         guard user.enabled, try store.domain(id: user.domainId)?.enabled == true else { throw Self.authenticationFailed }
-        return try issue(for: user, scope: scope)
+        if failures != nil { try store.clearLoginFailures(of: user.id) }
+        if hasher.isOutdated(hash) {
+            // The password is at hand only now: its hash moves to the current algorithm and cost.
+            var upgraded = user
+            upgraded.passwordHash = try hasher.hash(password)
+            try store.update(upgraded)
+        }
+        return user
     }
 
     /// The `token` method: trade a valid token for a new one, usually to change

@@ -41,7 +41,14 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func validate() throws {
-        _ = try tls(ProcessInfo.processInfo.environment)
+        let environment = ProcessInfo.processInfo.environment
+        _ = try tls(environment)
+        if let attempts = environment["NIMBUS_LOCKOUT_FAILURE_ATTEMPTS"], !attempts.isEmpty, (Int(attempts) ?? 0) <= 0 {
+            throw ValidationError("NIMBUS_LOCKOUT_FAILURE_ATTEMPTS must be a whole number above 0")
+        }
+        if let duration = environment["NIMBUS_LOCKOUT_DURATION"], !duration.isEmpty, (TimeInterval(duration) ?? 0) <= 0 {
+            throw ValidationError("NIMBUS_LOCKOUT_DURATION must be a number of seconds above 0")
+        }
         if let listen = listen ?? ProcessInfo.processInfo.environment["NIMBUS_LISTEN"], Self.parseListen(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT, for example 127.0.0.1:8774")
         }
@@ -77,6 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let lifetime = environment["NIMBUS_TOKEN_LIFETIME"].flatMap(TimeInterval.init), lifetime > 0 {
             configuration.tokenLifetime = lifetime
         }
+        configuration.lockoutFailureAttempts = environment["NIMBUS_LOCKOUT_FAILURE_ATTEMPTS"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+        configuration.lockoutDuration = environment["NIMBUS_LOCKOUT_DURATION"].flatMap(TimeInterval.init).flatMap { $0 > 0 ? $0 : nil }
         if let accelerator = (accelerator ?? environment["NIMBUS_ACCELERATOR"]).flatMap(NimbusConfiguration.Accelerator.init) {
             configuration.accelerator = accelerator
         }

@@ -35,6 +35,12 @@ public struct NimbusConfiguration: Sendable {
         case qemu
     }
 
+    /// Keystone's lockout: after this many wrong passwords in a row a user's
+    /// password is refused for `lockoutDuration` seconds (nil: until an admin
+    /// enables the user again). Off when nil, as in Keystone.
+    public var lockoutFailureAttempts: Int?
+    public var lockoutDuration: TimeInterval?
+
     /// HTTPS with the given certificate and key, or with one Nimbus makes
     /// and keeps in the data directory; plain HTTP when nil.
     public var tls: TLS?

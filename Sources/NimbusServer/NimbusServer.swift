@@ -42,7 +42,8 @@ public struct NimbusServer: Sendable {
         let store = try Store(path: configuration.databaseURL.path)
         let identity = IdentityService(
             store: store, passwordHashRounds: configuration.passwordHashRounds, tokenLifetime: configuration.tokenLifetime,
-            credentialCipher: try CredentialCipher.load(from: configuration.credentialKey))
+            credentialCipher: try CredentialCipher.load(from: configuration.credentialKey),
+            lockout: configuration.lockoutFailureAttempts.map { .init(attempts: $0, duration: configuration.lockoutDuration) })
         let bootstrap = try identity.bootstrap(adminPassword: configuration.adminPassword)
         try identity.bootstrapCatalog(baseURL: configuration.baseURL)
         let blobs = try BlobStore(directory: configuration.blobsDirectory)

@@ -17,7 +17,7 @@ final class AuthorityGeneration: TransactionObserver, Sendable {
         "flavorAccess", "quotaOverride", "network", "subnet", "port", "ipAllocation", "floatingIP", "portForwarding",
         "portSecurityGroup", "securityGroup", "securityGroupRule", "router", "region", "catalogService", "endpoint",
         "endpointGroup", "endpointGroupProject", "projectEndpoint", "catalogOrigin", "credential", "policyDocument",
-        "grdb_migrations",
+        "loginFailure", "grdb_migrations",
     ]
 
     private let state = Mutex(State())

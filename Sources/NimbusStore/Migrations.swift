@@ -23,6 +23,7 @@ extension Store {
         registerCredentialMigrations(&migrator)
         registerGrantMigrations(&migrator)
         registerListingMigrations(&migrator)
+        registerLoginFailureMigrations(&migrator)
         return migrator
     }
 

@@ -27,7 +27,7 @@ final class NimbusProcess: @unchecked Sendable {
     /// Starts on a new data directory, or on `reusing` one left by an earlier process.
     /// Guests run under TCG unless `accelerator` says otherwise: probing KVM at
     /// every start would only add load to these tests.
-    init(reusing existing: URL? = nil, accelerator: String = "tcg", selfSigned: Bool = false) async throws {
+    init(reusing existing: URL? = nil, accelerator: String = "tcg", selfSigned: Bool = false, environment extra: [String: String] = [:]) async throws {
         self.selfSigned = selfSigned
         dataDirectory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-e2e-\(UUID().uuidString)")
         ownsDataDirectory = existing == nil
@@ -41,6 +41,7 @@ final class NimbusProcess: @unchecked Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["NIMBUS_ADMIN_PASSWORD"] = Self.adminPassword
         environment["NIMBUS_ACCELERATOR"] = accelerator
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardOutput = log
         process.standardError = log

@@ -40,10 +40,66 @@ struct IdentityServiceTests {
         let two = try hasher.hash("correct horse")
         #expect(!one.contains("correct horse"))
         #expect(one != two, "the salt must differ")
-        #expect(one.hasPrefix("pbkdf2-sha256$1000$"))
+        #expect(one.hasPrefix("pbkdf2-sha512$1000$"))
         #expect(hasher.verify("correct horse", against: one))
         #expect(!hasher.verify("correct horsE", against: one))
         #expect(!hasher.verify("correct horse", against: "pbkdf2-sha256$x$y$z"))
+        // The same derivation as OpenSSL's (Python's hashlib), and hashes of the older form still verify.
+        let salt = "MDEyMzQ1Njc4OWFiY2RlZg=="
+        let openSSL512 = "pbkdf2-sha512$1000$\(salt)$OM0FAoIqCVK1sWtxDiffVlBejtLa+ks4TP71JiecwuSZCG8iLbnlIEPOMoVX+i2B2wkSxjQ8CRGR9OkNGuIPMQ=="
+        let older256 = "pbkdf2-sha256$1000$\(salt)$cBg8D2DungRB9k76szThf5ehfyBz991ay6PT8Srwk4M="
+        #expect(hasher.verify("correct horse", against: openSSL512) && !hasher.isOutdated(openSSL512))
+        #expect(hasher.verify("correct horse", against: older256) && hasher.isOutdated(older256))
+        #expect(PasswordHasher(rounds: 2_000).isOutdated(openSSL512), "fewer rounds than new hashes get is outdated")
+    }
+
+    @Test("a good login replaces an outdated hash with the current algorithm and cost, and the password still works")
+    func outdatedHashUpgradedAtLogin() throws {
+        let store = try Store(inMemory: ())
+        let identity = IdentityService(store: store, passwordHashRounds: 1_000, tokenLifetime: 3600)
+        _ = try identity.bootstrap(adminPassword: "correct horse")
+        let admin = try #require(try store.user(named: "admin", in: .default))
+        var user = admin
+        user.passwordHash = "pbkdf2-sha256$1000$MDEyMzQ1Njc4OWFiY2RlZg==$cBg8D2DungRB9k76szThf5ehfyBz991ay6PT8Srwk4M="
+        try store.update(user)
+        _ = try identity.authenticate(user: .id(admin.id), password: "correct horse", scope: .unscoped)
+        let upgraded = try #require(try store.user(id: admin.id)?.passwordHash)
+        #expect(upgraded.hasPrefix("pbkdf2-sha512$1000$"))
+        _ = try identity.authenticate(user: .id(admin.id), password: "correct horse", scope: .unscoped)
+    }
+
+    @Test("lockout: after N wrong passwords even the right one is refused, saying so, until the duration passes; a good login resets the count; others are unaffected; off by default")
+    func lockout() async throws {
+        let store = try Store(inMemory: ())
+        let identity = IdentityService(
+            store: store, passwordHashRounds: 1_000, tokenLifetime: 3600, lockout: .init(attempts: 3, duration: 1))
+        _ = try identity.bootstrap(adminPassword: "admin-pass")
+        let token = try Self.adminToken(identity)
+        let admin = try #require(try store.user(id: token.context.userId))
+        let other = try identity.createUser(.init(name: "other", password: "other-pass"), token.context)
+        func login(_ user: UserID, _ password: String) -> String? {
+            do { _ = try identity.authenticate(user: .id(user), password: password, scope: .unscoped); return nil } catch { return "\(error)" }
+        }
+        // Two failures, then a good login: the count starts again.
+        #expect(login(admin.id, "wrong") != nil && login(admin.id, "wrong") != nil)
+        #expect(login(admin.id, "admin-pass") == nil)
+        for _ in 0..<3 { #expect(login(admin.id, "wrong")?.contains("locked") == false) }
+        #expect(login(admin.id, "admin-pass")?.contains("The account is locked for user: \(admin.id).") == true)
+        #expect(login(other.id, "other-pass") == nil, "a lockout is one user's")
+        #expect(try identity.validate(token.secret).userId == admin.id, "tokens already issued stay valid, as in Keystone")
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(login(admin.id, "admin-pass") == nil, "over when the duration has passed")
+
+        // Without a duration, until an admin enables the user again.
+        let forever = IdentityService(store: store, passwordHashRounds: 1_000, tokenLifetime: 3600, lockout: .init(attempts: 2, duration: nil))
+        for _ in 0..<2 { _ = login(other.id, "wrong") }
+        #expect(((try? forever.authenticate(user: .id(other.id), password: "other-pass", scope: .unscoped)) == nil))
+        _ = try forever.updateUser(other.id.rawValue, .init(enabled: true), token.context)
+        _ = try forever.authenticate(user: .id(other.id), password: "other-pass", scope: .unscoped)
+
+        let (plain, _) = try Self.service()
+        for _ in 0..<10 { _ = try? plain.authenticate(user: .name("admin", domain: .id(.default)), password: "wrong", scope: .unscoped) }
+        _ = try Self.adminToken(plain)
     }
 
     @Test("tokens validate until they expire, and stop at once when revoked")
