@@ -13,6 +13,11 @@ public enum QEMUCommandLine {
             "-nodefaults", "-no-user-config",
             "-rtc", rtc(spec),
             "-boot", "strict=off",
+            // A seccomp filter: no obsolete system calls, no scheduler or
+            // resource changes. Not elevateprivileges=deny or spawn=deny, as
+            // libvirt sets: -daemonize forks and calls setsid after the filter
+            // is in place, and QEMU dies of SIGSYS under those.
+            "-sandbox", "on,obsolete=deny,resourcecontrol=deny",
         ]
         if kvmTimers(spec) { arguments += ["-global", "kvm-pit.lost_tick_policy=delay"] }
         if let uuid = spec.uuid { arguments += ["-uuid", uuid] }

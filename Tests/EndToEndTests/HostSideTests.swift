@@ -6,7 +6,7 @@ import Testing
 /// control sockets live.
 @Suite("The host side: QEMU's descriptors and the runtime directory")
 struct HostSideTests {
-    @Test("a QEMU started by nimbus holds none of nimbus's descriptors, only its disks, logs, devices and sockets; the runtime directory is owner-only")
+    @Test("a QEMU started by nimbus holds none of nimbus's descriptors, only its disks, logs, devices and sockets; it runs under a seccomp filter; the runtime directory is owner-only")
     func qemuHoldsNothingOfOurs() async throws {
         let nimbus = try await NimbusProcess()
         let openstack = OpenStackClient(admin: nimbus)
@@ -28,6 +28,9 @@ struct HostSideTests {
                 #expect(allowed, "QEMU's fd \(fd) is \(target): not a disk, log, firmware or device of its own")
             }
         }
+
+        let status = try String(contentsOfFile: "/proc/\(qemu)/status", encoding: .utf8)
+        #expect(status.contains("Seccomp:\t2"), "QEMU runs under its seccomp filter (-sandbox)")
 
         let runtime = Self.runtimeDirectory(for: nimbus.dataDirectory)
         var info = stat()
