@@ -86,6 +86,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         configuration.lockoutFailureAttempts = environment["NIMBUS_LOCKOUT_FAILURE_ATTEMPTS"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
         configuration.lockoutDuration = environment["NIMBUS_LOCKOUT_DURATION"].flatMap(TimeInterval.init).flatMap { $0 > 0 ? $0 : nil }
+        if let timeout = environment["NIMBUS_REQUEST_HEAD_TIMEOUT"].flatMap(TimeInterval.init), timeout > 0 {
+            configuration.requestHeadTimeout = timeout
+        }
+        if let timeout = environment["NIMBUS_IDLE_TIMEOUT"].flatMap(TimeInterval.init), timeout > 0 { configuration.idleTimeout = timeout }
         if let accelerator = (accelerator ?? environment["NIMBUS_ACCELERATOR"]).flatMap(NimbusConfiguration.Accelerator.init) {
             configuration.accelerator = accelerator
         }

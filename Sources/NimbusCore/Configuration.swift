@@ -41,6 +41,12 @@ public struct NimbusConfiguration: Sendable {
     public var lockoutFailureAttempts: Int?
     public var lockoutDuration: TimeInterval?
 
+    /// How long a new connection may take to send its first request head
+    /// (the TLS handshake included); kept-alive connections close after
+    /// `idleTimeout` without a request. Console websockets have neither.
+    public var requestHeadTimeout: TimeInterval = 30
+    public var idleTimeout: TimeInterval = 75
+
     /// HTTPS with the given certificate and key, or with one Nimbus makes
     /// and keeps in the data directory; plain HTTP when nil.
     public var tls: TLS?

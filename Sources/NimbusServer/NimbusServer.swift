@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import HummingbirdWebSocket
+import NIOCore
 import Identity
 import Compute
 import Dashboard
@@ -130,8 +131,19 @@ public struct NimbusServer: Sendable {
         let cloud = try await Self.makeCloud(
             configuration, services: try Self.makeServices(configuration, caCertificate: certificate.flatMap { $0.selfIssued ? $0.certificate : nil }),
             runtime: runtime, accelerator: accelerator)
-        var server: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: cloud.router)
-        if let certificate { server = try .tls(server, tlsConfiguration: try certificate.serverConfiguration()) }
+        let tls = try certificate?.serverConfiguration()
+        let webSocketResponder = cloud.router.buildResponder()
+        let http = HTTP1WebSocketUpgradeChannel.Configuration(
+            http1: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout * 1e9))))
+        let headTimeout = TimeAmount.nanoseconds(Int64(configuration.requestHeadTimeout * 1e9))
+        let server = HTTPServerBuilder { responder in
+            // NIO's HTTP decoder takes at most 80 KiB of header fields.
+            let guarded = RequestHeadGuard(
+                base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: http),
+                timeout: headTimeout, limit: 96 * 1024)
+            guard let tls else { return guarded }
+            return try TLSChannel(guarded, tlsConfiguration: tls)
+        }
         let app = Application(
             router: cloud.router,
             server: server,

@@ -56,6 +56,55 @@ struct HostSideTests {
         }
     }
 
+    @Test("a first request trickled or longer than 96 KiB is cut off, a kept-alive connection closes when idle; whole requests and a console left idle beyond both limits are served")
+    func slowAndOversizedRequests() async throws {
+        let nimbus = try await NimbusProcess(environment: ["NIMBUS_REQUEST_HEAD_TIMEOUT": "2", "NIMBUS_IDLE_TIMEOUT": "3"])
+        let python = Repository.openstackClient.deletingLastPathComponent().appendingPathComponent("python3")
+        let probe = try run(python, ["-c", Self.connectionProbe, "\(nimbus.port)"])
+        let lines = probe.stdout.split(separator: "\n").map(String.init)
+        #expect(probe.succeeded && lines.count == 4, "\(probe.stdout)\(probe.stderr)")
+        #expect(lines.first { $0.hasPrefix("whole:") }?.contains("HTTP/1.1 300") == true, "\(lines)")
+        #expect(lines.contains("big: closed"), "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("slow: closed after") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("idle: closed after") }, "\(lines)")
+
+        let openstack = OpenStackClient(admin: nimbus)
+        try await openstack.bootInstaller()
+        let console = try #require(try openstack.json("console", "url", "show", "--serial", "vm") as? [String: Any])
+        let client = SerialWebSocketClient(url: try #require(console["url"] as? String))
+        defer { client.close() }
+        guard case .connected? = try await client.settled() else { Issue.record("the console did not connect"); return }
+        try await Task.sleep(for: .seconds(6))
+        client.type("no\r")
+        #expect(try await client.waitFor("No disk chosen"), "a console is not an idle HTTP connection: \(client.text.suffix(300))")
+        _ = try openstack.succeed("server", "delete", "--wait", "vm")
+    }
+
+    /// Four connections, one line each: a whole request, a 200 KB header, a
+    /// header never finished, and a kept-alive connection left idle.
+    static let connectionProbe = """
+        import socket, sys, time
+        port = int(sys.argv[1])
+        def connect():
+            s = socket.create_connection(("127.0.0.1", port)); s.settimeout(15); return s
+        def outcome(s):
+            start = time.time()
+            try:
+                data = s.recv(200)
+            except ConnectionResetError:
+                data = b""
+            return "closed after %.1f s" % (time.time() - start) if not data else data.decode(errors="replace").splitlines()[0]
+        s = connect(); s.sendall(b"GET /identity HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"); print("whole:", outcome(s))
+        s = connect()
+        try:
+            s.sendall(b"GET /identity HTTP/1.1\\r\\nHost: x\\r\\nX-Big: " + b"a" * 200000 + b"\\r\\n\\r\\n")
+            print("big:", "closed" if outcome(s).startswith("closed") else "answered")
+        except (BrokenPipeError, ConnectionResetError):
+            print("big: closed")
+        s = connect(); s.sendall(b"GET /identity HTTP/1.1\\r\\nHost: x\\r\\n"); print("slow:", outcome(s))
+        s = connect(); s.sendall(b"GET /identity HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"); s.recv(4096); print("idle:", outcome(s))
+        """
+
     /// The runtime directory of a data directory, as Compute's InstancePaths names it.
     static func runtimeDirectory(for dataDirectory: URL) -> String {
         "/tmp/nimbus-\(getuid())-\(String(StableHash.fnv1a(dataDirectory.standardizedFileURL.path), radix: 16))"
