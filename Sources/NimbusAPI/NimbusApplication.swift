@@ -29,6 +29,11 @@ public enum NimbusRouter {
                 "services": ["identity": "/identity", "image": "/image", "compute": "/compute/v2.1", "network": "/network"],
             ] as [String: JSONValue])
         }
+        // Rendered once: the document changes only with the binary.
+        let description = ByteBuffer(bytes: JSONWriter.bytes(APIDescription.document(baseURL: baseURL)))
+        router.get(RouterPath(stringLiteral: APIDescription.path)) { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: description))
+        }
         IdentityController(identity: identity, baseURL: baseURL).addRoutes(to: router)
         ImageController(images: images, baseURL: baseURL).addRoutes(to: router)
         if let flavors {
