@@ -38,7 +38,8 @@ extension NetworkService {
     }
 
     /// `router1`, with its gateway on `public` and an interface on `private`'s
-    /// subnet, when the admin project has no router of that name; an existing
+    /// subnet, when the admin project has no router of that name and no port
+    /// holds `private`'s gateway address; an existing
     /// one is left as the admin made it, but gets an interface on a re-seeded `private`.
     func bootstrapRouter(adminProject: ProjectID, privateReseeded: Bool) throws {
         let networks = try store.networks().filter { $0.projectId == adminProject }
@@ -52,6 +53,17 @@ extension NetworkService {
                 _ = try Self.insertInterface(on: subnet, gatewayIP: gatewayIP, of: router, editor)
             }
             logger.info("router interface bootstrapped", metadata: ["router.id": "\(existing.id)", "subnet.id": "\(subnet.id)"])
+            return
+        }
+        // A router the admin renamed (or made) already holds private's gateway
+        // address: that one routes it, and a second could not take the address.
+        let gatewayHolder = try store.ports(network: privateNetwork.id).first { port in
+            port.fixedIPs.contains { $0.subnetId == subnet.id && $0.ipAddress == gatewayIP }
+        }
+        if let gatewayHolder {
+            logger.info(
+                "router not bootstrapped: private's gateway is held",
+                metadata: ["port.id": "\(gatewayHolder.id)", "device.id": "\(gatewayHolder.deviceId)", "address": "\(gatewayIP)"])
             return
         }
         var router = NetworkRouter(id: .generate(), projectId: adminProject, name: Self.routerName, now: Date())

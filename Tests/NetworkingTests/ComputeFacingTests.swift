@@ -32,6 +32,17 @@ struct ComputeFacingTests {
         #expect(try store.subnets().count == 2)
     }
 
+    @Test("a renamed router1 keeps private's gateway: the next start makes no second router and still starts")
+    func renamedRouter() throws {
+        let admin = Self.auth(adminProject.rawValue, ["admin", "member"])
+        let router = try #require(try store.routers().first { $0.name == NetworkService.routerName })
+        var changes = NetworkService.RouterChanges()
+        changes.name = "edge"
+        _ = try networks.updateRouter(router.id.rawValue, changes, admin)
+        try networks.bootstrap(adminProject: adminProject)
+        #expect(try store.routers().map(\.name) == ["edge"])
+    }
+
     @Test("a member's server gets a port on the shared network, by name; ports go with the server")
     func allocateAndRelease() throws {
         let member = Self.auth("project-b", ["member"])
