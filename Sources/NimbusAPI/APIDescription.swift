@@ -94,7 +94,7 @@ public enum APIDescription {
                     ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]]
                 })
             }
-            item[operation.method.lowercased()] = describe(operation)
+            item[operation.method.lowercased()] = describe(operation, links: links(from: operation))
             paths[operation.path] = .object(item)
         }
         return [
@@ -121,13 +121,29 @@ public enum APIDescription {
         ]
     }
 
-    private static func describe(_ operation: APIOperation) -> JSONValue {
+    /// OpenAPI links from a create to what acts on the resource it made
+    /// (`POST /servers` → `GET /servers/{id}`), so a fuzzer's stateful phase
+    /// reaches real resources instead of 404s.
+    private static func links(from operation: APIOperation) -> [String: JSONValue] {
+        guard operation.method == "POST", let returns = operation.returns, !returns.hasSuffix("[]"), operation.parameters.isEmpty else { return [:] }
+        let idPointer = returns.isEmpty ? "$response.body#/id" : "$response.body#/\(returns)/id"
+        var links: [String: JSONValue] = [:]
+        for target in operations where target.parameters.count == 1 && target.path.hasPrefix(operation.path + "/{") {
+            links[operationID(target)] = [
+                "operationId": .string(operationID(target)),
+                "parameters": .object([target.parameters[0]: .string(idPointer)]),
+            ]
+        }
+        return links
+    }
+
+    private static func describe(_ operation: APIOperation, links: [String: JSONValue]) -> JSONValue {
         var described: [String: JSONValue] = [
             "operationId": .string(operationID(operation)),
             "summary": .string(operation.summary),
             "tags": [.string(operation.tag)],
             "x-nimbus-access": .string(operation.access.rawValue),
-            "responses": responses(operation),
+            "responses": responses(operation, links: links),
         ]
         switch operation.access {
         case .anyone, .grant: described["security"] = []
@@ -150,7 +166,7 @@ public enum APIDescription {
         return ["type": "object", "required": .array(fields.keys.sorted().map { .string($0) })]
     }
 
-    private static func responses(_ operation: APIOperation) -> JSONValue {
+    private static func responses(_ operation: APIOperation, links: [String: JSONValue]) -> JSONValue {
         let error: JSONValue = [
             "description": "An error in the service's own shape (Keystone's, Glance's, Nova's or Neutron's)",
         ]
@@ -160,7 +176,9 @@ public enum APIDescription {
             let key = returns.hasSuffix("[]") ? String(returns.dropLast(2)) : returns
             let value: JSONValue = returns.hasSuffix("[]") ? ["type": "array", "items": ["type": "object"]] : ["type": "object"]
             let schema: JSONValue = key.isEmpty ? ["type": "object"] : ["type": "object", "required": [.string(key)], "properties": .object([key: value])]
-            responses["2XX"] = ["description": "Success", "content": ["application/json": ["schema": schema]]]
+            var success: [String: JSONValue] = ["description": "Success", "content": ["application/json": ["schema": schema]]]
+            if !links.isEmpty { success["links"] = .object(links) }
+            responses["2XX"] = .object(success)
         }
         return .object(responses)
     }
