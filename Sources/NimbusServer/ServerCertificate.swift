@@ -81,7 +81,8 @@ struct ServerCertificate: Sendable {
             Array(address.bytes).withUnsafeBytes { raw in
                 var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
                 let family = raw.count == 4 ? AF_INET : AF_INET6
-                return inet_ntop(family, raw.baseAddress, &text, socklen_t(text.count)) == nil ? "\(address)" : String(cString: text)
+                guard inet_ntop(family, raw.baseAddress, &text, socklen_t(text.count)) != nil else { return "\(address)" }
+                return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
         default: "\(name)"
         }
