@@ -143,7 +143,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "nimbus", dependencies: ["NimbusCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: strict),
-        .testTarget(name: "ImageFormatsTests", dependencies: ["ImageFormats"], swiftSettings: strict),
+        .testTarget(name: "ImageFormatsTests", dependencies: ["ImageFormats"], exclude: ["FuzzRegressions"], swiftSettings: strict),
         .testTarget(
             name: "ComputeTests",
             dependencies: ["Compute", "Networking", "NimbusCore", "NimbusStore", "Images", "Identity", "NimbusServer", "QEMU", "QMP"],
@@ -157,6 +157,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            // Inputs kept from fuzzing, replayed by a test.
+            exclude: ["FuzzRegressions"],
             swiftSettings: strict
         ),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "NimbusStore", "NimbusCore"], swiftSettings: strict),
