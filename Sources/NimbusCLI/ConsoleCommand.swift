@@ -52,7 +52,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         var configuration = WebSocketClientConfiguration()
         configuration.additionalHeaders[.secWebSocketProtocol] = "binary"
         var tls = client.transport.tls
-        if tls != nil, let host = URLComponents(string: url)?.host, host.contains(where: { $0 == ":" }) || host.allSatisfy({ $0.isNumber || $0 == "." }) {
+        if tls != nil, let host = URLComponents(string: url)?.host, Self.isIPAddress(host) {
             // TLS may not name an IP address as the server (SNI), and this client
             // checks the name it sends. The chain is still checked against the
             // cloud's own CA, the only one trusted here, and the HTTPS request
@@ -84,6 +84,14 @@ struct ConsoleCommand: AsyncParsableCommand {
 
     /// What the user types, until Ctrl-] or the end of input. A thread of
     /// its own blocks on the terminal, never the cooperative pool.
+    /// Whether a URL's host is an IPv4 or IPv6 address (bracketed or not), not a name.
+    static func isIPAddress(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, bare, &v4) == 1 || inet_pton(AF_INET6, bare, &v6) == 1
+    }
+
     static func keystrokes() -> AsyncStream<[UInt8]> {
         let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
         let reader = Thread {

@@ -25,13 +25,27 @@ struct ServerCertificate: Sendable {
         case .selfSigned:
             let kept = ServerCertificate(certificate: configuration.selfSignedCertificate, key: configuration.selfSignedKey, selfIssued: true)
             let names = subjectNames(for: configuration)
-            if let existing = try? kept.parsed(), existing.notValidAfter > Date().addingTimeInterval(30 * 86_400),
-               let covered = try? existing.extensions.subjectAlternativeNames, names.allSatisfy(covered.contains) {
-                return kept
+            let reason: String
+            if !FileManager.default.fileExists(atPath: kept.certificate.path) {
+                reason = "none yet"
+            } else {
+                do {
+                    let existing = try kept.parsed()
+                    let covered = Array(try existing.extensions.subjectAlternativeNames ?? SubjectAlternativeNames())
+                    if existing.notValidAfter <= Date().addingTimeInterval(30 * 86_400) {
+                        reason = "the kept one expires within 30 days"
+                    } else if let missing = names.first(where: { !covered.contains($0) }) {
+                        reason = "the kept one does not name \(Self.describe(missing))"
+                    } else {
+                        return kept
+                    }
+                } catch {
+                    reason = "the kept one does not parse: \(error)"
+                }
             }
             try makeSelfSigned(certificate: kept.certificate, key: kept.key, names: names)
             logger.notice("made a self-signed certificate; clients trust it through clouds.yaml's cacert", metadata: [
-                "certificate": "\(kept.certificate.path)", "names": "\(names.map(Self.describe).joined(separator: ", "))",
+                "certificate": "\(kept.certificate.path)", "names": "\(names.map(Self.describe).joined(separator: ", "))", "reason": "\(reason)",
             ])
             return kept
         }
@@ -115,18 +129,7 @@ struct ServerCertificate: Sendable {
                 AuthorityKeyIdentifier(keyIdentifier: identifier.keyIdentifier)
             },
             issuerPrivateKey: Certificate.PrivateKey(privateKey))
-        try writeAtomically(Data(privateKey.pemRepresentation.utf8), to: key, mode: 0o600)
-        try writeAtomically(Data(try issued.serializeAsPEM().pemString.utf8), to: certificate, mode: 0o644)
-    }
-
-    private static func writeAtomically(_ data: Data, to url: URL, mode: Int) throws {
-        let temporary = url.appendingPathExtension("tmp")
-        try? FileManager.default.removeItem(at: temporary)
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: mode]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
-        }
+        try AtomicFile.write(Data(privateKey.pemRepresentation.utf8), to: key, mode: 0o600)
+        try AtomicFile.write(Data(try issued.serializeAsPEM().pemString.utf8), to: certificate, mode: 0o644)
     }
 }
