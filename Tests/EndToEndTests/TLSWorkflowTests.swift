@@ -5,7 +5,7 @@ import Testing
 /// --tls-self-signed` and uses the clouds.yaml it writes.
 @Suite("HTTPS with a self-signed certificate and the real openstack client")
 struct TLSWorkflowTests {
-    @Test("--tls-self-signed: clouds.yaml says https with its cacert; the openstack client uploads the demo ISO and boots its installer; the serial console answers over wss:// through `nimbus console`; a client without the cacert is refused; a restart keeps the certificate")
+    @Test("--tls-self-signed: clouds.yaml says https with its cacert; the openstack client uploads the demo ISO and boots its installer; the serial console answers over wss:// through `nimbus console`; the dashboard in Chromium logs in with a Secure cookie and both its consoles work over wss; a client without the cacert is refused; a restart keeps the certificate")
     func selfSignedInstallWorkflow() async throws {
         let nimbus = try await NimbusProcess(selfSigned: true)
         let clouds = try String(contentsOf: nimbus.cloudsYAML, encoding: .utf8)
@@ -25,6 +25,14 @@ struct TLSWorkflowTests {
         let script = Repository.root.appendingPathComponent("Tests/EndToEndTests/Terminal/console_pty.py").path
         let session = try run(python, [script, Repository.nimbusBinary.path, "vm"], environment: openstack.credentials)
         #expect(session.succeeded, "\(session.stdout)\(session.stderr)\n\(nimbus.log().suffix(2000))")
+
+        // The dashboard in Chromium, which trusts this certificate alone: a Secure
+        // session cookie, and both consoles of the running installer over wss.
+        let serverID = try openstack.succeed("server", "show", "vm", "-f", "value", "-c", "id").trimmingCharacters(in: .whitespacesAndNewlines)
+        let browserScript = Repository.root.appendingPathComponent("Tests/EndToEndTests/Browser/dashboard_tls.py").path
+        let shots = FileManager.default.temporaryDirectory.appendingPathComponent("nimbus-tls-screens")
+        let browser = try run(python, [browserScript, nimbus.baseURL, nimbus.certificate.path, "admin", NimbusProcess.adminPassword, serverID, shots.path])
+        #expect(browser.succeeded, "\(browser.stdout)\(browser.stderr.suffix(3000))\n\(nimbus.log().suffix(2000))")
 
         // The same user without the cacert: the certificate is not trusted.
         let stranger = OpenStackClient(nimbus: nimbus, user: "admin", password: NimbusProcess.adminPassword, project: "admin")

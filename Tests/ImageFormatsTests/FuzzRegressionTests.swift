@@ -14,20 +14,7 @@ struct FuzzRegressionTests {
         #expect(names.count >= 3)
         for name in names {
             let bytes = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent(name)))
-            var inspector = ImageInspector()
-            var offset = 0
-            var step = 1
-            while offset < bytes.count {
-                let end = min(bytes.count, offset + step)
-                inspector.consume(Array(bytes[offset..<end]))
-                offset = end
-                step = step * 3 + 1
-            }
-            _ = inspector.detectedFormat()
-            for format in ["raw", "qcow2", "vmdk", "vhd", "vhdx", "vdi", "ploop", "iso"] {
-                _ = inspector.verdict(declaredDiskFormat: format)
-            }
-            if let disc = DiscFiles(DiscMemory(bytes)) { _ = DetectedOS.detect(disc) }
+            let inspector = UploadPath.exercise(bytes)
             if name == "qcow2-backing-file" || name == "vmdk-descriptor" {
                 let verdict = inspector.verdict(declaredDiskFormat: name.hasPrefix("qcow2") ? "qcow2" : "vmdk")
                 guard case .refused = verdict else {

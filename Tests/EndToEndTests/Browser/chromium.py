@@ -1,5 +1,7 @@
 """What the browser tests share: headless Chromium from Debian, driven by
 selenium, and a check that a noVNC canvas shows something."""
+import time
+
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -19,11 +21,11 @@ return lit;
 """
 
 
-def start(window="1280,800"):
-    """A headless Chromium of the given window size."""
+def start(window="1280,800", arguments=()):
+    """A headless Chromium of the given window size, with more command-line arguments."""
     options = Options()
     options.binary_location = "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={window}"):
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={window}", *arguments):
         options.add_argument(argument)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
@@ -37,3 +39,22 @@ def log_in(driver, base, user, password):
     # The session cookie arrives with the answer to the form: a page asked
     # for before that would be answered with the login page again.
     WebDriverWait(driver, 30).until(lambda d: not d.current_url.rstrip("/").endswith("/dashboard/login"))
+
+
+def poll(condition, seconds):
+    """Whether `condition()` came true within `seconds` (exceptions count as
+    not yet: the page may be reloading)."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if condition():
+                return True
+        except Exception:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def terminal_text(driver):
+    """What the page's serial console has received so far."""
+    return driver.execute_script("const t = document.getElementById('terminal'); return t ? (t.dataset.received || '') : ''")

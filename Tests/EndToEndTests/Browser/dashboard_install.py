@@ -20,7 +20,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from axe_selenium_python import Axe
-from chromium import LIT_PIXELS, start
+from chromium import LIT_PIXELS, poll, start
+from chromium import terminal_text as page_terminal_text
 
 base, user, password, iso, public_key, shots = sys.argv[1:7]
 os.makedirs(shots, exist_ok=True)
@@ -66,15 +67,8 @@ def fail(message):
 
 
 def wait(condition, seconds, what):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            if condition():
-                return
-        except Exception:  # the page may be reloading
-            pass
-        time.sleep(0.5)
-    fail(f"timed out waiting for {what}")
+    if not poll(condition, seconds):
+        fail(f"timed out waiting for {what}")
 
 
 def click(css):
@@ -83,7 +77,7 @@ def click(css):
 
 
 def terminal_text():
-    return driver.execute_script("const t = document.getElementById('terminal'); return t ? (t.dataset.received || '') : ''")
+    return page_terminal_text(driver)
 
 
 def answer(prompt, text, seconds=120):
