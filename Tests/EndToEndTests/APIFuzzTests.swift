@@ -27,7 +27,9 @@ struct APIFuzzTests {
                 "--max-examples", Self.examples, "--seed", Self.seed, "--workers", "2", "--no-color",
                 "--report", "junit", "--report-dir", report.path,
             ],
-            environment: ["SCHEMATHESIS_HOOKS": "schemathesis_hooks", "PYTHONPATH": Repository.root.appendingPathComponent("scripts/fuzz").path])
+            environment: ["SCHEMATHESIS_HOOKS": "schemathesis_hooks", "PYTHONPATH": Repository.root.appendingPathComponent("scripts/fuzz").path],
+            // Its caches go with the data directory, not into the checkout.
+            in: nimbus.dataDirectory)
         let summary = result.stdout.split(separator: "\n").filter { $0.contains(" generated, ") || $0.contains("Tested:") }.joined(separator: "; ")
         print("schemathesis: \(summary)")
         #expect(result.succeeded, "schemathesis failed (\(result.status)):\n\(result.stdout.suffix(12_000))\n\(result.stderr.suffix(2000))\n--- server log ---\n\(nimbus.log().suffix(3000))")
