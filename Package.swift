@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(
             name: "ComputeTests",
             dependencies: ["Compute", "Networking", "NimbusCore", "NimbusStore", "Images", "Identity", "NimbusServer", "QEMU", "QMP"],
-            exclude: ["Golden"],
+            exclude: ["Golden", "FuzzRegressions"],
             swiftSettings: strict),
         .testTarget(name: "QEMUTests", dependencies: ["QEMU"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(

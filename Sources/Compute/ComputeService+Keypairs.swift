@@ -37,7 +37,7 @@ extension ComputeService {
         } else if type != "ssh" {
             throw NimbusError.badRequest("Invalid input for field/attribute type. Value: \(type). It must be 'ssh' or 'x509'.")
         } else if let publicKey {
-            line = try SSHKeys.validate(publicKey).publicKey
+            line = try SSHPublicKey(publicKey).line
         } else {
             guard let chosen = SSHKeys.Kind(rawValue: kind ?? "ed25519") else {
                 throw NimbusError.badRequest("Keypair data is invalid: key_type must be ed25519 or rsa.")
@@ -48,7 +48,7 @@ extension ComputeService {
         }
         let keypair = Keypair(
             name: name, userId: user, type: type, publicKey: line,
-            fingerprint: try fingerprint ?? SSHKeys.fingerprint(try SSHKeys.validate(line).blob), createdAt: Date())
+            fingerprint: try fingerprint ?? SSHKeys.fingerprint(try SSHPublicKey(line).blob), createdAt: Date())
         let allowedCount = try quotas.limits(of: project)["key_pairs"] ?? -1
         do {
             try store.insert(keypair) { count in

@@ -35,21 +35,6 @@ enum SSHKeys {
         }
     }
 
-    /// A public key line users import: a known type, a key blob that
-    /// decodes and names the same type, and nothing but an optional comment.
-    static func validate(_ line: String) throws -> (publicKey: String, blob: Data) {
-        let parts = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 2).map(String.init)
-        let known: Set<String> = ["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"]
-        guard parts.count >= 2, known.contains(parts[0]), let blob = Data(base64Encoded: parts[1]), blob.count >= 4 else {
-            throw NimbusError.badRequest("Keypair data is invalid: failed to generate fingerprint")
-        }
-        let length = Int(blob.prefix(4).reduce(0) { $0 << 8 | UInt32($1) })
-        guard blob.count >= 4 + length, String(decoding: blob.dropFirst(4).prefix(length), as: UTF8.self) == parts[0] else {
-            throw NimbusError.badRequest("Keypair data is invalid: failed to generate fingerprint")
-        }
-        return (parts.joined(separator: " "), blob)
-    }
-
     /// Nova's fingerprint: MD5 of the key blob, colon-separated hex.
     static func fingerprint(_ blob: Data) -> String {
         Hex.string(Insecure.MD5.hash(data: blob), separator: ":")
