@@ -121,7 +121,7 @@ struct RouteIsolationTests {
         return try #require(response.headers[.xSubjectToken])
     }
 
-    /// Shows whose answer moves on its own (a screen, the password hash age).
+    /// Shows whose answer moves on its own: the screen.
     static let volatile: Set<String> = ["/compute/v2.1/servers/{id}/screenshot"]
 
     /// Operations naming a resource that OpenStack shows to every project, and why.
