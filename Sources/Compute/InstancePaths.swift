@@ -29,6 +29,7 @@ public struct InstancePaths: Sendable {
     public var qmpSocket: String { socketDirectory.appendingPathComponent("qmp.sock").path }
     public var serialSocket: String { socketDirectory.appendingPathComponent("serial.sock").path }
     public var vncSocket: String { socketDirectory.appendingPathComponent("vnc.sock").path }
+    public var fileHandoffSocket: String { socketDirectory.appendingPathComponent("handoff.sock").path }
 
     func create() throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])

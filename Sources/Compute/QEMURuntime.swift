@@ -17,6 +17,10 @@ public actor QEMURuntime: VMRuntime {
         var qmp: QMPClient
         var console: SerialConsole
         var events: Task<Void, Never>
+        /// The uid QEMU runs as, when it is one of `users`'.
+        var uid: UInt32?
+        /// The monitor QEMU takes lent files on; nil for a VM started without one.
+        var fileHandoff: String?
         /// Set once Nimbus asked it to stop: its exit is then no guest event.
         var stopping = false
     }
@@ -26,19 +30,34 @@ public actor QEMURuntime: VMRuntime {
     let isoTool = ISOImageTool()
     let logger = Logger(label: "nimbus.compute")
     var running: [ServerID: RunningVM] = [:]
+    /// Who QEMU runs as: a uid of its own per VM, or (nil) whoever runs Nimbus.
+    let users: QEMUUsers?
+    /// Uids handed to VMs still being launched, so two launches never share one.
+    private var launchingUIDs: Set<UInt32> = []
     public nonisolated let events: AsyncStream<GuestEvent>
     private nonisolated let eventSink: AsyncStream<GuestEvent>.Continuation
 
-    public init() {
+    public init(users: QEMUUsers? = nil) {
+        self.users = users
         (events, eventSink) = AsyncStream.makeStream(of: GuestEvent.self)
     }
 
     /// Launches `spec` paused, attaches the console and monitor, then lets the
     /// CPUs run. Every finished step is undone when a later one fails.
     public func start(_ id: ServerID, spec: VMSpec, paths: InstancePaths) async throws {
+        var spec = spec
+        if let users {
+            let taken = launchingUIDs.union(running.values.compactMap(\.uid))
+            guard let user = users.pick(taken: taken) else {
+                throw QEMUError.launchFailed(executable: launcher.executable, reason: "every uid QEMU may run as is taken")
+            }
+            spec.user = user
+            launchingUIDs.insert(user.uid)
+        }
+        defer { if let uid = spec.user?.uid { launchingUIDs.remove(uid) } }
         let pid = try await launcher.launch(spec)
         do {
-            try await attach(id, pid: pid, paths: paths)
+            try await attach(id, pid: pid, paths: paths, uid: spec.user?.uid)
             guard let vm = running[id] else { throw QMPError.disconnected }
             if !spec.bootIndexesAfterFirstBoot.isEmpty {
                 await setBootOrder(spec.bootIndexesAfterFirstBoot, of: id, on: vm.qmp)
@@ -75,7 +94,8 @@ public actor QEMURuntime: VMRuntime {
     public func adopt(_ id: ServerID, paths: InstancePaths) async -> Bool {
         guard let pid = QEMULauncher.livePid(pidFile: paths.pidFile, marker: paths.qmpSocket) else { return false }
         do {
-            try await attach(id, pid: pid, paths: paths)
+            let uid = QEMUUsers.uid(of: pid)
+            try await attach(id, pid: pid, paths: paths, uid: uid == getuid() ? nil : uid)
             // QEMU does not say why it waits: a guest that powered off while
             // its reboots were held is taken for one that rebooted, and boots.
             if let qmp = running[id]?.qmp, (try? await qmp.execute(.queryStatus).status) == .shutdown {
@@ -88,7 +108,7 @@ public actor QEMURuntime: VMRuntime {
         }
     }
 
-    private func attach(_ id: ServerID, pid: Int32, paths: InstancePaths) async throws {
+    private func attach(_ id: ServerID, pid: Int32, paths: InstancePaths, uid: UInt32?) async throws {
         let console = SerialConsole(socketPath: paths.serialSocket, logPath: paths.consoleLog)
         try await console.start()
         do {
@@ -98,7 +118,9 @@ public actor QEMURuntime: VMRuntime {
                 // The stream ends when QEMU closes the monitor: the VM is gone.
                 await self?.exited(id, pid: pid)
             }
-            running[id] = RunningVM(pid: pid, qmp: qmp, console: console, events: events)
+            // A VM an earlier Nimbus started may have no handoff monitor.
+            let handoff = FileManager.default.fileExists(atPath: paths.fileHandoffSocket) ? paths.fileHandoffSocket : nil
+            running[id] = RunningVM(pid: pid, qmp: qmp, console: console, events: events, uid: uid, fileHandoff: handoff)
         } catch {
             console.stop()
             throw error
@@ -209,7 +231,20 @@ public actor QEMURuntime: VMRuntime {
             return
         }
         let job = "snapshot-\(UInt32.random(in: 0...UInt32.max))"
-        try await qmp.execute(.driveBackup(jobID: job, device: device, target: target))
+        // QEMU may not create files: the target is made here, of the disk's size, and lent.
+        guard let size = try await qmp.execute(.queryBlock).first(where: { $0.device == device })?.inserted?.virtualSize else {
+            throw ComputeError.snapshotFailed("no drive \(device) to copy")
+        }
+        try await imageTool.createBlank(at: target, sizeBytes: size)
+        // QEMU reads the target before it writes it.
+        try await lending(target, [O_RDONLY, O_RDWR], to: id) { name in
+            try await qmp.execute(.driveBackup(jobID: job, device: device, target: name, targetExists: true))
+            try await self.awaitJob(job, of: id, on: qmp)
+        }
+    }
+
+    /// Waits for block job `job` to conclude, then dismisses it.
+    private func awaitJob(_ job: String, of id: ServerID, on qmp: QMPClient) async throws {
         while true {
             try await Task.sleep(for: .milliseconds(200))
             guard let state = try await qmp.execute(.queryBlockJobs).first(where: { $0.device == job }) else {
@@ -225,7 +260,45 @@ public actor QEMURuntime: VMRuntime {
     }
 
     public func screendump(_ id: ServerID, to path: String) async throws {
-        try await monitor(id).execute(.screendump(filename: path))
+        let qmp = try monitor(id)
+        try await lending(path, [O_WRONLY | O_CREAT | O_TRUNC], to: id) { name in try await qmp.execute(.screendump(filename: name)) }
+    }
+
+    /// Runs `body` with a name QEMU can open `path` by: opened here (once
+    /// with each of `modes`; a file made is owner-only) and lent through the handoff
+    /// monitor, so a QEMU running as its own user needs no access to the
+    /// data directory. The fd set is released when `body` is done; QEMU
+    /// keeps what it opened from it. A VM without a handoff monitor gets `path`.
+    @discardableResult
+    private func lending<Result>(
+        _ path: String, _ modes: [Int32], to id: ServerID, _ body: (String) async throws -> Result
+    ) async throws -> Result {
+        guard let vm = running[id] else { throw ComputeError.notRunning }
+        guard let handoff = vm.fileHandoff else { return try await body(path) }
+        var descriptors: [Int32] = []
+        defer { descriptors.forEach { close($0) } }
+        for mode in modes {
+            let descriptor = open(path, mode | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                throw ComputeError.monitorRefused("\(path) cannot be opened to lend to QEMU: \(String(cString: strerror(errno)))")
+            }
+            descriptors.append(descriptor)
+        }
+        let set = try QMPFileHandoff.add(descriptors, opaque: URL(fileURLWithPath: path).lastPathComponent, socketPath: handoff)
+        do {
+            let result = try await body(QMPFileHandoff.path(ofSet: set))
+            await release(set, of: id, on: vm.qmp)
+            return result
+        } catch {
+            await release(set, of: id, on: vm.qmp)
+            throw error
+        }
+    }
+
+    private func release(_ set: Int, of id: ServerID, on qmp: QMPClient) async {
+        do { try await qmp.execute(.removeFD(set: set)) } catch {
+            logger.warning("a lent file's fd set was not released", metadata: ["server.id": "\(id)", "error": "\(error)"])
+        }
     }
 
     /// Presses each chord (keys held together) in turn, as a person would type.
@@ -242,18 +315,27 @@ public actor QEMURuntime: VMRuntime {
     /// everything not wanted first (so a forward moving between NICs is free
     /// when it is added), then adds what is missing. Returns the commands
     /// QEMU refused, with its words, so one address in use does not keep
-    /// the others from working.
+    /// the others from working. A QEMU that runs as a uid of its own cannot
+    /// listen below 1024: such a forward is refused here, with the way around.
     public func setForwards(_ id: ServerID, _ wanted: [String: Set<AccessForward>]) async throws -> [(String, String)] {
         let qmp = try monitor(id)
+        let unprivileged = running[id]?.uid != nil
         let current = UserNetForwards.parse(try await qmp.humanMonitor("info usernet"))
         var commands: [String] = []
+        var refused: [(String, String)] = []
         for (netdev, have) in current {
             commands += have.subtracting(wanted[netdev] ?? []).map { UserNetForwards.removeCommand(netdev, $0) }
         }
         for (netdev, forwards) in wanted {
-            commands += forwards.subtracting(current[netdev] ?? []).map { UserNetForwards.addCommand(netdev, $0) }
+            for forward in forwards.subtracting(current[netdev] ?? []) {
+                let command = UserNetForwards.addCommand(netdev, forward)
+                if unprivileged, !UserNetForwards.mayBind(forward.hostPort, asRoot: false) {
+                    refused.append((command, "QEMU runs as a uid of its own (NIMBUS_QEMU_FIRST_UID) and may not listen below 1024; forward from an external port of 1024 or more (openstack floating ip port forwarding create)"))
+                } else {
+                    commands.append(command)
+                }
+            }
         }
-        var refused: [(String, String)] = []
         for command in commands {
             do {
                 try await qmp.humanMonitor(command)
@@ -314,7 +396,7 @@ public actor QEMURuntime: VMRuntime {
     }
 
     public func insertMedium(_ id: ServerID, drive: String, file: String) async throws {
-        try await refusable(id, .blockdevChangeMedium(id: drive, filename: file))
+        try await lending(file, [O_RDONLY], to: id) { name in try await refusable(id, .blockdevChangeMedium(id: drive, filename: name)) }
     }
 
     public func holdReboots(_ id: ServerID) async throws {

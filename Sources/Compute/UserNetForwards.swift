@@ -39,10 +39,10 @@ enum UserNetForwards {
         "hostfwd_remove \(netdev) \(forward.protocol.rawValue):\(forward.hostAddress):\(forward.hostPort)"
     }
 
-    /// Whether this process may listen on `port`: root may on any, others
+    /// Whether a process may listen on `port`: root may on any, others
     /// from `net.ipv4.ip_unprivileged_port_start` (1024 unless changed) up.
-    static func mayBind(_ port: Int) -> Bool {
-        if geteuid() == 0 { return true }
+    static func mayBind(_ port: Int, asRoot: Bool = geteuid() == 0) -> Bool {
+        if asRoot { return true }
         let start = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_unprivileged_port_start", encoding: .utf8))
             .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 1024
         return port >= start

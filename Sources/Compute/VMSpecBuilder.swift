@@ -98,7 +98,8 @@ struct VMSpecBuilder {
         var spec = VMSpec(
             name: server.name.isEmpty ? server.id.rawValue : server.name, uuid: server.id.rawValue, machine: hardware.machine,
             accelerator: accelerator, cpus: server.vcpus, memoryMiB: server.ram, firmware: firmware, drives: drives,
-            nics: nics, sockets: VMSpec.Sockets(qmp: paths.qmpSocket, serial: paths.serialSocket, vnc: paths.vncSocket),
+            nics: nics, sockets: VMSpec.Sockets(
+                qmp: paths.qmpSocket, serial: paths.serialSocket, vnc: paths.vncSocket, fileHandoff: paths.fileHandoffSocket),
             pidFile: paths.pidFile, startPaused: true)
         if launch != usual { spec.bootIndexesAfterFirstBoot = usual }
         if hardware.windows {

@@ -49,6 +49,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let duration = environment["NIMBUS_LOCKOUT_DURATION"], !duration.isEmpty, (TimeInterval(duration) ?? 0) <= 0 {
             throw ValidationError("NIMBUS_LOCKOUT_DURATION must be a number of seconds above 0")
         }
+        if let first = environment["NIMBUS_QEMU_FIRST_UID"], !first.isEmpty {
+            guard let uid = UInt32(first), uid > 0, uid <= UInt32.max - 65_536 else {
+                throw ValidationError("NIMBUS_QEMU_FIRST_UID must be a uid above 0 with 65,536 unused uids from it, such as \(NimbusConfiguration.suggestedQEMUFirstUID)")
+            }
+            guard getuid() == 0 else { throw ValidationError("NIMBUS_QEMU_FIRST_UID needs nimbus to run as root, which alone may give QEMU another user") }
+        }
         if let listen = listen ?? ProcessInfo.processInfo.environment["NIMBUS_LISTEN"], Self.parseListen(listen) == nil {
             throw ValidationError("--listen must be HOST:PORT, for example 127.0.0.1:8774")
         }
@@ -96,6 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let driver = (computeDriver ?? environment["NIMBUS_COMPUTE_DRIVER"]).flatMap(NimbusConfiguration.ComputeDriver.init) {
             configuration.computeDriver = driver
         }
+        configuration.qemuFirstUID = environment["NIMBUS_QEMU_FIRST_UID"].flatMap { UInt32($0) }
         configuration.tls = try tls(environment)
         try await NimbusServer(configuration: configuration).run()
     }

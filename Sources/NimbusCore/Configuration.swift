@@ -24,6 +24,14 @@ public struct NimbusConfiguration: Sendable {
         case auto, kvm, tcg
     }
 
+    /// When set (Nimbus must run as root), each QEMU runs as a uid of its own
+    /// from the block starting here (QEMUUsers); nil: QEMU runs as Nimbus's
+    /// user. Off by default: a QEMU that is not root cannot listen on a
+    /// floating IP's ports below 1024, SSH's 22 among them.
+    public var qemuFirstUID: UInt32?
+    /// The block's start users are pointed to (`NIMBUS_QEMU_FIRST_UID`).
+    public static let suggestedQEMUFirstUID: UInt32 = 0x4E49_0000
+
     /// What runs servers: QEMU, or (as Nova's `compute_driver = fake`) nothing
     /// at all, for measuring the control plane with thousands of servers.
     public var computeDriver = ComputeDriver.qemu

@@ -116,7 +116,13 @@ public struct NimbusServer: Sendable {
         let accelerator = acceleratorChoice(configuration.accelerator)
         let runtime: any VMRuntime
         switch configuration.computeDriver {
-        case .qemu: runtime = QEMURuntime()
+        case .qemu:
+            runtime = QEMURuntime(users: configuration.qemuFirstUID.map { QEMUUsers(firstUID: $0) })
+            if let first = configuration.qemuFirstUID {
+                logger.info("each QEMU runs as a uid of its own", metadata: ["first uid": "\(first)"])
+            } else if getuid() == 0 {
+                logger.info("QEMU runs as root, under its seccomp filter; NIMBUS_QEMU_FIRST_UID=\(NimbusConfiguration.suggestedQEMUFirstUID) gives each a uid of its own")
+            }
         case .fake:
             logger.warning("compute driver fake: servers are records only, no virtual machine runs")
             runtime = InMemoryRuntime()

@@ -42,6 +42,14 @@ public enum QEMUCommandLine {
             "-mon", "chardev=qmp,mode=control",
             "-chardev", "socket,id=serial0,path=\(escape(spec.sockets.serial)),server=on,wait=off",
             "-serial", "chardev:serial0",
+        ]
+        if let handoff = spec.sockets.fileHandoff {
+            arguments += [
+                "-chardev", "socket,id=qmp-handoff,path=\(escape(handoff)),server=on,wait=off",
+                "-mon", "chardev=qmp-handoff,mode=control",
+            ]
+        }
+        arguments += [
             // A standard VGA adapter and a USB bus, for the tablet and whatever the guest wants.
             "-device", "VGA,id=video0",
             "-device", "qemu-xhci,id=usb",
@@ -58,6 +66,9 @@ public enum QEMUCommandLine {
         }
         if let vnc = spec.sockets.vnc { arguments += ["-vnc", "unix:\(escape(vnc))"] }
         if let pidFile = spec.pidFile { arguments += ["-daemonize", "-pidfile", pidFile] }
+        // QEMU opens its disks, sockets and pid file first, then becomes this
+        // user (its seccomp filter allows the change: elevateprivileges is not denied).
+        if let user = spec.user { arguments += ["-runas", "\(user.uid):\(user.gid)"] }
         if spec.startPaused { arguments += ["-S"] }
         arguments += ["-msg", "timestamp=on"]
         return arguments

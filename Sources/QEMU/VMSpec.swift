@@ -63,6 +63,9 @@ public struct VMSpec: Sendable, Equatable {
     /// A USB tablet (an absolute pointer, so a VNC mouse does not drift) besides the PS/2 mouse.
     public var tablet = true
     public var tpm: TPM?
+    /// The user and group QEMU runs as once its devices are open (`-runas`):
+    /// not root, and not Nimbus's own. Nil: as whoever starts it.
+    public var user: HostUser?
     public var drives: [Drive]
     public var nics: [NIC]
     public var sockets: Sockets
@@ -100,10 +103,23 @@ public struct VMSpec: Sendable, Equatable {
         public var qmp: String
         public var serial: String
         public var vnc: String?
-        public init(qmp: String, serial: String, vnc: String? = nil) {
+        /// A second monitor, only for lending QEMU open files (`QMPFileHandoff`).
+        public var fileHandoff: String?
+        public init(qmp: String, serial: String, vnc: String? = nil, fileHandoff: String? = nil) {
             self.qmp = qmp
             self.serial = serial
             self.vnc = vnc
+            self.fileHandoff = fileHandoff
+        }
+    }
+
+    /// A numeric user and group of the host; it needs no entry in /etc/passwd.
+    public struct HostUser: Sendable, Equatable, Hashable {
+        public var uid: UInt32
+        public var gid: UInt32
+        public init(uid: UInt32, gid: UInt32) {
+            self.uid = uid
+            self.gid = gid
         }
     }
 }

@@ -10,9 +10,17 @@ public struct QMPBlockDevice: Sendable, Equatable, Decodable {
         public var driver: String
         /// The block node name (QEMU generates one when none was given).
         public var nodeName: String?
+        /// The image's size as the guest sees it, in bytes.
+        public var virtualSize: Int64? { image?.virtualSize }
+        var image: Image?
+
+        struct Image: Sendable, Equatable, Decodable {
+            var virtualSize: Int64?
+            enum CodingKeys: String, CodingKey { case virtualSize = "virtual-size" }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case file, readOnly = "ro", driver = "drv", nodeName = "node-name"
+            case file, readOnly = "ro", driver = "drv", nodeName = "node-name", image
         }
     }
 
@@ -77,6 +85,23 @@ extension QMPCommands {
         }
     }
 
+    /// `remove-fd`: releases an fd set lent with `add-fd` (`QMPFileHandoff`);
+    /// QEMU closes its copies once nothing it opened from the set uses them.
+    public struct RemoveFD: QMPCommand {
+        /// The wire arguments.
+        public struct Arguments: Encodable, Sendable, Equatable {
+            public var fdsetID: Int
+            enum CodingKeys: String, CodingKey { case fdsetID = "fdset-id" }
+        }
+
+        /// Wire name.
+        public static let name = "remove-fd"
+        /// The arguments sent.
+        public var arguments: Arguments?
+
+        public init(set: Int) { self.arguments = Arguments(fdsetID: set) }
+    }
+
     /// `blockdev-change-medium`: opens the tray, swaps in `filename`, closes the tray.
     public struct BlockdevChangeMedium: QMPCommand {
         /// The wire arguments.
@@ -122,6 +147,11 @@ extension QMPCommand where Self == QMPCommands.QueryBlock {
 extension QMPCommand where Self == QMPCommands.Eject {
     /// `eject`: open the tray of device `id` and remove its medium.
     public static func eject(id: String, force: Bool = false) -> Self { .init(id: id, force: force) }
+}
+
+extension QMPCommand where Self == QMPCommands.RemoveFD {
+    /// `remove-fd`: release fd set `set`.
+    public static func removeFD(set: Int) -> Self { .init(set: set) }
 }
 
 extension QMPCommand where Self == QMPCommands.BlockdevChangeMedium {

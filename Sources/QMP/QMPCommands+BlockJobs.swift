@@ -13,8 +13,10 @@ public struct QMPBlockJob: Sendable, Equatable, Decodable {
 
 extension QMPCommands {
     /// `drive-backup`: copies a drive, as it is at this moment, into a new
-    /// image while the guest runs on. With `sync: full` and the default
-    /// `absolute-paths` mode the copy is a standalone image without a backing file.
+    /// image while the guest runs on. With `sync: full` the copy is a
+    /// standalone image without a backing file. QEMU makes the target
+    /// (`absolute-paths`), or writes into one made for it (`existing`: the
+    /// way for a target it may not create, lent as `/dev/fdset/N`).
     public struct DriveBackup: QMPCommand {
         public struct Arguments: Encodable, Sendable, Equatable {
             public var jobID: String
@@ -22,20 +24,23 @@ extension QMPCommands {
             public var target: String
             public var format: String
             public var sync: String
+            public var mode: String
             /// Keep the concluded job until `block-job-dismiss`, so its
             /// outcome can be read with `query-block-jobs`.
             public var autoDismiss: Bool
 
             enum CodingKeys: String, CodingKey {
-                case jobID = "job-id", device, target, format, sync, autoDismiss = "auto-dismiss"
+                case jobID = "job-id", device, target, format, sync, mode, autoDismiss = "auto-dismiss"
             }
         }
 
         public static let name = "drive-backup"
         public var arguments: Arguments?
 
-        public init(jobID: String, device: String, target: String, format: String) {
-            self.arguments = Arguments(jobID: jobID, device: device, target: target, format: format, sync: "full", autoDismiss: false)
+        public init(jobID: String, device: String, target: String, format: String, targetExists: Bool) {
+            self.arguments = Arguments(
+                jobID: jobID, device: device, target: target, format: format, sync: "full",
+                mode: targetExists ? "existing" : "absolute-paths", autoDismiss: false)
         }
     }
 
@@ -60,9 +65,12 @@ extension QMPCommands {
 }
 
 extension QMPCommand where Self == QMPCommands.DriveBackup {
-    /// `drive-backup` of `device` into a new `format` image at `target`, run as job `jobID`.
-    public static func driveBackup(jobID: String, device: String, target: String, format: String = "qcow2") -> Self {
-        .init(jobID: jobID, device: device, target: target, format: format)
+    /// `drive-backup` of `device` into a `format` image at `target`, run as
+    /// job `jobID`: a new one, or one made for it when `targetExists`.
+    public static func driveBackup(
+        jobID: String, device: String, target: String, format: String = "qcow2", targetExists: Bool = false
+    ) -> Self {
+        .init(jobID: jobID, device: device, target: target, format: format, targetExists: targetExists)
     }
 }
 

@@ -6,9 +6,11 @@ import Testing
 /// control sockets live.
 @Suite("The host side: QEMU's descriptors and the runtime directory")
 struct HostSideTests {
-    @Test("a QEMU started by nimbus holds none of nimbus's descriptors, only its disks, logs, devices and sockets; it runs under a seccomp filter; the runtime directory is owner-only")
+    @Test("a QEMU started by nimbus holds none of nimbus's descriptors, only its disks, logs, devices and sockets; it runs under a seccomp filter and, when nimbus is root and asked to, as a uid of its own that is lent the screenshot, an inserted ISO and a snapshot's target; the runtime directory is owner-only")
     func qemuHoldsNothingOfOurs() async throws {
-        let nimbus = try await NimbusProcess()
+        // As root, QEMU is given a uid of its own (off by default: see the README's Security section).
+        let firstUID = NimbusConfiguration.suggestedQEMUFirstUID
+        let nimbus = try await NimbusProcess(environment: getuid() == 0 ? ["NIMBUS_QEMU_FIRST_UID": "\(firstUID)"] : [:])
         let openstack = OpenStackClient(admin: nimbus)
         try await openstack.bootInstaller()
         let id = try openstack.succeed("server", "show", "vm", "-f", "value", "-c", "id").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -31,6 +33,35 @@ struct HostSideTests {
 
         let status = try String(contentsOfFile: "/proc/\(qemu)/status", encoding: .utf8)
         #expect(status.contains("Seccomp:\t2"), "QEMU runs under its seccomp filter (-sandbox)")
+        if getuid() == 0 {
+            // Nimbus runs as root: QEMU became a uid of its own, with no capabilities left, so it
+            // cannot open the data directory (mode 700) or signal another VM's QEMU.
+            let ids = { (key: String) in
+                status.split(separator: "\n").first { $0.hasPrefix(key) }?.split(whereSeparator: \.isWhitespace).dropFirst().compactMap { UInt32($0) } ?? []
+            }
+            #expect(ids("Uid:").count == 4 && ids("Uid:").allSatisfy { $0 >= firstUID }, "\(ids("Uid:"))")
+            #expect(ids("Gid:").count == 4 && ids("Gid:").allSatisfy { $0 >= firstUID }, "\(ids("Gid:"))")
+            #expect(status.contains("CapEff:\t0000000000000000"), "QEMU keeps no capability")
+            var data = stat()
+            #expect(stat(nimbus.dataDirectory.path, &data) == 0 && data.st_mode & 0o077 == 0, "the data directory is owner-only")
+        }
+
+        // What QEMU opens once it runs is lent to it, as it cannot open it by name:
+        // a screenshot's file, an ISO inserted live, a snapshot's target.
+        func nimbusCLI(_ arguments: String...) throws -> CommandResult {
+            try run(Repository.nimbusBinary, arguments, environment: openstack.credentials)
+        }
+        let png = nimbus.dataDirectory.appendingPathComponent("shot.png")
+        let shot = try nimbusCLI("server", "screenshot", "vm", png.path)
+        #expect(shot.succeeded && (try? Data(contentsOf: png))?.starts(with: [0x89, 0x50, 0x4E, 0x47]) == true, "\(shot.stderr)")
+        // The installer holds its disc, so the tray is locked.
+        let ejected = try nimbusCLI("server", "eject", "--force", "vm")
+        #expect(ejected.succeeded, "\(ejected.stdout)\(ejected.stderr)")
+        let inserted = try nimbusCLI("server", "insert", "vm", "fedora-iso")
+        #expect(inserted.succeeded && inserted.stdout.contains("fedora-iso"), "\(inserted.stdout)\(inserted.stderr)\n\(nimbus.log().suffix(1500))")
+        _ = try openstack.succeed("server", "image", "create", "--wait", "--name", "vm-disk", "vm")
+        let snapshot = try openstack.succeed("image", "show", "vm-disk", "-f", "value", "-c", "status")
+        #expect(snapshot.trimmingCharacters(in: .whitespacesAndNewlines) == "active", "\(snapshot)\n\(nimbus.log().suffix(1500))")
 
         let runtime = Self.runtimeDirectory(for: nimbus.dataDirectory)
         var info = stat()

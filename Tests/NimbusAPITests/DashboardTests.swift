@@ -87,12 +87,12 @@ struct DashboardTests {
     func expiry() async throws {
         // Long enough for a loaded machine to show a page after the login;
         // the wait counts from the login's end, after the token was issued.
-        try await TestCloud(tokenLifetime: 5).withClient { client in
+        try await TestCloud(tokenLifetime: 10).withClient { client in
             var browser = Browser(client: client)
             _ = try await browser.logIn("admin", TestCloud.adminPassword)
             let loggedIn = ContinuousClock.now
             #expect(try await browser.get("/dashboard/keypairs").status == .ok)
-            try await Task.sleep(until: loggedIn + .milliseconds(5500))
+            try await Task.sleep(until: loggedIn + .milliseconds(10_500))
             let expired = try await browser.get("/dashboard/keypairs")
             #expect(expired.status == .seeOther && expired.headers[.location]?.hasPrefix("/dashboard/login") == true)
             let form = try await browser.post("/dashboard/keypairs", ["name": "late"])

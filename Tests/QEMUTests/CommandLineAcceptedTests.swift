@@ -17,7 +17,10 @@ struct CommandLineAcceptedTests {
         spec.startPaused = true
         spec.sockets = VMSpec.Sockets(
             qmp: directory.appendingPathComponent("qmp.sock").path, serial: directory.appendingPathComponent("serial.sock").path,
-            vnc: directory.appendingPathComponent("vnc.sock").path)
+            vnc: directory.appendingPathComponent("vnc.sock").path,
+            fileHandoff: spec.sockets.fileHandoff.map { _ in directory.appendingPathComponent("handoff.sock").path })
+        // Only root may hand QEMU another user.
+        if getuid() != 0 { spec.user = nil }
         for index in spec.drives.indices {
             let file = directory.appendingPathComponent("\(spec.drives[index].id).img").path
             if spec.drives[index].format == "qcow2" {

@@ -7,7 +7,8 @@ import Testing
 /// `NIMBUS_UPDATE_GOLDEN=1 swift test --filter QEMUTests`.
 @Suite("QEMU command lines")
 struct CommandLineGoldenTests {
-    static let sockets = VMSpec.Sockets(qmp: "/d/i/qmp.sock", serial: "/d/i/serial.sock", vnc: "/d/i/vnc.sock")
+    static let sockets = VMSpec.Sockets(
+        qmp: "/d/i/qmp.sock", serial: "/d/i/serial.sock", vnc: "/d/i/vnc.sock", fileHandoff: "/d/i/handoff.sock")
     static let nic = NIC(id: "net0", mac: "fa:16:3e:00:00:01", network: "10.0.0.0/24", gateway: "10.0.0.1", dhcpStart: "10.0.0.5", hostname: "my-instance", restrict: true)
 
     static func isoInstall(bus: Drive.Bus, cdromBus: Drive.Bus, firmware: VMSpec.Firmware = .bios, machine: String = "q35") -> VMSpec {
@@ -47,8 +48,16 @@ struct CommandLineGoldenTests {
         return spec
     }
 
+    /// As Nimbus launches it when it runs as root: QEMU drops to a uid of its own.
+    static var ownUser: VMSpec {
+        var spec = isoInstall(bus: .virtio, cdromBus: .sata)
+        spec.user = VMSpec.HostUser(uid: 1_313_406_976, gid: 1_313_406_976)
+        return spec
+    }
+
     static let cases: [(String, VMSpec)] = [
         ("iso-bios-virtio", isoInstall(bus: .virtio, cdromBus: .sata)),
+        ("iso-own-user", ownUser),
         ("iso-uefi-virtio", isoInstall(bus: .virtio, cdromBus: .sata, firmware: .uefi(code: "/usr/share/OVMF/OVMF_CODE_4M.fd", variables: "/d/i/OVMF_VARS.fd"))),
         ("iso-secure-boot-tpm", secureBootWithTPM),
         ("windows-kvm", windows),

@@ -24,17 +24,22 @@ final class QEMUProcess {
 
     let directory: String
     let socketPath: String
+    /// A second monitor, for lending files (`QMPFileHandoff`), when asked for.
+    let handoffSocketPath: String
     private let process = Process()
 
-    init(extraArguments: [String] = []) throws {
+    /// `runAs`: a `uid:gid` QEMU becomes once started (`-runas`; root only).
+    init(extraArguments: [String] = [], handoff: Bool = false, runAs: String? = nil) throws {
         guard let binary = Self.binary else { throw POSIXError(.ENOENT) }
         directory = try TemporaryDirectory.make()
         socketPath = directory + "/qmp.sock"
+        handoffSocketPath = directory + "/handoff.sock"
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
             "-accel", "tcg", "-machine", "q35", "-m", "64", "-S", "-display", "none", "-nodefaults",
             "-qmp", "unix:\(socketPath),server=on,wait=off",
-        ] + extraArguments
+        ] + (handoff ? ["-qmp", "unix:\(handoffSocketPath),server=on,wait=off"] : [])
+            + (runAs.map { ["-runas", $0] } ?? []) + extraArguments
         let output = FileHandle(forWritingAtPath: "/dev/null")
         process.standardInput = nil
         process.standardOutput = output

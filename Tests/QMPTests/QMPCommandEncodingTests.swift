@@ -45,9 +45,14 @@ struct QMPCommandEncodingTests {
     @Test("block jobs: drive-backup keeps its job until dismissed")
     func blockJobs() throws {
         #expect(
-            try line(QMPCommands.DriveBackup(jobID: "snap", device: "disk0-drive", target: "/i/s.qcow2", format: "qcow2"))
-                == #"{"execute":"drive-backup","arguments":{"auto-dismiss":false,"device":"disk0-drive","format":"qcow2","job-id":"snap","sync":"full","target":"/i/s.qcow2"},"id":1}"#
+            try line(QMPCommands.DriveBackup(jobID: "snap", device: "disk0-drive", target: "/i/s.qcow2", format: "qcow2", targetExists: false))
+                == #"{"execute":"drive-backup","arguments":{"auto-dismiss":false,"device":"disk0-drive","format":"qcow2","job-id":"snap","mode":"absolute-paths","sync":"full","target":"/i/s.qcow2"},"id":1}"#
         )
+        #expect(
+            try line(QMPCommands.DriveBackup(jobID: "snap", device: "disk0-drive", target: "/dev/fdset/3", format: "qcow2", targetExists: true))
+                == #"{"execute":"drive-backup","arguments":{"auto-dismiss":false,"device":"disk0-drive","format":"qcow2","job-id":"snap","mode":"existing","sync":"full","target":"/dev/fdset/3"},"id":1}"#
+        )
+        #expect(try line(QMPCommands.RemoveFD(set: 3)) == #"{"execute":"remove-fd","arguments":{"fdset-id":3},"id":1}"#)
         #expect(try line(QMPCommands.QueryBlockJobs()) == #"{"execute":"query-block-jobs","id":1}"#)
         #expect(try line(QMPCommands.BlockJobDismiss(id: "snap")) == #"{"execute":"block-job-dismiss","arguments":{"id":"snap"},"id":1}"#)
     }

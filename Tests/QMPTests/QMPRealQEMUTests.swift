@@ -90,6 +90,51 @@ struct QMPRealQEMUTests {
         }
     }
 
+    @Test(
+        "a QEMU running as a user of its own cannot open an ISO or a file by name; lent through the handoff monitor, it inserts the ISO and writes the screen",
+        .enabled(if: QEMUProcess.canMakeISO)
+    )
+    func lentFiles() async throws {
+        // As root QEMU drops to a uid nobody uses; otherwise it runs as this user and only the lending is shown.
+        let asRoot = getuid() == 0
+        let qemu = try QEMUProcess(
+            extraArguments: ["-drive", "if=none,id=cd0drv,media=cdrom", "-device", "ide-cd,drive=cd0drv,id=cd0", "-device", "VGA"],
+            handoff: true, runAs: asRoot ? "1313472000:1313472000" : nil)
+        defer { qemu.stop() }
+        let iso = try qemu.makeISO()
+        chmod(qemu.directory, 0o700)
+        chmod(iso, 0o600)
+        try await qemu.waitForSocket()
+
+        try await QMPClient.withConnection(socketPath: qemu.socketPath) { client in
+            if asRoot {
+                await #expect(throws: QMPError.commandFailed(class: "GenericError", description: "Could not open '\(iso)': Permission denied")) {
+                    try await client.execute(.blockdevChangeMedium(id: "cd0", filename: iso))
+                }
+            }
+            let descriptor = open(iso, O_RDONLY | O_CLOEXEC)
+            defer { close(descriptor) }
+            let set = try QMPFileHandoff.add([descriptor], opaque: "small.iso", socketPath: qemu.handoffSocketPath)
+            try await client.execute(.blockdevChangeMedium(id: "cd0", filename: QMPFileHandoff.path(ofSet: set)))
+            let loaded = try #require(try await client.execute(.queryBlock).first { $0.qdev == "cd0" })
+            #expect(loaded.inserted?.file == QMPFileHandoff.path(ofSet: set))
+            #expect(loaded.inserted?.virtualSize == Int64(try FileManager.default.attributesOfItem(atPath: iso)[.size] as! UInt64))
+            try await client.execute(.removeFD(set: set))
+
+            let shot = qemu.directory + "/screen.png"
+            let file = open(shot, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            defer { close(file) }
+            let second = try QMPFileHandoff.add([file], opaque: "screen.png", socketPath: qemu.handoffSocketPath)
+            #expect(second != set)
+            try await client.execute(.screendump(filename: QMPFileHandoff.path(ofSet: second)))
+            try await client.execute(.removeFD(set: second))
+            let header = try Data(contentsOf: URL(fileURLWithPath: shot)).prefix(4)
+            #expect(Array(header) == [0x89, 0x50, 0x4E, 0x47])
+        }
+        // A socket with no QEMU behind it is a connection failure, not a hang.
+        #expect(throws: QMPError.self) { try QMPFileHandoff.add([0], opaque: "x", socketPath: qemu.directory + "/none.sock") }
+    }
+
     @Test("HMP hostfwd_add succeeds once and reports the duplicate as humanMonitorFailed; send-key and screendump work")
     func humanMonitorAndInput() async throws {
         let qemu = try QEMUProcess(extraArguments: [
