@@ -47,6 +47,7 @@ public actor QEMURuntime: VMRuntime {
     public func start(_ id: ServerID, spec: VMSpec, paths: InstancePaths) async throws {
         var spec = spec
         if let users {
+            // Running VMs' QEMUs are processes, which `pick` reads from /proc.
             let taken = launchingUIDs.union(running.values.compactMap(\.uid))
             guard let user = users.pick(taken: taken) else {
                 throw QEMUError.launchFailed(executable: launcher.executable, reason: "every uid QEMU may run as is taken")
@@ -268,11 +269,15 @@ public actor QEMURuntime: VMRuntime {
     /// with each of `modes`; a file made is owner-only) and lent through the handoff
     /// monitor, so a QEMU running as its own user needs no access to the
     /// data directory. The fd set is released when `body` is done; QEMU
-    /// keeps what it opened from it. A VM without a handoff monitor gets `path`.
+    /// keeps what it opened from it (QEMU 7.2 closes the rest only while the
+    /// VM runs: a paused VM holds them until it is resumed or ends). A VM
+    /// without a handoff monitor gets `path`. The exchange blocks this actor
+    /// for a moment, which also keeps two lendings to one QEMU apart (its
+    /// handoff monitor serves one client at a time); each read is bounded.
     @discardableResult
-    private func lending<Result>(
-        _ path: String, _ modes: [Int32], to id: ServerID, _ body: (String) async throws -> Result
-    ) async throws -> Result {
+    private func lending<Value>(
+        _ path: String, _ modes: [Int32], to id: ServerID, _ body: (String) async throws -> Value
+    ) async throws -> Value {
         guard let vm = running[id] else { throw ComputeError.notRunning }
         guard let handoff = vm.fileHandoff else { return try await body(path) }
         var descriptors: [Int32] = []
@@ -316,26 +321,30 @@ public actor QEMURuntime: VMRuntime {
     /// when it is added), then adds what is missing. Returns the commands
     /// QEMU refused, with its words, so one address in use does not keep
     /// the others from working. A QEMU that runs as a uid of its own cannot
-    /// listen below 1024: such a forward is refused here, with the way around.
+    /// listen below 1024: such forwards are left out, with a warning that
+    /// names the way around (they are no refusal to retry).
     public func setForwards(_ id: ServerID, _ wanted: [String: Set<AccessForward>]) async throws -> [(String, String)] {
         let qmp = try monitor(id)
-        let unprivileged = running[id]?.uid != nil
+        var wanted = wanted
+        if running[id]?.uid != nil {
+            let low = wanted.values.flatMap { $0 }.filter { !UserNetForwards.mayBind($0.hostPort, asRoot: false) }
+            if !low.isEmpty {
+                for netdev in wanted.keys { wanted[netdev] = wanted[netdev]?.filter { UserNetForwards.mayBind($0.hostPort, asRoot: false) } }
+                logger.warning("""
+                    QEMU runs as a uid of its own (NIMBUS_QEMU_FIRST_UID) and may not listen below port 1024, so these are \
+                    not forwarded; forward from an external port of 1024 or more (openstack floating ip port forwarding create)
+                    """, metadata: ["server.id": "\(id)", "forwards": "\(low.map(\.description).sorted())"])
+            }
+        }
         let current = UserNetForwards.parse(try await qmp.humanMonitor("info usernet"))
         var commands: [String] = []
-        var refused: [(String, String)] = []
         for (netdev, have) in current {
             commands += have.subtracting(wanted[netdev] ?? []).map { UserNetForwards.removeCommand(netdev, $0) }
         }
         for (netdev, forwards) in wanted {
-            for forward in forwards.subtracting(current[netdev] ?? []) {
-                let command = UserNetForwards.addCommand(netdev, forward)
-                if unprivileged, !UserNetForwards.mayBind(forward.hostPort, asRoot: false) {
-                    refused.append((command, "QEMU runs as a uid of its own (NIMBUS_QEMU_FIRST_UID) and may not listen below 1024; forward from an external port of 1024 or more (openstack floating ip port forwarding create)"))
-                } else {
-                    commands.append(command)
-                }
-            }
+            commands += forwards.subtracting(current[netdev] ?? []).map { UserNetForwards.addCommand(netdev, $0) }
         }
+        var refused: [(String, String)] = []
         for command in commands {
             do {
                 try await qmp.humanMonitor(command)

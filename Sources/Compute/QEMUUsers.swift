@@ -16,24 +16,37 @@ public struct QEMUUsers: Sendable {
     public let firstUID: UInt32
     /// Whether the host names this uid or gid (a user or group of its own); injected in tests.
     let isNamed: @Sendable (UInt32) -> Bool
+    /// The real uids of the host's processes; injected in tests.
+    let processUIDs: @Sendable () -> Set<UInt32>
 
     public init(firstUID: UInt32) {
-        self.init(firstUID: firstUID) { id in getpwuid(id) != nil || getgrgid(id) != nil }
+        self.init(firstUID: firstUID, isNamed: { id in getpwuid(id) != nil || getgrgid(id) != nil }, processUIDs: Self.processUIDs)
     }
 
-    init(firstUID: UInt32, isNamed: @escaping @Sendable (UInt32) -> Bool) {
+    init(firstUID: UInt32, isNamed: @escaping @Sendable (UInt32) -> Bool, processUIDs: @escaping @Sendable () -> Set<UInt32> = { [] }) {
         self.firstUID = firstUID
         self.isNamed = isNamed
+        self.processUIDs = processUIDs
     }
 
-    /// The lowest uid of the block no running VM holds and the host does not name.
+    /// The lowest uid of the block that no VM being launched (`taken`) and
+    /// no process of the host holds, and the host does not name. A QEMU
+    /// still ending after its stop, one an adoption gave up on, or another
+    /// Nimbus's on the same host keeps its uid until it is gone.
     func pick(taken: Set<UInt32>) -> VMSpec.HostUser? {
+        let busy = taken.union(processUIDs())
         let last = UInt64(firstUID) + UInt64(Self.count) - 1
         for uid in UInt64(firstUID)...min(last, UInt64(UInt32.max - 1)) {
             let id = UInt32(uid)
-            if !taken.contains(id), !isNamed(id) { return VMSpec.HostUser(uid: id, gid: id) }
+            if !busy.contains(id), !isNamed(id) { return VMSpec.HostUser(uid: id, gid: id) }
         }
         return nil
+    }
+
+    /// The real uid of every process /proc shows.
+    static func processUIDs() -> Set<UInt32> {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return Set(entries.compactMap { Int32($0) }.compactMap(uid(of:)))
     }
 
     /// The real uid a process runs as, from /proc (for VMs an earlier Nimbus left running).

@@ -86,7 +86,8 @@ extension QMPCommands {
     }
 
     /// `remove-fd`: releases an fd set lent with `add-fd` (`QMPFileHandoff`);
-    /// QEMU closes its copies once nothing it opened from the set uses them.
+    /// QEMU closes its copies once nothing it opened from the set uses them
+    /// (QEMU 7.2 only while the VM runs; a paused VM closes them on resuming).
     public struct RemoveFD: QMPCommand {
         /// The wire arguments.
         public struct Arguments: Encodable, Sendable, Equatable {

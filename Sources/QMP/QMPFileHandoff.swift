@@ -21,16 +21,26 @@ public enum QMPFileHandoff {
     ) throws(QMPError) -> Int {
         var connection = try Connection(socketPath: socketPath, timeout: timeout)
         defer { close(connection.socket) }
-        guard case .greeting = try connection.readMessage() else { throw .protocolViolation("no greeting on \(socketPath)") }
+        guard case .greeting = try connection.readMessage(awaiting: "greeting") else {
+            throw .protocolViolation("no greeting on \(socketPath)")
+        }
         try connection.send(#"{"execute":"qmp_capabilities"}"#, passing: nil)
         _ = try connection.readReply(to: "qmp_capabilities")
         var set: Int64?
-        for descriptor in descriptors {
-            try connection.send(try addFDLine(opaque: opaque, set: set), passing: descriptor)
-            guard let added = try connection.readReply(to: "add-fd")["fdset-id"]?.intValue else {
-                throw .protocolViolation("add-fd answered without an fdset-id")
+        do throws(QMPError) {
+            for descriptor in descriptors {
+                try connection.send(try addFDLine(opaque: opaque, set: set), passing: descriptor)
+                guard let added = try connection.readReply(to: "add-fd")["fdset-id"]?.intValue else {
+                    throw .protocolViolation("add-fd answered without an fdset-id")
+                }
+                set = added
             }
-            set = added
+        } catch {
+            // A set begun and not finished would hold its descriptors until QEMU ends.
+            if let set, (try? connection.send(#"{"execute":"remove-fd","arguments":{"fdset-id":\#(set)}}"#, passing: nil)) != nil {
+                _ = try? connection.readReply(to: "remove-fd")
+            }
+            throw error
         }
         guard let set else { throw .protocolViolation("no descriptor to lend") }
         return Int(set)
@@ -67,11 +77,20 @@ public enum QMPFileHandoff {
             }
             withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes + [0]) }
             var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
-            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            // Without the bounds a silent QEMU would hold the caller forever.
+            guard setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size)) == 0,
+                  setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size)) == 0
+            else {
+                let code = errno
+                close(socket)
+                throw .connectionFailed(path: socketPath, errno: code, description: "no timeout could be set")
             }
+            var connected: Int32
+            repeat {
+                connected = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                }
+            } while connected != 0 && errno == EINTR
             guard connected == 0 else {
                 let code = errno
                 close(socket)
@@ -96,19 +115,22 @@ public enum QMPFileHandoff {
                     raw.storeBytes(of: descriptor, toByteOffset: headerLength, as: Int32.self)
                 }
             }
-            let sent = bytes.withUnsafeMutableBytes { data in
-                control.withUnsafeMutableBytes { control in
-                    var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
-                    return withUnsafeMutablePointer(to: &vector) { vector in
-                        var message = msghdr()
-                        message.msg_iov = vector
-                        message.msg_iovlen = 1
-                        message.msg_control = control.count == 0 ? nil : control.baseAddress
-                        message.msg_controllen = control.count
-                        return sendmsg(socket, &message, Int32(MSG_NOSIGNAL))
+            var sent: Int
+            repeat {
+                sent = bytes.withUnsafeMutableBytes { data in
+                    control.withUnsafeMutableBytes { control in
+                        var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
+                        return withUnsafeMutablePointer(to: &vector) { vector in
+                            var message = msghdr()
+                            message.msg_iov = vector
+                            message.msg_iovlen = 1
+                            message.msg_control = control.count == 0 ? nil : control.baseAddress
+                            message.msg_controllen = control.count
+                            return sendmsg(socket, &message, Int32(MSG_NOSIGNAL))
+                        }
                     }
                 }
-            }
+            } while sent < 0 && errno == EINTR
             // A line this short goes in one piece on a unix socket, or not at all.
             guard sent == bytes.count else { throw .disconnected }
         }
@@ -116,7 +138,7 @@ public enum QMPFileHandoff {
         /// The value of the reply to `command`; events in between are skipped.
         mutating func readReply(to command: String) throws(QMPError) -> QMPJSON {
             while true {
-                switch try readMessage() {
+                switch try readMessage(awaiting: command) {
                 case .success(_, let value): return value
                 case .failure(_, let errorClass, let description): throw .commandFailed(class: errorClass, description: description)
                 case .greeting: throw .protocolViolation("a second greeting on \(path)")
@@ -125,12 +147,14 @@ public enum QMPFileHandoff {
             }
         }
 
-        mutating func readMessage() throws(QMPError) -> QMPMessage {
+        /// The next message; `step` names what was awaited when none comes in time.
+        mutating func readMessage(awaiting step: String) throws(QMPError) -> QMPMessage {
             while true {
                 if !lines.isEmpty { return try QMPMessage(line: lines.removeFirst()) }
                 var chunk = [UInt8](repeating: 0, count: 4096)
                 let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
-                if count < 0, errno == EAGAIN || errno == EWOULDBLOCK { throw .timeout(command: "add-fd") }
+                if count < 0, errno == EINTR { continue }
+                if count < 0, errno == EAGAIN || errno == EWOULDBLOCK { throw .timeout(command: step) }
                 guard count > 0 else { throw .disconnected }
                 lines += try framer.append(chunk[..<count])
             }

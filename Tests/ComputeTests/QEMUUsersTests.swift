@@ -13,6 +13,13 @@ struct QEMUUsersTests {
         #expect(users.pick(taken: [5000, 5002, 5003]) == VMSpec.HostUser(uid: 5004, gid: 5004))
     }
 
+    @Test("a uid a live process holds is not picked, whoever started it")
+    func skipsUIDsOfProcesses() {
+        let users = QEMUUsers(firstUID: 5000, isNamed: { _ in false }, processUIDs: { [5000, 5001, 0] })
+        #expect(users.pick(taken: [5002]) == VMSpec.HostUser(uid: 5003, gid: 5003))
+        #expect(QEMUUsers.processUIDs().contains(getuid()), "this test's own process is seen in /proc")
+    }
+
     @Test("a block with every uid taken gives none, and never runs past the largest uid")
     func exhausted() {
         let everything = QEMUUsers(firstUID: 5000) { _ in true }

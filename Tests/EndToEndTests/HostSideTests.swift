@@ -44,6 +44,18 @@ struct HostSideTests {
             #expect(status.contains("CapEff:\t0000000000000000"), "QEMU keeps no capability")
             var data = stat()
             #expect(stat(nimbus.dataDirectory.path, &data) == 0 && data.st_mode & 0o077 == 0, "the data directory is owner-only")
+            // Such a QEMU cannot listen on a floating IP's port 22: the log says so and how to do without.
+            let address = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try openstack.succeed("security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22", "default")
+            _ = try openstack.succeed("server", "add", "floating", "ip", "vm", address)
+            var warned = false
+            for _ in 0..<100 where !warned {
+                try await Task.sleep(for: .milliseconds(200))
+                warned = nimbus.log().contains("may not listen below port 1024")
+            }
+            #expect(warned && nimbus.log().contains("port forwarding create"), "\(nimbus.log().suffix(1500))")
+            #expect(!nimbus.log().contains("forward refused by QEMU"), "a port QEMU may not bind is no refusal to retry")
         }
 
         // What QEMU opens once it runs is lent to it, as it cannot open it by name:
