@@ -17,7 +17,7 @@ public actor QEMURuntime: VMRuntime {
         var qmp: QMPClient
         var console: SerialConsole
         var events: Task<Void, Never>
-        /// The uid QEMU runs as, when it is one of `users`'.
+        /// The uid QEMU runs as, when it is one of `users`' (such a QEMU may not listen below 1024).
         var uid: UInt32?
         /// The monitor QEMU takes lent files on; nil for a VM started without one.
         var fileHandoff: String?
@@ -47,9 +47,9 @@ public actor QEMURuntime: VMRuntime {
     public func start(_ id: ServerID, spec: VMSpec, paths: InstancePaths) async throws {
         var spec = spec
         if let users {
-            // Running VMs' QEMUs are processes, which `pick` reads from /proc.
-            let taken = launchingUIDs.union(running.values.compactMap(\.uid))
-            guard let user = users.pick(taken: taken) else {
+            // Running VMs' QEMUs are processes, which `pick` reads from /proc;
+            // a launch in progress has none yet.
+            guard let user = users.pick(taken: launchingUIDs) else {
                 throw QEMUError.launchFailed(executable: launcher.executable, reason: "every uid QEMU may run as is taken")
             }
             spec.user = user
