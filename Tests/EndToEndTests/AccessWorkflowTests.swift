@@ -18,7 +18,7 @@ struct AccessWorkflowTests {
 
         try await openstack.bootInstaller("my-instance")
         try await openstack.installDemoOS("my-instance", hostname: "typed-at-install", key: publicKey)
-        let booted = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname typed-at-install", seconds: 180)
+        let booted = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname typed-at-install", within: .seconds(540))
         #expect(booted.contains("is up: hostname typed-at-install"), "\(booted.suffix(1500))")
         // The installer ejected its own disc (QEMU's tray event): the drive is recorded empty.
         let media = try run(Repository.nimbusBinary, ["server", "media", "my-instance"], environment: openstack.credentials)
@@ -87,7 +87,7 @@ struct AccessWorkflowTests {
         _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "installed", "--key-name", "mykey", "--wait", "copy")
         let copy = try #require(try openstack.json("server", "show", "copy") as? [String: Any])
         #expect(copy["config_drive"] as? String == "True", "\(copy)")
-        let copyLog = try await openstack.waitForConsole("copy", toShow: "is up: hostname copy", seconds: 120)
+        let copyLog = try await openstack.waitForConsole("copy", toShow: "is up: hostname copy", within: .seconds(360))
         #expect(copyLog.contains("metadata applied from the config drive"), "\(copyLog.suffix(1500))")
         let copyAddress = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
             .trimmingCharacters(in: .whitespacesAndNewlines)

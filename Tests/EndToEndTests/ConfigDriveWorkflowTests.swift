@@ -28,7 +28,7 @@ struct ConfigDriveWorkflowTests {
         try await openstack.installDemoOS("web-server", hostname: "typed-at-install")
 
         // The installed system, booted from the disk, finds the config drive.
-        let log = try await openstack.waitForConsole("web-server", toShow: "user-data-ran on web-server", seconds: 180)
+        let log = try await openstack.waitForConsole("web-server", toShow: "user-data-ran on web-server", within: .seconds(540))
         #expect(log.contains("metadata applied from the config drive"), "\(log.suffix(2000))")
         #expect(log.contains("user-data-ran on web-server"), "the user data ran after the hostname came from meta_data.json: \(log.suffix(2000))")
         #expect(log.contains(String(publicKey)), "root's authorized_keys holds the key pair's public key \(publicKey): \(log.suffix(300))")

@@ -93,7 +93,7 @@ struct ConsoleWorkflowTests {
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "a screenshot of a drawn screen: \(png.count) bytes")
 
         // The installer read the typed line on its screen and said so on every console.
-        let log = try await openstack.waitForConsole("vm", toShow: "Please answer yes or no.", seconds: 30)
+        let log = try await openstack.waitForConsole("vm", toShow: "Please answer yes or no.", within: .seconds(90))
         #expect(log.contains("Please answer yes or no."), "\(log.suffix(1000))")
         _ = try openstack.succeed("server", "delete", "--wait", "vm")
     }
@@ -123,7 +123,7 @@ struct ConsoleWorkflowTests {
         #expect(image.starts(with: [0x89, 0x50, 0x4E, 0x47]) && image.count > 2_000, "a PNG of the installer's screen: \(image.count) bytes")
         let typed = try run(Repository.nimbusBinary, ["server", "send-keys", "vm", "--text", "no\\n"], environment: openstack.credentials)
         #expect(typed.succeeded, "\(typed.stderr)")
-        let log = try await openstack.waitForConsole("vm", toShow: "No disk chosen", seconds: 30)
+        let log = try await openstack.waitForConsole("vm", toShow: "No disk chosen", within: .seconds(90))
         #expect(log.contains("No disk chosen; nothing was written."), "typed keys reach the installer: \(log.suffix(800))")
         let badKey = try run(Repository.nimbusBinary, ["server", "send-keys", "vm", "ctrl-alt-banana"], environment: openstack.credentials)
         #expect(!badKey.succeeded && badKey.stderr.contains("is not a key"), "\(badKey.stderr)")

@@ -41,7 +41,7 @@ struct MediaWorkflowTests {
         #expect(ejected.succeeded && ejected.stdout.contains("(empty)"), "\(ejected.stdout)\(ejected.stderr)")
         _ = try openstack.succeed("server", "reboot", "my-instance")
         try await openstack.waitForServer("my-instance", status: "ACTIVE")
-        let booted = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname installed-here", seconds: 180)
+        let booted = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname installed-here", within: .seconds(540))
         #expect(booted.contains("is up: hostname installed-here"), "\(booted.suffix(1500))")
 
         let address = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
@@ -133,7 +133,7 @@ struct MediaWorkflowTests {
             #expect(pending.succeeded && pending.stdout.contains("ejected at the next reboot"), "\(pending.stdout)\(pending.stderr)")
         }
         try await openstack.installDemoOS("my-instance", hostname: "first-install", key: key.publicKey, ejectFromGuest: false, reboot: true)
-        let booted = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname first-install", seconds: 180)
+        let booted = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname first-install", within: .seconds(540))
         #expect(booted.contains("is up: hostname first-install"), "\(booted.suffix(1500))")
         let media = try nimbusCLI("server", "media", "my-instance")
         #expect(media.stdout.components(separatedBy: "(empty)").count == 3, "both drives are empty after the reboot: \(media.stdout)")
@@ -149,12 +149,12 @@ struct MediaWorkflowTests {
         #expect(try nimbusCLI("server", "insert", "my-instance", "demo-iso").succeeded)
         let reboot = try nimbusCLI("server", "reboot", "my-instance", "--from", "cdrom")
         #expect(reboot.succeeded, "\(reboot.stderr)")
-        let installer = try await openstack.waitForConsole("my-instance", toShow: "Install to /dev/vda?", times: 2, seconds: 180)
+        let installer = try await openstack.waitForConsole("my-instance", toShow: "Install to /dev/vda?", times: 2, within: .seconds(540))
         #expect(installer.components(separatedBy: "Install to /dev/vda?").count - 1 >= 2, "the installer asks again: \(installer.suffix(1500))")
         try await openstack.waitForServer("my-instance", status: "ACTIVE")
         // Reinstall; the installer's own reboot, with the disc still in, starts from the disk.
         try await openstack.installDemoOS("my-instance", hostname: "second-install", key: key.publicKey, ejectFromGuest: false, reboot: true)
-        let reinstalled = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname second-install", seconds: 180)
+        let reinstalled = try await openstack.waitForConsole("my-instance", toShow: "is up: hostname second-install", within: .seconds(540))
         #expect(reinstalled.contains("is up: hostname second-install"), "\(reinstalled.suffix(1500))")
         let after = try nimbusCLI("server", "media", "my-instance")
         #expect(after.stdout.contains("demo-iso"), "the disc stayed in its drive: \(after.stdout)")

@@ -47,7 +47,7 @@ struct SecureBootTPMWorkflowTests {
             "image", "create", "--container-format", "bare", "--disk-format", "iso", "--property", "os_secure_boot=required",
             "--file", unsigned, "unsigned-iso")
         _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "unsigned-iso", "--wait", "sb")
-        let console = try await openstack.waitForConsole("sb", toShow: "Access Denied", seconds: 120)
+        let console = try await openstack.waitForConsole("sb", toShow: "Access Denied", within: .seconds(360))
         #expect(console.contains("Access Denied"), "OVMF refuses the unsigned GRUB: \(console.suffix(1500))")
         // Bad combinations are refused at create, in words.
         _ = try openstack.succeed(
@@ -84,9 +84,9 @@ struct SecureBootTPMWorkflowTests {
         let (nimbus, openstack, key) = try await MediaWorkflowTests.cloudWithDemoISO(
             properties: ["os_secure_boot=required", "hw_tpm_version=2.0", "hw_tpm_model=tpm-crb"])
         _ = try openstack.succeed("server", "create", "--flavor", "m1.tiny", "--image", "demo-iso", "--wait", "tpm")
-        try await openstack.waitForConsole("tpm", toShow: "Install to /dev/vda?", seconds: 120)
+        try await openstack.waitForConsole("tpm", toShow: "Install to /dev/vda?", within: .seconds(360))
         try await openstack.installDemoOS("tpm", hostname: "tpm-guest", key: key.publicKey)
-        _ = try await openstack.waitForConsole("tpm", toShow: "is up: hostname tpm-guest", seconds: 180)
+        _ = try await openstack.waitForConsole("tpm", toShow: "is up: hostname tpm-guest", within: .seconds(540))
         let address = try openstack.succeed("floating", "ip", "create", "public", "-f", "value", "-c", "floating_ip_address")
             .trimmingCharacters(in: .whitespacesAndNewlines)
         _ = try openstack.succeed("server", "add", "floating", "ip", "tpm", address)

@@ -24,7 +24,7 @@ struct ServerWorkflowTests {
         let ports = try #require(try openstack.json("port", "list", "--server", id) as? [[String: Any]])
         #expect(ports.count == 1)
 
-        let console = try await openstack.waitForConsole("my-instance", toShow: "Install to /dev/vda?", seconds: 120)
+        let console = try await openstack.waitForConsole("my-instance", toShow: "Install to /dev/vda?", within: .seconds(360))
         #expect(console.contains("Install to /dev/vda?"), "console log:\n\(console.suffix(2000))")
         let qemuBefore = try qemuProcess(of: id).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(!qemuBefore.isEmpty, "no QEMU process for the server")
@@ -163,11 +163,7 @@ struct RescueWorkflowTests {
         let rescued = try commandLine(of: id)
         #expect(rescued.contains("id=rescue0,bootindex=0"), "the rescue CD boots first: \(rescued)")
         #expect(rescued.contains(disk), "the server's disk stays attached while rescued")
-        var console = ""
-        for _ in 0..<90 where console.components(separatedBy: "Install to /dev/vda?").count < 3 {
-            try await Task.sleep(for: .seconds(1))
-            console = try openstack.succeed("console", "log", "show", "vm")
-        }
+        let console = try await openstack.waitForConsole("vm", toShow: "Install to /dev/vda?", times: 2)
         #expect(console.components(separatedBy: "Install to /dev/vda?").count >= 3, "the rescue ISO should boot: \(console.suffix(1500))\n\(nimbus.log().suffix(3000))")
         let reboot = try openstack("server", "reboot", "vm")
         #expect(!reboot.succeeded && reboot.stderr.contains("409"), "\(reboot.stderr)")
