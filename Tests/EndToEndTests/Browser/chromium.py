@@ -1,5 +1,8 @@
 """What the browser tests share: headless Chromium from Debian, driven by
 selenium, and a check that a noVNC canvas shows something."""
+import os
+import signal
+import threading
 import time
 
 from selenium import webdriver
@@ -27,7 +30,25 @@ def start(window="1280,800", arguments=()):
     options.binary_location = "/usr/bin/chromium"
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", f"--window-size={window}", *arguments):
         options.add_argument(argument)
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    # chromedriver and the Chromium it starts in a process group of their own,
+    # so that stop() can end them all when quitting hangs.
+    service = Service("/usr/bin/chromedriver", popen_kw={"start_new_session": True})
+    return webdriver.Chrome(service=service, options=options)
+
+
+def stop(driver, seconds=30):
+    """Quits the browser; if that has not ended within `seconds` (Chromium
+    has been seen to hang on exit with consoles open), kills chromedriver and
+    every Chromium process with it, so a test never waits on a browser."""
+    quitting = threading.Thread(target=driver.quit, daemon=True)
+    quitting.start()
+    quitting.join(seconds)
+    if quitting.is_alive():
+        print(f"the browser did not quit within {seconds} s; killed")
+        try:
+            os.killpg(driver.service.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, AttributeError):
+            pass
 
 
 def log_in(driver, base, user, password):

@@ -13,7 +13,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from chromium import log_in, start
+from chromium import log_in, start, stop
 
 base, user, password, path, shots = sys.argv[1:6]
 os.makedirs(shots, exist_ok=True)
@@ -45,4 +45,4 @@ try:
         print(f"the page said: {status}", file=sys.stderr)
         sys.exit(2)
 finally:
-    driver.quit()
+    stop(driver)

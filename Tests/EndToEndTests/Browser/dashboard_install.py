@@ -20,7 +20,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from axe_selenium_python import Axe
-from chromium import LIT_PIXELS, poll, start
+from chromium import LIT_PIXELS, poll, start, stop
 from chromium import terminal_text as page_terminal_text
 
 base, user, password, iso, public_key, shots = sys.argv[1:7]
@@ -227,4 +227,4 @@ except SystemExit:
 except Exception as error:  # a missing control, a page that did not load
     fail(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
 finally:
-    driver.quit()
+    stop(driver)

@@ -17,7 +17,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from chromium import LIT_PIXELS, log_in, poll, start, terminal_text
+from chromium import LIT_PIXELS, log_in, poll, start, stop, terminal_text
 
 base, certificate, user, password, server, shots = sys.argv[1:7]
 os.makedirs(shots, exist_ok=True)
@@ -67,4 +67,4 @@ try:
         fail("the embedded noVNC console stayed blank")
     print("noVNC drew the installer over wss")
 finally:
-    driver.quit()
+    stop(driver)

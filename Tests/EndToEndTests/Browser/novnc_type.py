@@ -12,7 +12,7 @@ import time
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from chromium import LIT_PIXELS, start
+from chromium import LIT_PIXELS, start, stop
 
 
 def main():
@@ -41,7 +41,7 @@ def main():
         time.sleep(3)
         driver.save_screenshot(screenshot)
     finally:
-        driver.quit()
+        stop(driver)
 
 
 if __name__ == "__main__":
